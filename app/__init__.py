@@ -1,0 +1,1 @@
+"""A GraphQL event store for software delivery events."""

@@ -1,0 +1,65 @@
+"""Errors the service answers with, shared by every edge (GraphQL and REST).
+
+ServiceError
+├── InvalidInput      bad input: names each bad field; nothing was stored
+└── NotReady          MongoDB does not answer
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["FieldError", "FieldPath", "InvalidInput", "NotReady", "ServiceError", "render_path"]
+
+FieldPath = tuple[str | int, ...]
+
+
+def render_path(path: FieldPath) -> str:
+    """`("payload", "projects", 0, "projectId")` → `payload.projects[0].projectId`."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One thing wrong with one field of the input."""
+
+    path: FieldPath
+    message: str
+
+    def describe(self) -> str:
+        return f"{render_path(self.path)}: {self.message}" if self.path else self.message
+
+
+class ServiceError(Exception):
+    """Base of the errors the service reports to its clients on purpose."""
+
+
+class InvalidInput(ServiceError):
+    """The input was rejected; nothing of it was stored."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("; ".join(error.describe() for error in self.errors))
+
+    def under(
+        self, *prefix: str | int, locate: Callable[[FieldPath], FieldPath] = lambda path: path
+    ) -> InvalidInput:
+        """The same errors, each path mapped by `locate` and put under `prefix`."""
+        return InvalidInput(
+            [FieldError((*prefix, *locate(e.path)), e.message) for e in self.errors]
+        )
+
+    @classmethod
+    def merge(cls, failures: Iterable[InvalidInput]) -> InvalidInput:
+        return cls([error for failure in failures for error in failure.errors])
+
+
+class NotReady(ServiceError):
+    """The database does not answer."""

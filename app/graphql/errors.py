@@ -1,0 +1,84 @@
+"""How errors reach GraphQL clients: coded, naming the field, never a stack trace.
+
+Codes follow Apollo's conventions, which GraphQL clients already understand.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+
+from app.errors import InvalidInput, NotReady, render_path
+
+__all__ = ["ErrorShaping"]
+
+log = logging.getLogger(__name__)
+
+
+class ErrorShaping(SchemaExtension):
+    """Gives every error an `extensions.code`; hides unexpected ones behind an error id."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [_shape(error) for error in result.errors]
+
+
+def _shape(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, InvalidInput):
+        return _with(
+            error,
+            str(original),
+            {
+                "code": "BAD_USER_INPUT",
+                "fields": [
+                    {"path": render_path(item.path), "message": item.message}
+                    for item in original.errors
+                ],
+            },
+        )
+    if isinstance(original, NotReady):
+        return _with(
+            error, "The database is not available; retry shortly.", {"code": "UNAVAILABLE"}
+        )
+    if original is not None and not isinstance(original, GraphQLError):
+        error_id = uuid.uuid4().hex
+        log.error("Unexpected error %s", error_id, exc_info=original)
+        return _with(
+            error,
+            f"Internal server error (error id {error_id}).",
+            {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+        )
+    if error.extensions and "code" in error.extensions:
+        return error
+    return _with(error, error.message, {**(error.extensions or {}), "code": _code_of(error)})
+
+
+def _code_of(error: GraphQLError) -> str:
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.path is None and error.message.startswith("Variable '$"):
+        # The variables do not fit the input types: a field missing, of the wrong type, …
+        return "BAD_USER_INPUT"
+    if error.path is None:
+        return "GRAPHQL_VALIDATION_FAILED"
+    # Raised while executing, yet not by our code: graphql-core found a broken result.
+    return "INTERNAL_SERVER_ERROR"
+
+
+def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )

@@ -1,0 +1,92 @@
+"""Mutation inputs, and their translation into each tool's own event shape.
+
+The inputs become the body the tool itself would send (`raw`), so GraphQL and REST ingest
+share one set of rules (`app.intake`); errors come back under the GraphQL field names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.errors import FieldError, FieldPath, InvalidInput
+from app.intake import LIFECYCLE_FIELDS
+
+__all__ = ["FlexDeployEventInput", "LifecycleEventInput"]
+
+_TIMESTAMP_HELP = "`2023-10-18 05:45:44 -0500` (FlexDeploy), ISO-8601, or null for now."
+
+
+@strawberry.input(description="A CTO.ai lifecycle event (its `POST /events` body).")
+class LifecycleEventInput:
+    event_name: str = strawberry.field(description="A documented name, or any custom one.")
+    event_action: str | None = strawberry.UNSET
+    team_id: str | None = strawberry.UNSET
+    commit: str | None = strawberry.UNSET
+    branch: str | None = strawberry.UNSET
+    repo: str | None = strawberry.UNSET
+    timestamp: str | None = strawberry.field(default=strawberry.UNSET, description=_TIMESTAMP_HELP)
+    data: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description="Any further fields of the body."
+    )
+
+    def to_body(self) -> dict[str, Any]:
+        """The CTO.ai JSON body this input stands for (snake_case, extra fields inline)."""
+        body: dict[str, Any] = {}
+        for key in LIFECYCLE_FIELDS:
+            value = getattr(self, key)
+            if value is not strawberry.UNSET:
+                body[key] = value
+        if self.data is strawberry.UNSET or self.data is None:
+            return body
+        if not isinstance(self.data, dict):
+            raise InvalidInput([FieldError(("data",), "must be an object")])
+        clashes = [key for key in self.data if key in LIFECYCLE_FIELDS]
+        if clashes:
+            raise InvalidInput(
+                [
+                    FieldError(("data", key), "is a named field of the input; set it there")
+                    for key in clashes
+                ]
+            )
+        body.update(self.data)
+        return body
+
+    @staticmethod
+    def field_path(body_path: FieldPath) -> FieldPath:
+        """Where in this input a problem found in its body lies."""
+        if not body_path:
+            return body_path
+        head, *rest = body_path
+        if head in LIFECYCLE_FIELDS:
+            return (_camel(str(head)), *rest)
+        return ("data", *body_path)
+
+
+@strawberry.input(description="A FlexDeploy event message, as FlexDeploy sends it.")
+class FlexDeployEventInput:
+    event_type: str
+    actor: str | None = strawberry.UNSET
+    object: str | None = strawberry.UNSET
+    timestamp: str | None = strawberry.field(default=strawberry.UNSET, description=_TIMESTAMP_HELP)
+    payload: JSON | None = strawberry.UNSET
+
+    def to_body(self) -> dict[str, Any]:
+        """The FlexDeploy message this input stands for."""
+        body: dict[str, Any] = {"eventType": self.event_type}
+        for key in ("actor", "object", "timestamp", "payload"):
+            value = getattr(self, key)
+            if value is not strawberry.UNSET:
+                body[key] = value
+        return body
+
+    @staticmethod
+    def field_path(body_path: FieldPath) -> FieldPath:
+        return body_path
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)

@@ -1,0 +1,38 @@
+"""The one ingest pipeline every edge uses: validated event → store → bus."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from app.bus import EventBus
+from app.events import NewEvent, StoredEvent
+from app.store import EventStore
+
+__all__ = ["Ingestor"]
+
+
+class Ingestor:
+    def __init__(self, store: EventStore, bus: EventBus) -> None:
+        self._store = store
+        self._bus = bus
+
+    async def ingest(
+        self, event: NewEvent, *, received_at: datetime, idempotency_key: str | None = None
+    ) -> tuple[StoredEvent, bool]:
+        """Store and publish one event; returns it and whether it is new."""
+        stored, created = await self._store.append(
+            event, received_at=received_at, idempotency_key=idempotency_key
+        )
+        if created:
+            await self._bus.publish(stored)
+        return stored, created
+
+    async def ingest_many(
+        self, events: Sequence[NewEvent], *, received_at: datetime
+    ) -> list[StoredEvent]:
+        """Store all of `events` or none, then publish them in order."""
+        stored = await self._store.append_many(events, received_at=received_at)
+        for event in stored:
+            await self._bus.publish(event)
+        return stored

@@ -1,0 +1,55 @@
+"""Limits on the JSON values clients send, so that what is accepted can always be stored."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from app.errors import FieldError, FieldPath
+
+__all__ = ["check_json_size", "check_json_value"]
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def check_json_value(value: Any, path: FieldPath, *, max_depth: int) -> list[FieldError]:
+    """Errors for values MongoDB cannot hold: too deep, integers past 64 bits, NaN/infinity.
+
+    Iterative, so a hostile nesting depth costs memory in proportion to its size only.
+    """
+    errors: list[FieldError] = []
+    stack: list[tuple[Any, FieldPath, int]] = [(value, path, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, Mapping | list):
+            if depth >= max_depth:
+                errors.append(FieldError(where, f"nested deeper than {max_depth} levels"))
+                continue
+            children = item.items() if isinstance(item, Mapping) else enumerate(item)
+            stack.extend((child, (*where, key), depth + 1) for key, child in children)
+        elif isinstance(item, bool) or item is None or isinstance(item, str):
+            continue
+        elif isinstance(item, int) and item not in _INT64:
+            errors.append(FieldError(where, "integer does not fit in 64 bits"))
+        elif isinstance(item, float) and not math.isfinite(item):
+            errors.append(FieldError(where, "must be a finite number"))
+    return errors
+
+
+def check_json_size(document: Mapping[str, Any], *, max_bytes: int) -> list[FieldError]:
+    """An error naming the largest field when `document` is over `max_bytes` as JSON."""
+    sizes = {
+        key: len(json.dumps(value, ensure_ascii=False).encode()) for key, value in document.items()
+    }
+    total = sum(sizes.values())
+    if total <= max_bytes:
+        return []
+    largest = max(sizes, key=lambda key: sizes[key])
+    return [
+        FieldError(
+            (largest,),
+            f"too large: the event is {total:,} bytes as JSON, the most accepted is {max_bytes:,}",
+        )
+    ]

@@ -1,0 +1,75 @@
+"""The ASGI application and its lifespan: database, bus, and the routes of `API.md`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from app.bus import EventBus
+from app.config import Settings
+from app.graphql.view import GraphQLView
+from app.ingest import Ingestor
+from app.services import Services
+from app.store import EventStore
+from app.store.embedded import EmbeddedMongo
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def running_services(settings: Settings) -> AsyncIterator[Services]:
+    """Everything the service needs, started in order and stopped in reverse."""
+    async with AsyncExitStack() as stack:
+        uri = settings.mongodb_uri
+        if uri is None:
+            embedded = EmbeddedMongo(settings.data_dir)
+            uri = await embedded.start()
+            stack.push_async_callback(embedded.stop)
+        store = EventStore.connect(uri, settings.database)
+        stack.push_async_callback(store.close)
+        await store.prepare()
+        bus = EventBus(settings.broadcast_url)
+        await bus.connect()
+        stack.push_async_callback(bus.disconnect)
+        yield Services(settings=settings, store=store, bus=bus, ingestor=Ingestor(store, bus))
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    services: Services = request.app.state.services
+    if await services.store.ping():
+        return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "unavailable", "reason": "MongoDB does not answer"}, 503)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The service as an ASGI app; `settings` default to the environment."""
+    settings = settings or Settings()
+    graphql = GraphQLView()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with running_services(settings) as services:
+            app.state.services = services
+            yield
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,27 @@
+"""What a running service is made of, built once at start-up and shared by every edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.bus import EventBus
+from app.config import Settings
+from app.ingest import Ingestor
+from app.intake import IntakeLimits
+from app.store import EventStore
+
+__all__ = ["Services"]
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: EventStore
+    bus: EventBus
+    ingestor: Ingestor
+
+    @property
+    def intake_limits(self) -> IntakeLimits:
+        return IntakeLimits(
+            max_bytes=self.settings.max_event_bytes, max_depth=self.settings.max_event_depth
+        )

