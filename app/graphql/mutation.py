@@ -43,7 +43,11 @@ class BatchIngestResult:
 def _parse(item: EventInput, prefix: FieldPath, info: Info, received_at: Any) -> NewEvent:
     parse: Parser = lifecycle_event if isinstance(item, LifecycleEventInput) else flexdeploy_event
     try:
-        return parse(item.to_body(), received_at, info.context.services.intake_limits)
+        body = item.to_body()
+    except InvalidInput as invalid:
+        raise invalid.under(*prefix) from None
+    try:
+        return parse(body, received_at, info.context.services.intake_limits)
     except InvalidInput as invalid:
         raise invalid.under(*prefix, locate=item.field_path) from None
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 from strawberry.schema.config import StrawberryConfig
 
 from app.graphql.errors import ErrorShaping
@@ -12,7 +14,18 @@ from app.graphql.scalars import SCALARS
 
 __all__ = ["schema"]
 
-schema = strawberry.Schema(
+
+class EventStoreSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log nothing here: `ErrorShaping` logs unexpected errors, with their error id.
+
+        Strawberry's default logs every error with a stack trace, bad input included.
+        """
+
+
+schema = EventStoreSchema(
     query=Query,
     mutation=Mutation,
     extensions=[ErrorShaping],

@@ -79,7 +79,7 @@ class EventStore:
         hello = await self._client.admin.command("hello")
         # Multi-document transactions need a replica set (or a sharded cluster).
         self._transactions = "setName" in hello or hello.get("msg") == "isdbgrid"
-        await self._repair_counter()
+        await self._prepare_counter()
 
     async def close(self) -> None:
         await self._client.close()
@@ -180,23 +180,23 @@ class EventStore:
 
     async def _allocate(self, count: int) -> range:
         """Reserve `count` consecutive sequence numbers."""
+        # No upsert: `prepare` made the counter, and concurrent upserts are a race in itself.
         counter = await self._counters.find_one_and_update(
-            {"_id": "events"},
-            {"$inc": {"seq": count}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+            {"_id": "events"}, {"$inc": {"seq": count}}, return_document=ReturnDocument.AFTER
         )
-        assert counter is not None
+        if counter is None:
+            raise RuntimeError("the sequence counter is missing: was EventStore.prepare() run?")
         last: int = counter["seq"]
         return range(last - count + 1, last + 1)
 
-    async def _repair_counter(self) -> None:
-        """Keep the counter ahead of every stored event, even after a restore or a crash."""
+    async def _prepare_counter(self) -> None:
+        """Make the counter, ahead of every stored event even after a restore or a crash."""
         newest = await self._events.find_one({}, {"seq": 1}, sort=[("seq", -1)])
-        if newest is not None:
-            await self._counters.update_one(
-                {"_id": "events"}, {"$max": {"seq": newest["seq"]}}, upsert=True
-            )
+        await self._counters.update_one(
+            {"_id": "events"},
+            {"$max": {"seq": 0 if newest is None else newest["seq"]}},
+            upsert=True,
+        )
 
     async def _insert_all_or_none(self, documents: list[Document]) -> None:
         """Without transactions: insert in order, and take back what got in if one fails."""

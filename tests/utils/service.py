@@ -1,0 +1,87 @@
+"""A running service for tests: the real app under uvicorn on a loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from pymongo import AsyncMongoClient
+from starlette.applications import Starlette
+
+from app.config import Settings
+from app.main import create_app
+from app.services import Services
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def reference(name: str) -> Any:
+    """A copy of a file of `../shared/reference`, kept in `tests/data`."""
+    return json.loads((DATA / name).read_text())
+
+
+@dataclass
+class GraphQLAnswer:
+    data: Any
+    errors: list[dict[str, Any]]
+
+    @property
+    def error_codes(self) -> list[str]:
+        return [error.get("extensions", {}).get("code") for error in self.errors]
+
+
+@dataclass
+class RunningService:
+    app: Starlette
+    url: str
+    http: httpx.AsyncClient
+    mongo: AsyncMongoClient[dict[str, Any]]
+    settings: Settings
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.app.state.services
+        return services
+
+    async def graphql(self, query: str, **variables: Any) -> GraphQLAnswer:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        response.raise_for_status()
+        body = response.json()
+        return GraphQLAnswer(data=body.get("data"), errors=body.get("errors") or [])
+
+    async def stored_count(self) -> int:
+        """How many events MongoDB holds, read straight from the collection."""
+        return await self.mongo[self.settings.database]["events"].count_documents({})
+
+
+@asynccontextmanager
+async def running_service(settings: Settings) -> AsyncIterator[RunningService]:
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()
+            raise RuntimeError("the service stopped while starting")
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    assert settings.mongodb_uri is not None
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            yield RunningService(app=app, url=url, http=http, mongo=mongo, settings=settings)
+    finally:
+        server.should_exit = True
+        await serving
+        await mongo.drop_database(settings.database)
+        await mongo.close()
