@@ -23,8 +23,20 @@ GOOD_FLEXDEPLOY = {"eventType": "Comment Added", "actor": "fdadmin", "payload": 
 # (case, mutation, input, what the message must name, words the message must hold)
 CASES: list[tuple[str, str, dict[str, Any], str, list[str]]] = [
     ("eventName missing", INGEST_LIFECYCLE, {"eventAction": "initiated"}, "eventName", []),
-    ("eventName not a string", INGEST_LIFECYCLE, {**GOOD_LIFECYCLE, "eventName": 5}, "eventName", []),
-    ("eventName empty", INGEST_LIFECYCLE, {**GOOD_LIFECYCLE, "eventName": "  "}, "input.eventName", ["empty"]),
+    (
+        "eventName not a string",
+        INGEST_LIFECYCLE,
+        {**GOOD_LIFECYCLE, "eventName": 5},
+        "eventName",
+        [],
+    ),
+    (
+        "eventName empty",
+        INGEST_LIFECYCLE,
+        {**GOOD_LIFECYCLE, "eventName": "  "},
+        "input.eventName",
+        ["empty"],
+    ),
     ("teamId not a string", INGEST_LIFECYCLE, {**GOOD_LIFECYCLE, "teamId": ["a"]}, "teamId", []),
     (
         "unknown action for a known name",
@@ -130,7 +142,11 @@ async def test_bad_input_is_rejected_naming_the_field(
 
 
 async def test_every_problem_of_one_event_is_reported_at_once(service: RunningService) -> None:
-    sent = {"eventType": "Task Approved", "timestamp": "soon", "payload": {"taskId": "x", "roleId": []}}
+    sent = {
+        "eventType": "Task Approved",
+        "timestamp": "soon",
+        "payload": {"taskId": "x", "roleId": []},
+    }
 
     answer = await service.graphql(INGEST_FLEXDEPLOY, input=sent)
 

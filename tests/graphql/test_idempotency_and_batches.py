@@ -16,7 +16,9 @@ async def test_a_retried_ingest_stores_one_event(service: RunningService) -> Non
 
     assert first.data["ingestLifecycleEvent"]["created"] is True
     assert retry.data["ingestLifecycleEvent"]["created"] is False
-    assert retry.data["ingestLifecycleEvent"]["event"] == first.data["ingestLifecycleEvent"]["event"]
+    assert (
+        retry.data["ingestLifecycleEvent"]["event"] == first.data["ingestLifecycleEvent"]["event"]
+    )
     assert await service.stored_count() == 1
 
 

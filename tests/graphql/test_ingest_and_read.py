@@ -47,13 +47,17 @@ async def test_flexdeploy_typed_payload_fields(service: RunningService) -> None:
     release = next(m for m in FLEXDEPLOY["examples"] if m["eventType"] == "Release Started")
 
     stage_event = (await service.graphql(INGEST_FLEXDEPLOY, input=stage)).data
-    release_event = (await service.graphql(INGEST_FLEXDEPLOY, input=flexdeploy_input(release)))
+    release_event = await service.graphql(INGEST_FLEXDEPLOY, input=flexdeploy_input(release))
 
     typed = stage_event["ingestFlexDeployEvent"]["event"]["pipelineStagePayload"]
     assert typed["pipelineStageExecution"]["executionStatus"] == "FAILED"
     assert typed["environment"]["environmentCode"] == "DEV"
     projects = release_event.data["ingestFlexDeployEvent"]["event"]["releasePayload"]["projects"]
-    assert [p["buildEnvironment"]["environmentCode"] for p in projects] == ["DEV1", "503BUILD", "DEV"]
+    assert [p["buildEnvironment"]["environmentCode"] for p in projects] == [
+        "DEV1",
+        "503BUILD",
+        "DEV",
+    ]
 
 
 async def test_flexdeploy_oddities_are_kept_as_sent(service: RunningService) -> None:
@@ -75,7 +79,11 @@ async def test_unknown_flexdeploy_type_is_kept_generically(service: RunningServi
 
     event = answer.data["ingestFlexDeployEvent"]["event"]
     assert event["__typename"] == "OtherFlexDeployEvent"
-    assert (event["type"], event["payload"], event["raw"]) == ("Environment Frozen", sent["payload"], sent)
+    assert (event["type"], event["payload"], event["raw"]) == (
+        "Environment Frozen",
+        sent["payload"],
+        sent,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(LIFECYCLE["events"]))
@@ -118,24 +126,24 @@ async def test_each_lifecycle_name_reads_back_as_its_member(
 async def test_custom_lifecycle_event_keeps_its_name_action_and_data(
     service: RunningService,
 ) -> None:
-    sent = {
-        "eventName": "Canary Analysis",
-        "eventAction": "Promoted",
-        "repo": "api",
-        "data": {"environment": "production", "score": 0.97, "labels": {"app.kubernetes.io/name": "api"}},
+    data = {
+        "environment": "production",
+        "score": 0.97,
+        "labels": {"app.kubernetes.io/name": "api"},
     }
+    sent = {"eventName": "Canary Analysis", "eventAction": "Promoted", "repo": "api", "data": data}
 
     answer = await service.graphql(INGEST_LIFECYCLE, input=sent)
 
     event = answer.data["ingestLifecycleEvent"]["event"]
     assert event["__typename"] == "CustomLifecycleEvent"
     assert (event["type"], event["action"], event["repo"]) == ("Canary Analysis", "Promoted", "api")
-    assert event["data"] == sent["data"]
+    assert event["data"] == data
     assert event["raw"] == {
         "event_name": "Canary Analysis",
         "event_action": "Promoted",
         "repo": "api",
-        **sent["data"],
+        **data,
     }
 
 

@@ -1,0 +1,60 @@
+"""A tiny GraphQL-over-HTTP client for the scripts: standard library only, so the scripts run
+on any CI machine with a Python, without installing anything."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+DEFAULT_URL = "http://127.0.0.1:8000/graphql"
+
+
+class GraphQLFailure(Exception):
+    """The service answered with errors, or could not be reached."""
+
+
+def execute(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """Send one operation; return its `data` or raise GraphQLFailure with the errors."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"content-type": "application/json", "accept": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = json.load(response)
+    except urllib.error.HTTPError as error:
+        raise GraphQLFailure(f"{url} answered HTTP {error.code}: {error.read().decode()}") from None
+    except urllib.error.URLError as error:
+        raise GraphQLFailure(f"cannot reach {url}: {error.reason}") from None
+    if body.get("errors"):
+        raise GraphQLFailure("\n".join(error["message"] for error in body["errors"]))
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+LIFECYCLE_FIELDS = {
+    "event_name": "eventName",
+    "event_action": "eventAction",
+    "team_id": "teamId",
+    "commit": "commit",
+    "branch": "branch",
+    "repo": "repo",
+    "timestamp": "timestamp",
+}
+FLEXDEPLOY_FIELDS = ("eventType", "actor", "object", "timestamp", "payload")
+
+
+def lifecycle_input(body: dict[str, Any]) -> dict[str, Any]:
+    """A CTO.ai `POST /events` body as a `LifecycleEventInput`."""
+    named = {LIFECYCLE_FIELDS[key]: value for key, value in body.items() if key in LIFECYCLE_FIELDS}
+    data = {key: value for key, value in body.items() if key not in LIFECYCLE_FIELDS}
+    return {**named, "data": data} if data else named
+
+
+def flexdeploy_input(message: dict[str, Any]) -> dict[str, Any]:
+    """A FlexDeploy event message as a `FlexDeployEventInput`."""
+    return {key: message[key] for key in FLEXDEPLOY_FIELDS if key in message}

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Send one CTO.ai lifecycle event to the event store, like the CTO.ai curl examples.
+
+    python scripts/send_event.py --name deployment --action succeeded \
+        --repo api --branch main --commit 298673a --team 02f71e12 [--data environment=prod]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from graphql_client import DEFAULT_URL, GraphQLFailure, execute
+
+INGEST = """
+mutation Send($input: LifecycleEventInput!, $key: String) {
+  ingestLifecycleEvent(input: $input, idempotencyKey: $key) {
+    created
+    event { __typename ... on Event { id type action teamId timestamp cursor } }
+  }
+}
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--name", required=True, help="event_name, e.g. deployment")
+    parser.add_argument("--action", help="event_action, e.g. succeeded")
+    parser.add_argument("--repo")
+    parser.add_argument("--branch")
+    parser.add_argument("--commit")
+    parser.add_argument("--team", help="team_id")
+    parser.add_argument("--timestamp", help="ISO-8601; the receive time when left out")
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a further field (VALUE is parsed as JSON when it can be); repeatable",
+    )
+    parser.add_argument("--idempotency-key", help="makes retries store the event once")
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"GraphQL endpoint ({DEFAULT_URL})")
+    args = parser.parse_args()
+
+    event = {
+        "eventName": args.name,
+        "eventAction": args.action,
+        "repo": args.repo,
+        "branch": args.branch,
+        "commit": args.commit,
+        "teamId": args.team,
+        "timestamp": args.timestamp,
+    }
+    sent = {key: value for key, value in event.items() if value is not None}
+    if args.data:
+        sent["data"] = dict(_field(item) for item in args.data)
+    try:
+        result = execute(args.url, INGEST, {"input": sent, "key": args.idempotency_key})
+    except GraphQLFailure as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 1
+    print(json.dumps(result["ingestLifecycleEvent"], indent=2))
+    return 0
+
+
+def _field(item: str) -> tuple[str, object]:
+    key, _, text = item.partition("=")
+    try:
+        return key, json.loads(text)
+    except json.JSONDecodeError:
+        return key, text
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""The command-line sender and loader, run as a user runs them, against a running service."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from tests.graphql.queries import EVENTS_PAGE
+from tests.utils.service import DATA, RunningService
+
+SCRIPTS = Path(__file__).parent.parent / "scripts"
+
+
+async def run_script(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_send_event_stores_a_lifecycle_event(service: RunningService) -> None:
+    code, out, _ = await run_script(
+        str(SCRIPTS / "send_event.py"),
+        "--url",
+        f"{service.url}/graphql",
+        "--name",
+        "deployment",
+        "--action",
+        "succeeded",
+        "--repo",
+        "api",
+        "--branch",
+        "main",
+        "--commit",
+        "298673a9",
+        "--team",
+        "02f71e12",
+        "--data",
+        "environment=production",
+        "--data",
+        "attempt=2",
+    )
+
+    assert code == 0
+    printed = json.loads(out)
+    assert printed["created"] is True
+    assert printed["event"]["__typename"] == "DeploymentEvent"
+    answer = await service.graphql(
+        "query($id: ID!) { event(id: $id) { ... on DeploymentEvent { repo commit data } } }",
+        id=printed["event"]["id"],
+    )
+    assert answer.data["event"] == {
+        "repo": "api",
+        "commit": "298673a9",
+        "data": {"environment": "production", "attempt": 2},
+    }
+
+
+async def test_send_event_reports_bad_input_and_fails(service: RunningService) -> None:
+    code, _, err = await run_script(
+        str(SCRIPTS / "send_event.py"),
+        "--url",
+        f"{service.url}/graphql",
+        "--name",
+        "build",
+        "--action",
+        "exploded",
+    )
+
+    assert code == 1
+    assert "eventAction" in err
+    assert await service.stored_count() == 0
+
+
+async def test_load_events_ingests_a_file(service: RunningService, tmp_path: Path) -> None:
+    flexdeploy = json.loads((DATA / "flexdeploy-events.json").read_text())["examples"]
+    lifecycle = [
+        {"event_name": "commit", "event_action": "initiated", "repo": "api", "ticket": "OPS-1"},
+        {"event_name": "Deployment", "event_action": "Succeeded", "repo": "api"},
+    ]
+    events_file = tmp_path / "events.json"
+    events_file.write_text(json.dumps(lifecycle + flexdeploy))
+
+    code, out, _ = await run_script(
+        str(SCRIPTS / "load_events.py"),
+        str(events_file),
+        "--url",
+        f"{service.url}/graphql",
+        "--batch-size",
+        "5",
+    )
+
+    assert code == 0
+    total = len(lifecycle) + len(flexdeploy)
+    assert out.strip() == f"{total} events stored"
+    page = (await service.graphql(EVENTS_PAGE, limit=100)).data["events"]
+    assert page["totalCount"] == total
