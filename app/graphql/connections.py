@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.types.private import StrawberryPrivate
 
 from app.graphql.types import AnyEvent, FlexDeployEvent, LifecycleEvent, event_node
 from app.store import EventPage
@@ -20,9 +22,21 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="Pass as `after` to read the next page.")
 
 
-def _strawberry_type(name: str, annotations: dict[str, Any], description: str) -> Any:
-    cls = types.new_class(name, (), {}, lambda ns: ns.update({"__annotations__": annotations}))
+def _strawberry_type(
+    name: str, annotations: dict[str, Any], description: str, **members: Any
+) -> Any:
+    namespace = {"__annotations__": annotations, **members}
+    cls = types.new_class(name, (), {}, lambda ns: ns.update(namespace))
     return strawberry.type(cls, description=description)
+
+
+_PRIVATE_COUNTER: Any = Annotated[Callable[[], Awaitable[int]], StrawberryPrivate()]
+
+
+async def _total_count(root: strawberry.Parent[Any]) -> int:
+    # Counting every match costs a query of its own: only when a client asks for it.
+    total: int = await root.count_matches()
+    return total
 
 
 @dataclass(frozen=True)
@@ -43,13 +57,16 @@ class ConnectionType:
                 "nodes": types.GenericAlias(list, (node,)),
                 "edges": types.GenericAlias(list, (edge,)),
                 "page_info": PageInfo,
-                "total_count": int,
+                "count_matches": _PRIVATE_COUNTER,
             },
             f"A page of {name}s, with the number of all that match.",
+            total_count=strawberry.field(
+                resolver=_total_count, description="How many events match, on every page."
+            ),
         )
         return cls(connection=connection, edge=edge)
 
-    def answer(self, page: EventPage) -> Any:
+    def answer(self, page: EventPage, count_matches: Callable[[], Awaitable[int]]) -> Any:
         nodes = [event_node(item.event, item.cursor) for item in page.events]
         edges = [self.edge(cursor=node.cursor, node=node) for node in nodes]
         return self.connection(
@@ -59,7 +76,7 @@ class ConnectionType:
                 has_next_page=page.has_next_page,
                 end_cursor=page.events[-1].cursor if page.events else None,
             ),
-            total_count=page.total_count,
+            count_matches=count_matches,
         )
 
 

@@ -8,8 +8,10 @@ import strawberry
 
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource
+from app.filters import Condition, Op, all_of, to_mongo
 from app.graphql.connections import ANY_EVENTS, FLEXDEPLOY_EVENTS, LIFECYCLE_EVENTS, ConnectionType
 from app.graphql.context import Info
+from app.graphql.filters import EventFilter, EventSort, sort_keys
 from app.graphql.types import AnyEvent, event_node
 from app.store import EventQuery
 
@@ -17,6 +19,13 @@ __all__ = ["DEFAULT_LIMIT", "Query"]
 
 DEFAULT_LIMIT = 50
 
+Filter = Annotated[
+    EventFilter | None, strawberry.argument(description="Which events; all of them if left out.")
+]
+Sort = Annotated[
+    list[EventSort] | None,
+    strawberry.argument(description="Order, by precedence; newest first if left out."),
+]
 Limit = Annotated[
     int | None, strawberry.argument(description="Page size, at most the configured maximum (1000).")
 ]
@@ -29,46 +38,70 @@ async def _page(
     info: Info,
     connection: ConnectionType,
     source: EventSource | None,
-    limit: int | None,
-    after: str | None,
+    arguments: tuple[EventFilter | None, list[EventSort] | None, int | None, str | None],
 ) -> Any:
+    event_filter, sort, limit, after = arguments
     maximum = info.context.services.settings.max_page_size
     limit = DEFAULT_LIMIT if limit is None else limit
     if not 0 <= limit <= maximum:
         raise InvalidInput(
             [FieldError(("limit",), f"must be between 0 and {maximum}, got {limit}")]
         )
-    match = {} if source is None else {"source": source.value}
-    page = await info.context.services.store.page(EventQuery(match=match, limit=limit, after=after))
-    return connection.answer(page)
+    parts = [] if event_filter is None else [event_filter.to_filter()]
+    if source is not None:
+        parts.append(Condition("source", Op.EQ, source.value))
+    query = EventQuery(
+        match=to_mongo(all_of(parts)), sort=sort_keys(sort), limit=limit, after=after
+    )
+    store = info.context.services.store
+    return connection.answer(await store.page(query), lambda: store.count(query.match))
 
 
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="Stored events of every kind, newest first.",
-        graphql_type=ANY_EVENTS.connection,
+        description="Stored events of every kind.", graphql_type=ANY_EVENTS.connection
     )
-    async def events(self, info: Info, limit: Limit = DEFAULT_LIMIT, after: After = None) -> Any:
-        return await _page(info, ANY_EVENTS, None, limit, after)
+    async def events(
+        self,
+        info: Info,
+        filter: Filter = None,
+        sort: Sort = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Any:
+        return await _page(info, ANY_EVENTS, None, (filter, sort, limit, after))
 
     @strawberry.field(
-        description="Stored CTO.ai lifecycle events, newest first.",
-        graphql_type=LIFECYCLE_EVENTS.connection,
+        description="Stored CTO.ai lifecycle events.", graphql_type=LIFECYCLE_EVENTS.connection
     )
     async def lifecycle_events(
-        self, info: Info, limit: Limit = DEFAULT_LIMIT, after: After = None
+        self,
+        info: Info,
+        filter: Filter = None,
+        sort: Sort = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
     ) -> Any:
-        return await _page(info, LIFECYCLE_EVENTS, EventSource.LIFECYCLE, limit, after)
+        return await _page(
+            info, LIFECYCLE_EVENTS, EventSource.LIFECYCLE, (filter, sort, limit, after)
+        )
 
     @strawberry.field(
-        description="Stored FlexDeploy event messages, newest first.",
+        description="Stored FlexDeploy event messages.",
         graphql_type=FLEXDEPLOY_EVENTS.connection,
     )
     async def flex_deploy_events(
-        self, info: Info, limit: Limit = DEFAULT_LIMIT, after: After = None
+        self,
+        info: Info,
+        filter: Filter = None,
+        sort: Sort = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
     ) -> Any:
-        return await _page(info, FLEXDEPLOY_EVENTS, EventSource.FLEXDEPLOY, limit, after)
+        return await _page(
+            info, FLEXDEPLOY_EVENTS, EventSource.FLEXDEPLOY, (filter, sort, limit, after)
+        )
 
     @strawberry.field(description="One event by its id, or null.", graphql_type=AnyEvent | None)
     async def event(self, info: Info, id: strawberry.ID) -> Any:

@@ -15,7 +15,7 @@ from bson import ObjectId
 from app.events import EventSource, NewEvent, StoredEvent
 from app.store.keys import escape_keys, unescape_keys
 
-__all__ = ["from_document", "to_document"]
+__all__ = ["from_document", "stored_document", "to_document"]
 
 # Normalised field → StoredEvent attribute, for the plain (unescaped) fields.
 _PLAIN_FIELDS = {
@@ -38,9 +38,10 @@ def to_document(
     seq: int,
     received_at: datetime,
     idempotency_key: str | None = None,
+    event_id: ObjectId | None = None,
 ) -> dict[str, Any]:
     document: dict[str, Any] = {
-        "_id": ObjectId(),
+        "_id": event_id or ObjectId(),
         "seq": seq,
         "source": event.source.value,
         "timestamp": event.timestamp,
@@ -57,6 +58,13 @@ def to_document(
     if idempotency_key is not None:
         document["idempotencyKey"] = idempotency_key
     return document
+
+
+def stored_document(event: StoredEvent) -> dict[str, Any]:
+    """The document MongoDB holds for `event`: what live filters are evaluated on."""
+    return to_document(
+        event, seq=event.seq, received_at=event.received_at, event_id=ObjectId(event.id)
+    )
 
 
 def from_document(document: dict[str, Any]) -> StoredEvent:

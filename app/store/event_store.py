@@ -20,7 +20,14 @@ from app.errors import FieldError, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.store.documents import from_document, to_document
 from app.store.indexes import ensure_indexes
-from app.store.paging import SortKey, after_clause, decode_cursor, encode_cursor, sort_spec
+from app.store.paging import (
+    SortKey,
+    after_clause,
+    decode_cursor,
+    encode_cursor,
+    sort_spec,
+    sort_value,
+)
 
 __all__ = ["DEFAULT_SORT", "EventPage", "EventQuery", "EventStore", "PagedEvent"]
 
@@ -52,7 +59,6 @@ class PagedEvent:
 class EventPage:
     events: list[PagedEvent]
     has_next_page: bool
-    total_count: int
 
 
 class EventStore:
@@ -146,7 +152,10 @@ class EventStore:
         return await self._events.count_documents(dict(match))
 
     async def page(self, query: EventQuery) -> EventPage:
-        """One page of the events matching `query`, in its order, after its cursor."""
+        """One page of the events matching `query`, in its order, after its cursor.
+
+        Counting all matches is a separate `count`, paid for only by callers who want it.
+        """
         condition: Document = dict(query.match)
         if query.after is not None:
             after = after_clause(query.sort, decode_cursor(query.sort, query.after))
@@ -157,21 +166,19 @@ class EventStore:
             .limit(query.limit + 1)
             .to_list()
         )
-        total = await self.count(query.match)
         return EventPage(
             events=[
                 PagedEvent(
                     event=from_document(document),
                     cursor=encode_cursor(
                         query.sort,
-                        tuple(_value_at(document, key.path) for key in query.sort),
+                        tuple(sort_value(document, key) for key in query.sort),
                         document["seq"],
                     ),
                 )
                 for document in found[: query.limit]
             ],
             has_next_page=len(found) > query.limit,
-            total_count=total,
         )
 
     def cursor_of(self, event: StoredEvent) -> str:
@@ -206,12 +213,3 @@ class EventStore:
             ids = [document["_id"] for document in documents]
             await self._events.delete_many({"_id": {"$in": ids}})
             raise
-
-
-def _value_at(document: Document, path: str) -> Any:
-    value: Any = document
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value

@@ -17,8 +17,17 @@ from bson import json_util
 from bson.errors import InvalidBSON
 
 from app.errors import FieldError, InvalidInput
+from app.store.ordering import TypeClass, leaf_values, reach, sort_rank, type_class
 
-__all__ = ["Cursor", "SortKey", "after_clause", "decode_cursor", "encode_cursor", "sort_spec"]
+__all__ = [
+    "Cursor",
+    "SortKey",
+    "after_clause",
+    "decode_cursor",
+    "encode_cursor",
+    "sort_spec",
+    "sort_value",
+]
 
 
 @dataclass(frozen=True)
@@ -41,9 +50,8 @@ def _signature(sort: tuple[SortKey, ...]) -> str:
 
 def sort_spec(sort: tuple[SortKey, ...]) -> list[tuple[str, int]]:
     """The MongoDB sort, made total by the sequence number (in the last key's direction)."""
-    tie_descending = sort[-1].descending if sort else True
     spec = [(key.path, -1 if key.descending else 1) for key in sort]
-    spec.append(("seq", -1 if tie_descending else 1))
+    spec.append(("seq", -1 if _tie_descending(sort) else 1))
     return spec
 
 
@@ -68,13 +76,51 @@ def decode_cursor(sort: tuple[SortKey, ...], token: str) -> Cursor:
 
 
 def after_clause(sort: tuple[SortKey, ...], cursor: Cursor) -> dict[str, Any]:
-    """A MongoDB condition selecting what comes after `cursor` in `sort` order."""
-    keys = [(key.path, key.descending) for key in sort]
-    keys.append(("seq", sort[-1].descending if sort else True))
+    """A MongoDB condition selecting what comes after `cursor` in `sort` order.
+
+    Types sort in MongoDB's order (null and missing first), so "after" crosses into the next
+    type classes too; `$gt`/`$lt` alone only compare within one class.
+    """
+    keys = [*((key.path, key.descending) for key in sort), ("seq", _tie_descending(sort))]
     values = (*cursor.values, cursor.seq)
     branches: list[dict[str, Any]] = []
     for index, (path, descending) in enumerate(keys):
-        branch: dict[str, Any] = {keys[i][0]: values[i] for i in range(index)}
-        branch[path] = {"$lt" if descending else "$gt": values[index]}
-        branches.append(branch)
-    return branches[0] if len(branches) == 1 else {"$or": branches}
+        ties = [_equal_to(keys[i][0], values[i]) for i in range(index)]
+        for beyond in _beyond(path, descending, values[index]):
+            branches.append({"$and": [*ties, beyond]} if ties else beyond)
+    return {"$or": branches}
+
+
+def sort_value(document: dict[str, Any], key: SortKey) -> Any:
+    """The value MongoDB sorts `document` by for `key`: for arrays, the least (greatest)."""
+    reached = [
+        item for found in reach(document, key.path.split(".")) for item in leaf_values(found)
+    ]
+    if not reached:
+        return None
+    ranked = sorted(reached, key=sort_rank)
+    return ranked[-1] if key.descending else ranked[0]
+
+
+def _tie_descending(sort: tuple[SortKey, ...]) -> bool:
+    return sort[-1].descending if sort else True
+
+
+def _equal_to(path: str, value: Any) -> dict[str, Any]:
+    # `{path: None}` also matches a missing field, which sorts as null does.
+    return {path: value}
+
+
+def _beyond(path: str, descending: bool, value: Any) -> list[dict[str, Any]]:
+    """Conditions (any of them) for a key strictly past `value` in its direction."""
+    own = type_class(value)
+    branches: list[dict[str, Any]] = []
+    if own is not TypeClass.NULL:
+        branches.append({path: {"$lt" if descending else "$gt": value}})
+    classes = [c for c in TypeClass if (c < own if descending else c > own)]
+    if TypeClass.NULL in classes:
+        branches.append({path: None})
+        classes.remove(TypeClass.NULL)
+    if classes:
+        branches.append({path: {"$type": [c.type_alias for c in classes]}})
+    return branches

@@ -1,0 +1,22 @@
+"""The filter language: one definition, compiled to a MongoDB query and to a live predicate."""
+
+from app.filters.build import FilterBudget, build_condition, build_sort
+from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
+from app.filters.mongo import to_mongo
+from app.filters.predicate import matches, matches_event
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "Condition",
+    "EventFilter",
+    "FilterBudget",
+    "Not",
+    "Op",
+    "all_of",
+    "build_condition",
+    "build_sort",
+    "matches",
+    "matches_event",
+    "to_mongo",
+]

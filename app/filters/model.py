@@ -1,0 +1,72 @@
+"""The filter language: what a filter is, independent of GraphQL and of MongoDB.
+
+A filter is a tree of conditions on stored fields (dotted paths into the stored document),
+joined by all/any/not. `app.filters.mongo` turns it into a MongoDB query and
+`app.filters.predicate` into an in-memory test; both follow MongoDB's matching rules, so a
+filter selects the same events from the store and from the live stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = ["AllOf", "AnyOf", "Condition", "EventFilter", "Not", "Op", "Scalar", "all_of"]
+
+# What a condition compares with. Null, objects and arrays are not among them: use `exists`
+# for presence, and a path into an object or array for what it holds.
+Scalar = str | int | float | bool | datetime
+
+
+class Op(StrEnum):
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    NIN = "nin"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    EXISTS = "exists"
+    CONTAINS = "contains"
+    STARTS_WITH = "startsWith"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`path` (escaped segments joined by dots) compared with `value` by `op`.
+
+    `value` is a Scalar, a tuple of Scalars for IN/NIN, a bool for EXISTS, a str for
+    CONTAINS/STARTS_WITH.
+    """
+
+    path: str
+    op: Op
+    value: Scalar | tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class AllOf:
+    filters: tuple[EventFilter, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Matches when any member does; with no members, matches nothing."""
+
+    filters: tuple[EventFilter, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    filter: EventFilter
+
+
+EventFilter = Condition | AllOf | AnyOf | Not
+
+
+def all_of(filters: Sequence[EventFilter]) -> EventFilter:
+    """The conjunction, without a wrapper for a single member (none: matches everything)."""
+    return filters[0] if len(filters) == 1 else AllOf(tuple(filters))

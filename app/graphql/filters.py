@@ -1,0 +1,181 @@
+"""`EventFilter` and `EventSort` as GraphQL inputs, translated into the filter language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.errors import FieldPath
+from app.filters import (
+    AnyOf,
+    FilterBudget,
+    Not,
+    Op,
+    all_of,
+    build_condition,
+    build_sort,
+)
+from app.filters import (
+    EventFilter as Filter,
+)
+from app.store import DEFAULT_SORT, SortKey
+
+__all__ = ["DateTimeFilter", "EventFilter", "EventSort", "FieldFilter", "SortOrder", "StringFilter"]
+
+
+@strawberry.input(description="Conditions on a text field, all of which must hold.")
+class StringFilter:
+    eq: str | None = strawberry.UNSET
+    ne: str | None = strawberry.UNSET
+    in_: list[str] | None = strawberry.field(name="in", default=strawberry.UNSET)
+    nin: list[str] | None = strawberry.UNSET
+    contains: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Case-sensitive substring."
+    )
+    starts_with: str | None = strawberry.UNSET
+    exists: bool | None = strawberry.UNSET
+
+
+@strawberry.input(description="Conditions on a date-time field, all of which must hold.")
+class DateTimeFilter:
+    eq: datetime | None = strawberry.UNSET
+    gt: datetime | None = strawberry.UNSET
+    gte: datetime | None = strawberry.UNSET
+    lt: datetime | None = strawberry.UNSET
+    lte: datetime | None = strawberry.UNSET
+
+
+@strawberry.input(
+    description="Conditions on any stored field, by dotted path (`payload.environment."
+    "environmentCode`, `data.environment`). A path into an array matches any element."
+)
+class FieldFilter:
+    path: str
+    eq: JSON | None = strawberry.UNSET
+    ne: JSON | None = strawberry.UNSET
+    in_: list[JSON] | None = strawberry.field(name="in", default=strawberry.UNSET)
+    nin: list[JSON] | None = strawberry.UNSET
+    gt: JSON | None = strawberry.UNSET
+    gte: JSON | None = strawberry.UNSET
+    lt: JSON | None = strawberry.UNSET
+    lte: JSON | None = strawberry.UNSET
+    exists: bool | None = strawberry.UNSET
+    contains: str | None = strawberry.UNSET
+
+
+@strawberry.input(description="Which events to select; every condition given must hold.")
+class EventFilter:
+    source: StringFilter | None = strawberry.UNSET
+    type: StringFilter | None = strawberry.UNSET
+    action: StringFilter | None = strawberry.UNSET
+    team_id: StringFilter | None = strawberry.UNSET
+    repo: StringFilter | None = strawberry.UNSET
+    branch: StringFilter | None = strawberry.UNSET
+    commit: StringFilter | None = strawberry.UNSET
+    actor: StringFilter | None = strawberry.UNSET
+    object: StringFilter | None = strawberry.UNSET
+    timestamp: DateTimeFilter | None = strawberry.UNSET
+    received_at: DateTimeFilter | None = strawberry.UNSET
+    field: list[FieldFilter] | None = strawberry.UNSET
+    and_: list[EventFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
+    or_: list[EventFilter] | None = strawberry.field(
+        name="or", default=strawberry.UNSET, description="Any of these; `[]` matches nothing."
+    )
+    not_: EventFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
+
+    def to_filter(self, where: FieldPath = ("filter",)) -> Filter:
+        """This input in the filter language; errors are located under `where`."""
+        return _translate(self, where, FilterBudget(), depth=1)
+
+
+@strawberry.enum
+class SortOrder(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input(
+    description="Sort by `timestamp` (the default), `receivedAt`, `type`, or any dotted path."
+)
+class EventSort:
+    field: str
+    order: SortOrder = SortOrder.DESC
+
+
+def sort_keys(sort: list[EventSort] | None) -> tuple[SortKey, ...]:
+    if not sort:
+        return DEFAULT_SORT
+    return build_sort([(item.field, item.order is SortOrder.DESC) for item in sort], ("sort",))
+
+
+_NAMED = {
+    "source": "source",
+    "type": "type",
+    "action": "action",
+    "team_id": "teamId",
+    "repo": "repo",
+    "branch": "branch",
+    "commit": "commit",
+    "actor": "actor",
+    "object": "object",
+    "timestamp": "timestamp",
+    "received_at": "receivedAt",
+}
+_OPERATORS = {
+    "eq": Op.EQ,
+    "ne": Op.NE,
+    "in_": Op.IN,
+    "nin": Op.NIN,
+    "gt": Op.GT,
+    "gte": Op.GTE,
+    "lt": Op.LT,
+    "lte": Op.LTE,
+    "exists": Op.EXISTS,
+    "contains": Op.CONTAINS,
+    "starts_with": Op.STARTS_WITH,
+}
+
+
+def _given(value: Any) -> bool:
+    # An explicit null reads as "not given", like a left-out field.
+    return value is not strawberry.UNSET and value is not None
+
+
+def _operators(
+    conditions: object, path: str, where: FieldPath, budget: FilterBudget
+) -> list[Filter]:
+    return [
+        build_condition(path, op, getattr(conditions, attribute), where, budget)
+        for attribute, op in _OPERATORS.items()
+        if _given(getattr(conditions, attribute, None))
+    ]
+
+
+def _translate(item: EventFilter, where: FieldPath, budget: FilterBudget, depth: int) -> Filter:
+    budget.enter(depth, where)
+    parts: list[Filter] = []
+    for attribute, path in _NAMED.items():
+        conditions = getattr(item, attribute)
+        if _given(conditions):
+            parts += _operators(conditions, path, (*where, path), budget)
+    for index, field_filter in enumerate(item.field or []):
+        parts += _operators(field_filter, field_filter.path, (*where, "field", index), budget)
+    for index, inner in enumerate(item.and_ or []):
+        parts.append(_translate(inner, (*where, "and", index), budget, depth + 1))
+    if _given(item.or_):
+        parts.append(
+            AnyOf(
+                tuple(
+                    _translate(inner, (*where, "or", index), budget, depth + 1)
+                    for index, inner in enumerate(item.or_ or [])
+                )
+            )
+        )
+    if _given(item.not_):
+        assert item.not_ is not None
+        parts.append(Not(_translate(item.not_, (*where, "not"), budget, depth + 1)))
+    return all_of(parts)

@@ -1,0 +1,173 @@
+"""A filter selects exactly the same events from MongoDB as the live predicate does.
+
+Hypothesis generates events (through the real intake, stored through the real store) and
+filters (through the real builder); for each case the store's answer to the compiled query
+must equal the predicate's verdict on every event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+
+from app.filters import (
+    AnyOf,
+    EventFilter,
+    FilterBudget,
+    Not,
+    Op,
+    all_of,
+    build_condition,
+    matches_event,
+    to_mongo,
+)
+from app.intake import IntakeLimits, flexdeploy_event, lifecycle_event
+from app.store import EventQuery, EventStore
+
+LIMITS = IntakeLimits(max_bytes=1 << 20, max_depth=32)
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+INSTANTS = [NOW + timedelta(hours=h, milliseconds=ms) for h in (-2, 0, 3) for ms in (0, 1)]
+
+texts = st.sampled_from(["a", "ab", "b", "B", "é", "", "a.b", "$gt", "Jira PROD"])
+numbers = st.sampled_from([0, 1, 1.0, 1.5, -2, 2**40])
+scalars = st.one_of(texts, numbers, st.booleans())
+keys = st.sampled_from(["a", "b", "c"])
+json_values = st.recursive(
+    st.one_of(scalars, st.none()),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
+    max_leaves=4,
+)
+objects = st.dictionaries(keys, json_values, min_size=1, max_size=3)
+
+
+def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+@st.composite
+def lifecycle_bodies(draw: st.DrawFn) -> dict[str, Any]:
+    body = {
+        "event_name": draw(st.sampled_from(["build", "deployment", "Build", "canary"])),
+        "event_action": draw(st.sampled_from(["initiated", "succeeded", "failed"])),
+        "team_id": draw(maybe(st.sampled_from(["t1", "t2"]))),
+        "repo": draw(maybe(texts)),
+        "timestamp": draw(st.sampled_from(INSTANTS)).isoformat(),
+    }
+    return {key: value for key, value in body.items() if value is not None} | draw(objects)
+
+
+@st.composite
+def flexdeploy_messages(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "eventType": draw(st.sampled_from(["Comment Added", "Tag Assigned", "Something New"])),
+        "actor": draw(maybe(texts)),
+        "object": draw(maybe(texts)),
+        "timestamp": draw(maybe(st.sampled_from(INSTANTS).map(lambda t: t.isoformat()))),
+        "payload": draw(maybe(objects)),
+    }
+
+
+# Paths, each with the values events hold there, so that filters select some events only.
+NAMED_VALUES = {
+    "teamId": ["t1", "t2"],
+    "type": ["build", "deployment", "canary", "Comment Added", "Something New"],
+    "action": ["initiated", "succeeded", "failed"],
+    "source": ["LIFECYCLE", "FLEXDEPLOY"],
+    "repo": ["a", "ab", "b"],
+    "actor": ["a", "B"],
+    "object": ["ab", "é"],
+    "raw.event_name": ["build", "Build", "canary"],
+}
+CLIENT_PATHS = ["payload.a", "payload.a.b", "payload.b", "data", "data.a", "data.b.a", "raw.a"]
+
+
+@st.composite
+def conditions(draw: st.DrawFn) -> EventFilter:
+    path = draw(st.sampled_from([*NAMED_VALUES, *CLIENT_PATHS, "timestamp"]))
+    if path == "timestamp":
+        values: st.SearchStrategy[Any] = st.sampled_from(INSTANTS)
+    elif path in NAMED_VALUES:
+        values = st.sampled_from(NAMED_VALUES[path]) | scalars
+    else:
+        values = scalars
+    op = draw(st.sampled_from(list(Op)))
+    if op is Op.EXISTS:
+        value: Any = draw(st.booleans())
+    elif op in (Op.CONTAINS, Op.STARTS_WITH):
+        value = draw(st.sampled_from(["", "a", "b", "B", "ui", "Jira", "é"]))
+    elif op in (Op.IN, Op.NIN):
+        value = draw(st.lists(values, max_size=3))
+    elif op in (Op.GT, Op.GTE, Op.LT, Op.LTE):
+        value = draw(values.filter(lambda v: not isinstance(v, bool)))
+    else:
+        value = draw(values)
+    return build_condition(path, op, value, ("filter",), FilterBudget())
+
+
+filters = st.recursive(
+    conditions(),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(all_of),
+        st.lists(inner, max_size=3).map(lambda items: AnyOf(tuple(items))),
+        inner.map(Not),
+    ),
+    max_leaves=6,
+)
+
+
+@dataclass
+class Scratch:
+    """A store, and the raw collection under it to empty between cases."""
+
+    store: EventStore
+    events: AsyncCollection[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+async def scratch(mongodb_uri: str) -> AsyncIterator[Scratch]:
+    database = f"test_{uuid.uuid4().hex}"
+    event_store = EventStore.connect(mongodb_uri, database)
+    await event_store.prepare()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_uri)
+    yield Scratch(event_store, client[database]["events"])
+    await client.drop_database(database)
+    await client.close()
+    await event_store.close()
+
+
+@settings(
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    lifecycle=st.lists(lifecycle_bodies(), min_size=2, max_size=5),
+    flexdeploy=st.lists(flexdeploy_messages(), min_size=1, max_size=3),
+    cases=st.lists(filters, min_size=1, max_size=3),
+)
+async def test_store_and_live_predicate_select_the_same_events(
+    scratch: Scratch,
+    lifecycle: list[dict[str, Any]],
+    flexdeploy: list[dict[str, Any]],
+    cases: list[EventFilter],
+) -> None:
+    events = [lifecycle_event(body, NOW, LIMITS) for body in lifecycle]
+    events += [flexdeploy_event(message, NOW, LIMITS) for message in flexdeploy]
+    stored = await scratch.store.append_many(events, received_at=NOW)
+    try:
+        for event_filter in cases:
+            query = EventQuery(match=to_mongo(event_filter), limit=1000)
+            from_store = {item.event.id for item in (await scratch.store.page(query)).events}
+            live = {event.id for event in stored if matches_event(event_filter, event)}
+            assert from_store == live, event_filter
+    finally:
+        await scratch.events.delete_many({})
