@@ -9,7 +9,7 @@ from typing import Any
 
 from app.errors import FieldError, FieldPath
 
-__all__ = ["check_json_size", "check_json_value"]
+__all__ = ["check_json_size", "check_json_value", "is_unicode_text"]
 
 _INT64 = range(-(2**63), 2**63)
 
@@ -29,7 +29,16 @@ def check_json_value(value: Any, path: FieldPath, *, max_depth: int) -> list[Fie
                 continue
             children = item.items() if isinstance(item, Mapping) else enumerate(item)
             stack.extend((child, (*where, key), depth + 1) for key, child in children)
-        elif isinstance(item, bool) or item is None or isinstance(item, str):
+            if isinstance(item, Mapping):
+                errors.extend(
+                    FieldError((*where, key), "the key is not valid Unicode text")
+                    for key in item
+                    if not is_unicode_text(key)
+                )
+        elif isinstance(item, str):
+            if not is_unicode_text(item):
+                errors.append(FieldError(where, "is not valid Unicode text"))
+        elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int) and item not in _INT64:
             errors.append(FieldError(where, "integer does not fit in 64 bits"))
@@ -53,3 +62,12 @@ def check_json_size(document: Mapping[str, Any], *, max_bytes: int) -> list[Fiel
             f"too large: the event is {total:,} bytes as JSON, the most accepted is {max_bytes:,}",
         )
     ]
+
+
+def is_unicode_text(text: str) -> bool:
+    """False for strings JSON can carry but UTF-8 cannot: lone surrogates (`"\\ud800"`)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

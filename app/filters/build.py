@@ -15,6 +15,7 @@ from typing import Any
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.filters.model import Condition, Op, Scalar
 from app.filters.paths import stored_path
+from app.json_checks import is_unicode_text
 from app.store.paging import SortKey
 from app.timestamps import to_storage_precision
 
@@ -99,6 +100,8 @@ def _operand(op: Op, value: Any, where: FieldPath) -> Scalar | tuple[Scalar, ...
 
 def _scalar(value: Any, at: FieldPath) -> Scalar:
     if isinstance(value, str):
+        if not is_unicode_text(value):
+            raise InvalidInput([FieldError(at, "is not valid Unicode text")])
         if len(value) > MAX_TEXT:
             raise InvalidInput([FieldError(at, f"must be at most {MAX_TEXT} characters")])
         return value

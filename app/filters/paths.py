@@ -8,6 +8,7 @@ keys, so `payload.$where` means a key literally called `$where`, never an operat
 from __future__ import annotations
 
 from app.errors import FieldError, FieldPath, InvalidInput
+from app.json_checks import is_unicode_text
 from app.store.keys import escape_key
 
 __all__ = ["MAX_PATH_DEPTH", "NAMED_FIELDS", "stored_path"]
@@ -46,6 +47,8 @@ def stored_path(text: str, where: FieldPath) -> str:
         )
     elif len(segments) > MAX_PATH_DEPTH:
         problem = f"has more than {MAX_PATH_DEPTH} segments"
+    elif not is_unicode_text(text):
+        problem = "is not valid Unicode text"
     elif any(segment == "" for segment in segments):
         problem = f"{text!r} has an empty segment"
     elif any(segment.isdigit() for segment in segments):

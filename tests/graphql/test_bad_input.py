@@ -81,6 +81,13 @@ CASES: list[tuple[str, str, dict[str, Any], str, list[str]]] = [
         "input.data.tree",
         ["deeper"],
     ),
+    (
+        "text that is not Unicode",
+        INGEST_LIFECYCLE,
+        {**GOOD_LIFECYCLE, "data": {"note": "\ud800", "\udfff": 1}},
+        "input.data.note",
+        ["Unicode"],
+    ),
     ("eventType missing", INGEST_FLEXDEPLOY, {"actor": "fdadmin"}, "eventType", []),
     ("actor not a string", INGEST_FLEXDEPLOY, {**GOOD_FLEXDEPLOY, "actor": 7}, "actor", []),
     (

@@ -51,10 +51,14 @@ class RunningService:
         return services
 
     async def graphql(self, query: str, **variables: Any) -> GraphQLAnswer:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        # json.dumps escapes to ASCII, so even text UTF-8 cannot carry (lone surrogates) is sent.
+        body = json.dumps({"query": query, "variables": variables})
+        response = await self.http.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
         response.raise_for_status()
-        body = response.json()
-        return GraphQLAnswer(data=body.get("data"), errors=body.get("errors") or [])
+        answer = response.json()
+        return GraphQLAnswer(data=answer.get("data"), errors=answer.get("errors") or [])
 
     async def stored_count(self) -> int:
         """How many events MongoDB holds, read straight from the collection."""
