@@ -1,29 +1,173 @@
-"""Publishing stored events to live subscribers, through broadcaster.
+"""Carrying stored events to every process's live subscribers, through broadcaster.
 
-The memory backend serves one process; `redis://…` carries events between processes.
+One broadcaster subscription per process. broadcaster (0.3.1) hides failures: its queues are
+unbounded, a failed backend subscribe surfaces as a KeyError, and a dead listener leaves
+subscribers waiting forever. So the bus watches itself with heartbeats on its own channel;
+when one does not come back, or a publish fails, it reports the failure (live subscriptions
+end with a clear error; clients resume from their cursor) and reconnects.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from typing import Any
+
 from broadcaster import Broadcast
 
+from app.errors import ServiceError
 from app.events import StoredEvent
 
-__all__ = ["EVENTS_CHANNEL", "EventBus"]
+__all__ = ["EVENTS_CHANNEL", "BusListener", "BusUnavailable", "EventBus"]
 
-EVENTS_CHANNEL = "events"
+log = logging.getLogger(__name__)
+
+EVENTS_CHANNEL = "eventstore.events"
+_HEARTBEAT = "heartbeat"
+
+
+class BusUnavailable(ServiceError):
+    """Live events cannot be carried right now; stored events are unaffected."""
+
+    code = "LIVE_EVENTS_UNAVAILABLE"
+
+
+class BusListener:
+    """What the bus tells about: events, its failure, and its recovery."""
+
+    def on_event(self, event: StoredEvent) -> None: ...
+
+    def on_failure(self, reason: str) -> None: ...
+
+    async def on_recovery(self) -> None: ...
 
 
 class EventBus:
-    def __init__(self, url: str) -> None:
-        self._broadcast = Broadcast(url)
+    def __init__(self, url: str, *, heartbeat_seconds: float = 1.0) -> None:
+        self._url = url
+        self._heartbeat_seconds = heartbeat_seconds
+        self._listener = BusListener()
+        self._identity = uuid.uuid4().hex
+        self._broadcast: Broadcast | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        self._healthy = False
+        self._last_echo = 0.0
+        self._supervisor: asyncio.Task[None] | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self._healthy
+
+    def listen(self, listener: BusListener) -> None:
+        self._listener = listener
 
     async def connect(self) -> None:
-        await self._broadcast.connect()
+        """Connect, then keep watching and reconnecting in the background."""
+        await self._open()
+        self._supervisor = asyncio.create_task(self._supervise(), name="event-bus")
 
     async def disconnect(self) -> None:
-        await self._broadcast.disconnect()
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+        await self._close()
 
     async def publish(self, event: StoredEvent) -> None:
-        """Announce an event MongoDB has already durably accepted."""
-        await self._broadcast.publish(channel=EVENTS_CHANNEL, message=event.model_dump_json())
+        """Announce an event MongoDB has already durably accepted.
+
+        A failure is reported to live subscribers, not raised: the event is stored, and
+        clients resuming from their cursor read it.
+        """
+        message = json.dumps({"event": event.model_dump(mode="json")})
+        try:
+            if self._broadcast is None:
+                raise BusUnavailable("not connected")
+            await self._broadcast.publish(channel=EVENTS_CHANNEL, message=message)
+        except Exception as error:
+            self._fail(f"publishing failed: {error!r}")
+
+    async def _open(self) -> None:
+        broadcast = Broadcast(self._url)
+        await broadcast.connect()
+        self._broadcast = broadcast
+        self._subscribed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read(broadcast), name="event-bus-reader")
+        await self._wait_for_echo()
+        self._healthy = True
+
+    async def _close(self) -> None:
+        self._healthy = False
+        broadcast, self._broadcast = self._broadcast, None
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(BaseException):
+                await reader
+        if broadcast is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(broadcast.disconnect(), 5)
+
+    async def _read(self, broadcast: Broadcast) -> None:
+        async with broadcast.subscribe(EVENTS_CHANNEL) as subscriber:
+            self._subscribed.set()
+            while True:
+                message = await subscriber.get()
+                self._receive(json.loads(message.message))
+
+    def _receive(self, content: dict[str, Any]) -> None:
+        if content.get(_HEARTBEAT) == self._identity:
+            self._last_echo = asyncio.get_running_loop().time()
+        elif "event" in content:
+            self._listener.on_event(StoredEvent.model_validate(content["event"]))
+
+    async def _wait_for_echo(self) -> None:
+        """Publish a heartbeat and wait until it comes back: proof the bus carries messages."""
+        loop = asyncio.get_running_loop()
+        sent_at = loop.time()
+        deadline = sent_at + self._heartbeat_seconds * 5
+        await asyncio.wait_for(self._subscribed.wait(), self._heartbeat_seconds * 5)
+        if self._broadcast is None:
+            raise BusUnavailable("not connected")
+        heartbeat = json.dumps({_HEARTBEAT: self._identity})
+        await self._broadcast.publish(channel=EVENTS_CHANNEL, message=heartbeat)
+        while self._last_echo < sent_at:
+            if loop.time() > deadline or self._reader is None or self._reader.done():
+                raise BusUnavailable("the bus did not carry a heartbeat back")
+            await asyncio.sleep(0.01)
+
+    async def _supervise(self) -> None:
+        while True:
+            try:
+                while self._healthy:
+                    await asyncio.sleep(self._heartbeat_seconds)
+                    if self._healthy:
+                        await self._wait_for_echo()
+            except Exception as error:
+                self._fail(f"heartbeat lost: {error!r}")
+            await self._reconnect()
+
+    async def _reconnect(self) -> None:
+        delay = 0.1
+        while True:
+            await self._close()
+            try:
+                await self._open()
+            except Exception as error:
+                log.warning("Live event bus unavailable (%r); retrying in %.1fs", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            log.warning("Live event bus reconnected")
+            await self._listener.on_recovery()
+            return
+
+    def _fail(self, reason: str) -> None:
+        if self._healthy:
+            log.error("Live event bus failed: %s", reason)
+            self._healthy = False
+            self._listener.on_failure(reason)

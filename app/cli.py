@@ -44,6 +44,9 @@ def run_service(host: str | None, port: int | None) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        # Pings drop dead websocket peers (Strawberry sends none on graphql-transport-ws).
+        ws_ping_interval=settings.ws_ping_seconds,
+        ws_ping_timeout=settings.ws_ping_seconds,
     )
 
 

@@ -33,6 +33,28 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("BROADCAST_URL", "EVENTSTORE_BROADCAST_URL"),
         description="Broadcaster backend for live events (memory:// or redis://…).",
     )
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes (needs BROADCAST_URL=redis://…)."
+    )
+    subscriber_buffer: int = Field(
+        default=1000,
+        gt=0,
+        description="Events a live subscriber may fall behind before it is closed.",
+    )
+    live_gap_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How long live delivery waits for an event missing in sequence.",
+    )
+    bus_heartbeat_seconds: float = Field(
+        default=1.0, gt=0, description="How often the bus checks itself."
+    )
+    ws_ping_seconds: float = Field(
+        default=20.0, gt=0, description="Websocket ping interval and timeout."
+    )
+    ws_init_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time a websocket client has to send connection_init."
+    )
     max_event_bytes: int = Field(
         default=1024 * 1024, gt=0, description="Largest event accepted, as JSON."
     )

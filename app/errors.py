@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = ["FieldError", "FieldPath", "InvalidInput", "NotReady", "ServiceError", "render_path"]
 
@@ -40,9 +41,13 @@ class FieldError:
 class ServiceError(Exception):
     """Base of the errors the service reports to its clients on purpose."""
 
+    code: ClassVar[str] = "SERVICE_ERROR"
+
 
 class InvalidInput(ServiceError):
     """The input was rejected; nothing of it was stored."""
+
+    code = "BAD_USER_INPUT"
 
     def __init__(self, errors: Sequence[FieldError]) -> None:
         self.errors = tuple(errors)
@@ -63,3 +68,5 @@ class InvalidInput(ServiceError):
 
 class NotReady(ServiceError):
     """The database does not answer."""
+
+    code = "UNAVAILABLE"

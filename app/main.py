@@ -15,6 +15,7 @@ from app.bus import EventBus
 from app.config import Settings
 from app.graphql.view import GraphQLView
 from app.ingest import Ingestor
+from app.live.dispatcher import LiveDispatcher
 from app.services import Services
 from app.store import EventStore
 from app.store.embedded import EmbeddedMongo
@@ -36,10 +37,20 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         store = EventStore.connect(uri, settings.database)
         stack.push_async_callback(store.close)
         await store.prepare()
-        bus = EventBus(settings.broadcast_url)
+        dispatcher = LiveDispatcher(store, gap_seconds=settings.live_gap_seconds)
+        await dispatcher.start()
+        stack.push_async_callback(dispatcher.stop)
+        bus = EventBus(settings.broadcast_url, heartbeat_seconds=settings.bus_heartbeat_seconds)
+        bus.listen(dispatcher)
         await bus.connect()
         stack.push_async_callback(bus.disconnect)
-        yield Services(settings=settings, store=store, bus=bus, ingestor=Ingestor(store, bus))
+        yield Services(
+            settings=settings,
+            store=store,
+            bus=bus,
+            ingestor=Ingestor(store, bus),
+            dispatcher=dispatcher,
+        )
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -56,7 +67,7 @@ async def readyz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The service as an ASGI app; `settings` default to the environment."""
     settings = settings or Settings()
-    graphql = GraphQLView()
+    graphql = GraphQLView(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -8,6 +8,7 @@ from app.bus import EventBus
 from app.config import Settings
 from app.ingest import Ingestor
 from app.intake import IntakeLimits
+from app.live.dispatcher import LiveDispatcher
 from app.store import EventStore
 
 __all__ = ["Services"]
@@ -19,6 +20,7 @@ class Services:
     store: EventStore
     bus: EventBus
     ingestor: Ingestor
+    dispatcher: LiveDispatcher
 
     @property
     def intake_limits(self) -> IntakeLimits:

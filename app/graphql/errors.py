@@ -13,7 +13,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from app.errors import InvalidInput, NotReady, render_path
+from app.errors import InvalidInput, ServiceError, render_path
 
 __all__ = ["ErrorShaping"]
 
@@ -44,10 +44,8 @@ def _shape(error: GraphQLError) -> GraphQLError:
                 ],
             },
         )
-    if isinstance(original, NotReady):
-        return _with(
-            error, "The database is not available; retry shortly.", {"code": "UNAVAILABLE"}
-        )
+    if isinstance(original, ServiceError):
+        return _with(error, str(original), {"code": original.code})
     if original is not None and not isinstance(original, GraphQLError):
         error_id = uuid.uuid4().hex
         log.error("Unexpected error %s", error_id, exc_info=original)

@@ -11,6 +11,7 @@ from app.graphql.errors import ErrorShaping
 from app.graphql.mutation import Mutation
 from app.graphql.query import Query
 from app.graphql.scalars import SCALARS
+from app.graphql.subscription import Subscription
 
 __all__ = ["schema"]
 
@@ -28,6 +29,7 @@ class EventStoreSchema(strawberry.Schema):
 schema = EventStoreSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[ErrorShaping],
     config=StrawberryConfig(scalar_map=SCALARS),
 )

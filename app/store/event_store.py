@@ -6,7 +6,7 @@ The only module that talks to the driver (PyMongo's native async API).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -181,6 +181,33 @@ class EventStore:
             has_next_page=len(found) > query.limit,
         )
 
+    async def last_seq(self) -> int:
+        """The sequence number of the newest stored event (0 when there is none)."""
+        newest = await self._events.find_one({}, {"seq": 1}, sort=[("seq", -1)])
+        return 0 if newest is None else int(newest["seq"])
+
+    async def events_between(self, after_seq: int, before_seq: int) -> list[StoredEvent]:
+        """Stored events with `after_seq` < seq < `before_seq`, in sequence order."""
+        found = self._events.find({"seq": {"$gt": after_seq, "$lt": before_seq}}).sort("seq", 1)
+        return [from_document(document) async for document in found]
+
+    async def replay(
+        self, match: Mapping[str, Any], *, after_seq: int, through_seq: int, batch: int = 500
+    ) -> AsyncIterator[StoredEvent]:
+        """Stored events matching `match` with `after_seq` < seq <= `through_seq`, in order.
+
+        Read in batches, so a long catch-up holds neither a cursor open nor much memory.
+        """
+        while after_seq < through_seq:
+            window = {"seq": {"$gt": after_seq, "$lte": through_seq}}
+            condition = {"$and": [dict(match), window]} if match else window
+            documents = await self._events.find(condition).sort("seq", 1).limit(batch).to_list()
+            for document in documents:
+                yield from_document(document)
+            if len(documents) < batch:
+                return
+            after_seq = documents[-1]["seq"]
+
     def cursor_of(self, event: StoredEvent) -> str:
         """The cursor of `event` in the default order (newest first)."""
         return encode_cursor(DEFAULT_SORT, (event.timestamp,), event.seq)
@@ -198,11 +225,8 @@ class EventStore:
 
     async def _prepare_counter(self) -> None:
         """Make the counter, ahead of every stored event even after a restore or a crash."""
-        newest = await self._events.find_one({}, {"seq": 1}, sort=[("seq", -1)])
         await self._counters.update_one(
-            {"_id": "events"},
-            {"$max": {"seq": 0 if newest is None else newest["seq"]}},
-            upsert=True,
+            {"_id": "events"}, {"$max": {"seq": await self.last_seq()}}, upsert=True
         )
 
     async def _insert_all_or_none(self, documents: list[Document]) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "Cursor",
     "SortKey",
     "after_clause",
+    "cursor_seq",
     "decode_cursor",
     "encode_cursor",
     "sort_spec",
@@ -73,6 +74,18 @@ def decode_cursor(sort: tuple[SortKey, ...], token: str) -> Cursor:
             [FieldError(("after",), "was made for a different sort; pass the same sort")]
         )
     return Cursor(values, seq)
+
+
+def cursor_seq(token: str) -> int:
+    """The sequence number any cursor of this service carries, whatever sort it was made for.
+
+    Live subscriptions resume from it.
+    """
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        return int(json_util.loads(base64.urlsafe_b64decode(padded.encode()))["s"])
+    except (binascii.Error, ValueError, KeyError, TypeError, InvalidBSON, json.JSONDecodeError):
+        raise InvalidInput([FieldError(("after",), "is not a cursor this service made")]) from None
 
 
 def after_clause(sort: tuple[SortKey, ...], cursor: Cursor) -> dict[str, Any]:

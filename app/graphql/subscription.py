@@ -1,0 +1,75 @@
+"""The `Subscription` root: events pushed as they are stored, after an optional catch-up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
+
+import strawberry
+
+from app.events import EventSource
+from app.filters import Condition, Op, all_of
+from app.graphql.context import Info
+from app.graphql.filters import EventFilter
+from app.graphql.types import AnyEvent, FlexDeployEvent, LifecycleEvent, event_node
+from app.live.follow import follow
+
+__all__ = ["Subscription"]
+
+Filter = Annotated[
+    EventFilter | None,
+    strawberry.argument(description="Which events, with the same meaning as in queries."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Replay the stored events after this cursor first, then continue live."
+    ),
+]
+
+
+async def _follow(
+    info: Info, source: EventSource | None, event_filter: EventFilter | None, after: str | None
+) -> AsyncGenerator[Any, None]:
+    parts = [] if event_filter is None else [event_filter.to_filter()]
+    if source is not None:
+        parts.append(Condition("source", Op.EQ, source.value))
+    services = info.context.services
+    events = follow(
+        services.store,
+        services.dispatcher,
+        all_of(parts),
+        after=after,
+        capacity=services.settings.subscriber_buffer,
+    )
+    async for event in events:
+        yield event_node(event, services.store.cursor_of(event))
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Every new event that matches.", graphql_type=AnyEvent)
+    async def events(
+        self, info: Info, filter: Filter = None, after: After = None
+    ) -> AsyncGenerator[Any, None]:
+        async for node in _follow(info, None, filter, after):
+            yield node
+
+    @strawberry.subscription(
+        description="Every new CTO.ai lifecycle event that matches.", graphql_type=LifecycleEvent
+    )
+    async def lifecycle_events(
+        self, info: Info, filter: Filter = None, after: After = None
+    ) -> AsyncGenerator[Any, None]:
+        async for node in _follow(info, EventSource.LIFECYCLE, filter, after):
+            yield node
+
+    @strawberry.subscription(
+        description="Every new FlexDeploy event message that matches.",
+        graphql_type=FlexDeployEvent,
+    )
+    async def flex_deploy_events(
+        self, info: Info, filter: Filter = None, after: After = None
+    ) -> AsyncGenerator[Any, None]:
+        async for node in _follow(info, EventSource.FLEXDEPLOY, filter, after):
+            yield node

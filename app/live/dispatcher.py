@@ -1,0 +1,156 @@
+"""One per process: puts events from the bus in sequence order and hands them to the feeds.
+
+Events can reach the bus out of order (ingests overlap; processes share one sequence). The
+dispatcher keeps a watermark: every event up to it has been handed out, in order. An event
+beyond a gap is held back until the gap fills; a gap that stays open longer than
+`gap_seconds` (a lost publish, a failed insert) is filled from the store, which has
+whatever was really stored. A new subscriber learns the watermark when it registers: the
+store holds everything up to it, the feed gets everything after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+from collections import deque
+
+from app.bus import BusListener, BusUnavailable
+from app.events import StoredEvent
+from app.live.feed import Feed
+from app.store import EventStore
+from app.store.documents import stored_document
+
+__all__ = ["LiveDispatcher"]
+
+log = logging.getLogger(__name__)
+
+_REMEMBERED = 10_000
+_MAX_HELD = 10_000
+
+
+class LiveDispatcher(BusListener):
+    def __init__(self, store: EventStore, *, gap_seconds: float = 2.0) -> None:
+        self._store = store
+        self._gap_seconds = gap_seconds
+        self._feeds: set[Feed] = set()
+        self._watermark = 0
+        self._held: list[tuple[int, StoredEvent]] = []
+        self._gap_since: float | None = None
+        self._recent: deque[int] = deque(maxlen=_REMEMBERED)
+        self._recent_set: set[int] = set()
+        self._available = False
+        self._gap_filler: asyncio.Task[None] | None = None
+
+    @property
+    def feed_count(self) -> int:
+        return len(self._feeds)
+
+    async def start(self) -> None:
+        await self._resync()
+        self._gap_filler = asyncio.create_task(self._fill_gaps(), name="live-gap-filler")
+
+    async def stop(self) -> None:
+        if self._gap_filler is not None:
+            self._gap_filler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._gap_filler
+        self.on_failure("the service is shutting down")
+
+    def register(self, feed: Feed) -> int:
+        """Start handing events to `feed`; returns the watermark it starts after."""
+        if not self._available:
+            raise BusUnavailable("live events are unavailable right now; retry shortly")
+        self._feeds.add(feed)
+        return self._watermark
+
+    def unregister(self, feed: Feed) -> None:
+        self._feeds.discard(feed)
+
+    # -- BusListener ---------------------------------------------------------------------
+
+    def on_event(self, event: StoredEvent) -> None:
+        if event.seq <= self._watermark:
+            self._late(event)
+            return
+        heapq.heappush(self._held, (event.seq, event))
+        self._release()
+        if len(self._held) > _MAX_HELD:
+            self._gap_since = float("-inf")  # too much waiting on one gap: fill it now
+
+    def on_failure(self, reason: str) -> None:
+        self._available = False
+        feeds, self._feeds = self._feeds, set()
+        for feed in feeds:
+            feed.close(
+                BusUnavailable(
+                    f"live events were interrupted ({reason}); resume with the cursor of the "
+                    "last event received"
+                )
+            )
+
+    async def on_recovery(self) -> None:
+        await self._resync()
+
+    # -- ordering ------------------------------------------------------------------------
+
+    async def _resync(self) -> None:
+        """Start over from what the store holds: every feed was closed or none exists yet."""
+        self._watermark = await self._store.last_seq()
+        self._held.clear()
+        self._gap_since = None
+        self._available = True
+
+    def _release(self) -> None:
+        """Hand out held events while they continue the sequence."""
+        before = self._watermark
+        while self._held and self._held[0][0] <= self._watermark + 1:
+            _, event = heapq.heappop(self._held)
+            if event.seq == self._watermark + 1:
+                self._dispatch(event)
+            else:
+                self._late(event)
+        if not self._held:
+            self._gap_since = None
+        elif self._gap_since is None or self._watermark != before:
+            self._gap_since = asyncio.get_running_loop().time()
+
+    def _dispatch(self, event: StoredEvent) -> None:
+        self._watermark = max(self._watermark, event.seq)
+        if len(self._recent) == self._recent.maxlen:
+            self._recent_set.discard(self._recent[0])
+        self._recent.append(event.seq)
+        self._recent_set.add(event.seq)
+        document = stored_document(event)
+        for feed in list(self._feeds):
+            feed.offer(event, document)
+
+    def _late(self, event: StoredEvent) -> None:
+        """An event behind the watermark: handed out already, or truly late."""
+        if event.seq in self._recent_set:
+            return
+        log.warning("Event %s arrived after its place in sequence; delivering it late", event.seq)
+        self._dispatch(event)
+
+    async def _fill_gaps(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self._gap_seconds / 4)
+            if self._gap_since is None or loop.time() - self._gap_since < self._gap_seconds:
+                continue
+            if not self._held:
+                continue
+            first_held = self._held[0][0]
+            try:
+                missing = await self._store.events_between(self._watermark, first_held)
+            except Exception:
+                log.exception("Could not read the store to fill a gap in live events")
+                continue
+            for event in missing:
+                if event.seq > self._watermark:
+                    self._dispatch(event)
+            # Whatever is not in the store by now was never stored: skip past it.
+            self._watermark = max(self._watermark, first_held - 1)
+            self._gap_since = None
+            self._release()

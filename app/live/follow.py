@@ -1,0 +1,46 @@
+"""A live subscription: the stored events after a cursor, then new ones, with no gap."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from app.events import StoredEvent
+from app.filters import EventFilter, matches, to_mongo
+from app.live.dispatcher import LiveDispatcher
+from app.live.feed import Feed
+from app.store import EventStore
+from app.store.paging import cursor_seq
+
+__all__ = ["follow"]
+
+
+async def follow(
+    store: EventStore,
+    dispatcher: LiveDispatcher,
+    event_filter: EventFilter,
+    *,
+    after: str | None,
+    capacity: int,
+) -> AsyncIterator[StoredEvent]:
+    """Matching events in sequence order: first those stored after `after`, then live ones.
+
+    The feed is registered before the store is read, at the dispatcher's watermark: the store
+    has every event up to it and the feed gets every event past it, so nothing is missed or
+    repeated even while events keep arriving.
+    """
+    after_seq = None if after is None else cursor_seq(after)
+    feed = Feed(
+        lambda document: matches(event_filter, document), after_seq=after_seq, capacity=capacity
+    )
+    watermark = dispatcher.register(feed)
+    try:
+        if after_seq is not None:
+            replay = store.replay(
+                to_mongo(event_filter), after_seq=after_seq, through_seq=watermark
+            )
+            async for event in replay:
+                yield event
+        async for event in feed:
+            yield event
+    finally:
+        dispatcher.unregister(feed)
