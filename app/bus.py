@@ -118,6 +118,8 @@ class EventBus:
             while True:
                 message = await subscriber.get()
                 self._receive(json.loads(message.message))
+                # get() does not yield while messages wait: let subscribers send in between.
+                await asyncio.sleep(0)
 
     def _receive(self, content: dict[str, Any]) -> None:
         if content.get(_HEARTBEAT) == self._identity:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -63,3 +63,13 @@ class Settings(BaseSettings):
     )
     max_batch_size: int = Field(default=1000, gt=0, description="Most events in one batch.")
     max_page_size: int = Field(default=1000, gt=0, description="Largest `limit` of a query.")
+
+    @model_validator(mode="after")
+    def _buffers_hold_a_batch(self) -> Settings:
+        if self.subscriber_buffer < self.max_batch_size:
+            raise ValueError(
+                f"EVENTSTORE_SUBSCRIBER_BUFFER ({self.subscriber_buffer}) must be at least "
+                f"EVENTSTORE_MAX_BATCH_SIZE ({self.max_batch_size}): a batch reaches live "
+                "subscribers at once"
+            )
+        return self

@@ -15,7 +15,7 @@ from strawberry.extensions import SchemaExtension
 
 from app.errors import InvalidInput, ServiceError, render_path
 
-__all__ = ["ErrorShaping"]
+__all__ = ["ErrorShaping", "shape_error"]
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,11 @@ class ErrorShaping(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [_shape(error) for error in result.errors]
+            result.errors = [shape_error(error) for error in result.errors]
 
 
-def _shape(error: GraphQLError) -> GraphQLError:
+def shape_error(error: GraphQLError) -> GraphQLError:
+    """The error as clients see it: coded, and masked when it was not raised on purpose."""
     original = error.original_error
     if isinstance(original, InvalidInput):
         return _with(

@@ -7,7 +7,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from app.graphql.errors import ErrorShaping
+from app.graphql.errors import ErrorShaping, shape_error
 from app.graphql.mutation import Mutation
 from app.graphql.query import Query
 from app.graphql.scalars import SCALARS
@@ -20,10 +20,13 @@ class EventStoreSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log nothing here: `ErrorShaping` logs unexpected errors, with their error id.
+        """Shape errors in place, as `ErrorShaping` does for queries and mutations.
 
-        Strawberry's default logs every error with a stack trace, bad input included.
+        Strawberry calls this for every result, subscription events included, with the list
+        it then sends. Its default would log every error with a stack trace, bad input too;
+        shaping logs unexpected errors only, with their error id.
         """
+        errors[:] = [shape_error(error) for error in errors]
 
 
 schema = EventStoreSchema(

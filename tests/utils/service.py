@@ -46,6 +46,10 @@ class RunningService:
     settings: Settings
 
     @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/graphql"
+
+    @property
     def services(self) -> Services:
         services: Services = self.app.state.services
         return services
@@ -69,7 +73,15 @@ class RunningService:
 async def running_service(settings: Settings) -> AsyncIterator[RunningService]:
     app = create_app(settings)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="on",
+            ws_ping_interval=settings.ws_ping_seconds,
+            ws_ping_timeout=settings.ws_ping_seconds,
+        )
     )
     serving = asyncio.create_task(server.serve())
     while not server.started:

@@ -1,0 +1,135 @@
+"""Live monitors subscribe over websockets and get each matching event as it is stored."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from gql import Client, GraphQLRequest
+from gql.transport.websockets import WebsocketsTransport
+
+from tests.graphql.queries import INGEST_BATCH, INGEST_LIFECYCLE
+from tests.utils.service import RunningService
+from tests.utils.websocket import LEGACY_WS, graphql_websocket
+
+SUBSCRIBE = """
+subscription Watch($filter: EventFilter, $after: String) {
+    events(filter: $filter, after: $after) {
+        __typename
+        ... on Event { id type action teamId cursor raw }
+    }
+}
+"""
+
+
+async def wait_until(condition: Callable[[], bool], within: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.01)
+
+
+def build(n: int, team: str, action: str = "succeeded") -> dict[str, Any]:
+    return {"eventName": "build", "eventAction": action, "teamId": team, "data": {"n": n}}
+
+
+MARKER = {"eventName": "marker", "eventAction": "succeeded", "teamId": "b"}
+
+
+async def test_each_protocol_receives_exactly_its_matching_events(
+    service: RunningService,
+) -> None:
+    transport = WebsocketsTransport(
+        url=service.ws_url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]
+    )
+    events = [
+        build(n, team, action)
+        for n, (team, action) in enumerate(
+            [
+                ("a", "succeeded"),
+                ("b", "failed"),
+                ("a", "failed"),
+                ("b", "succeeded"),
+                ("c", "succeeded"),
+            ]
+        )
+    ]
+    async with (
+        Client(transport=transport) as modern,
+        graphql_websocket(service.ws_url, LEGACY_WS) as legacy,
+    ):
+        succeeded = modern.subscribe(
+            GraphQLRequest(SUBSCRIBE, variable_values={"filter": {"action": {"eq": "succeeded"}}})
+        )
+        first = asyncio.ensure_future(anext(succeeded))
+        await legacy.subscribe(SUBSCRIBE, filter={"teamId": {"eq": "b"}})
+        await wait_until(lambda: service.services.dispatcher.feed_count == 2)
+
+        for event in [*events, MARKER]:
+            await service.graphql(INGEST_LIFECYCLE, input=event)
+
+        seen_modern = [await first]
+        while seen_modern[-1]["events"]["type"] != "marker":
+            seen_modern.append(await asyncio.wait_for(anext(succeeded), 10))
+        seen_legacy = [await legacy.next_event()]
+        while seen_legacy[-1]["data"]["events"]["type"] != "marker":
+            seen_legacy.append(await legacy.next_event())
+
+    assert [e["events"]["raw"].get("n") for e in seen_modern] == [0, 3, 4, None]
+    assert [e["data"]["events"]["raw"].get("n") for e in seen_legacy] == [1, 3, None]
+    assert seen_modern[0]["events"]["__typename"] == "BuildEvent"
+
+
+async def test_a_subscriber_resumes_from_its_cursor_without_gap_or_repeat(
+    service: RunningService,
+) -> None:
+    team_x = {"filter": {"teamId": {"eq": "x"}}}
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(SUBSCRIBE, **team_x)
+        await wait_until(lambda: service.services.dispatcher.feed_count == 1)
+        await service.graphql(INGEST_BATCH, lifecycle=[build(n, "x") for n in range(5)])
+        received = [(await client.next_event())["data"]["events"] for _ in range(5)]
+    last_cursor = received[-1]["cursor"]
+
+    # 100 events for team x (and others' in between): half while the client is away, half
+    # while it reconnects.
+    wanted = [build(n, "x") for n in range(100, 200)]
+    noise = [build(n, "y") for n in range(40)]
+    mixed = [
+        item for pair in zip(wanted, noise + [None] * 60, strict=True) for item in pair if item
+    ]
+
+    async def ingest(events: list[dict[str, Any]]) -> None:
+        for event in events:
+            await service.graphql(INGEST_LIFECYCLE, input=event)
+
+    await ingest(mixed[:70])
+    async with graphql_websocket(service.ws_url) as client:
+        during = asyncio.create_task(ingest(mixed[70:]))
+        await client.subscribe(SUBSCRIBE, after=last_cursor, **team_x)
+        resumed = [(await client.next_event())["data"]["events"] for _ in range(100)]
+        await during
+        await service.graphql(INGEST_LIFECYCLE, input={**build(999, "x"), "eventName": "marker"})
+        after_all = (await client.next_event())["data"]["events"]
+
+    assert [event["raw"]["n"] for event in resumed] == list(range(100, 200))
+    assert after_all["type"] == "marker"
+
+
+async def test_a_subscription_ends_when_the_client_leaves(service: RunningService) -> None:
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(SUBSCRIBE)
+        await wait_until(lambda: service.services.dispatcher.feed_count == 1)
+
+    await wait_until(lambda: service.services.dispatcher.feed_count == 0)
+
+
+async def test_a_bad_filter_is_refused_on_subscribe(service: RunningService) -> None:
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(SUBSCRIBE, filter={"field": [{"path": "$where", "eq": 1}]})
+        message = await client.receive()
+
+    assert message["type"] in ("error", "next")
+    assert "not a stored field" in str(message["payload"])
+    assert "BAD_USER_INPUT" in str(message["payload"])
