@@ -88,11 +88,11 @@ class EventBus:
             if self._broadcast is None:
                 raise BusUnavailable("not connected")
             await self._broadcast.publish(channel=EVENTS_CHANNEL, message=message)
-        except Exception as error:
+        except Exception as error:  # whichever backend error: the bus is down
             self._fail(f"publishing failed: {error!r}")
 
     async def _open(self) -> None:
-        broadcast = Broadcast(self._url)
+        broadcast = _broadcast(self._url)
         await broadcast.connect()
         self._broadcast = broadcast
         self._subscribed = asyncio.Event()
@@ -149,7 +149,7 @@ class EventBus:
                     await asyncio.sleep(self._heartbeat_seconds)
                     if self._healthy:
                         await self._wait_for_echo()
-            except Exception as error:
+            except Exception as error:  # whatever broke, the answer is to reconnect
                 self._fail(f"heartbeat lost: {error!r}")
             await self._reconnect()
 
@@ -159,7 +159,7 @@ class EventBus:
             await self._close()
             try:
                 await self._open()
-            except Exception as error:
+            except Exception as error:  # still down: try again later
                 log.warning("Live event bus unavailable (%r); retrying in %.1fs", error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -173,3 +173,11 @@ class EventBus:
             log.error("Live event bus failed: %s", reason)
             self._healthy = False
             self._listener.on_failure(reason)
+
+
+def _broadcast(url: str) -> Broadcast:
+    if url.startswith(("redis://", "rediss://")):
+        from app.bus_redis import RedisBackend
+
+        return Broadcast(backend=RedisBackend(url))
+    return Broadcast(url)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -21,29 +24,73 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="run the service (the default)")
     serve.add_argument("--host", help="overrides EVENTSTORE_HOST")
     serve.add_argument("--port", type=int, help="overrides EVENTSTORE_PORT")
+    serve.add_argument("--workers", type=int, help="overrides EVENTSTORE_WORKERS")
     export = commands.add_parser("export-schema", help="write the schema's SDL")
     export.add_argument("path", nargs="?", default="schema.graphql", help="'-' for stdout")
     args = parser.parse_args(argv)
     if args.command == "export-schema":
         export_schema(args.path)
-    else:
-        run_service(getattr(args, "host", None), getattr(args, "port", None))
-
-
-def run_service(host: str | None, port: int | None) -> None:
-    from app.main import create_app
-
-    settings = Settings()
-    overrides = {"host": host, "port": port}
-    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+        return
+    overrides = {
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+        "workers": getattr(args, "workers", None),
+    }
+    settings = Settings().model_copy(
+        update={key: value for key, value in overrides.items() if value is not None}
+    )
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.workers == 1:
+        run_service(settings)
+    else:
+        run_workers(settings)
+
+
+def run_service(settings: Settings) -> None:
+    from app.main import create_app
+
+    _serve(create_app(settings), settings)
+
+
+def run_workers(settings: Settings) -> None:
+    """Several worker processes: they share one database and carry live events over Redis."""
+    if settings.broadcast_url.startswith("memory"):
+        sys.exit(
+            f"eventstore: {settings.workers} workers need a shared bus for live events: set "
+            "BROADCAST_URL=redis://… (the memory bus reaches only its own process)"
+        )
+    if settings.mongodb_uri is not None:
+        _run_worker_processes(settings)
+        return
+    from app.store.embedded import EmbeddedMongo
+
+    # One embedded server for all workers, started here; workers find it through the env.
+    embedded = EmbeddedMongo(settings.data_dir)
+    os.environ["MONGODB_URI"] = asyncio.run(embedded.start())
+    try:
+        _run_worker_processes(settings)
+    finally:
+        asyncio.run(embedded.stop())
+
+
+def _run_worker_processes(settings: Settings) -> None:
+    # Each worker builds its app from the environment: pass on what the command line changed.
+    os.environ["EVENTSTORE_WORKERS"] = str(settings.workers)
+    _serve("app.main:create_app", settings, factory=True, workers=settings.workers)
+
+
+def _serve(
+    app: Callable[..., Any] | str, settings: Settings, *, factory: bool = False, workers: int = 1
+) -> None:
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        factory=factory,
+        workers=workers,
         # Pings drop dead websocket peers (Strawberry sends none on graphql-transport-ws).
         ws_ping_interval=settings.ws_ping_seconds,
         ws_ping_timeout=settings.ws_ping_seconds,

@@ -10,6 +10,7 @@ import pytest
 
 from app.config import Settings
 from app.store.embedded import EmbeddedMongo
+from tests.utils.process import RedisServer
 from tests.utils.service import RunningService, running_service
 
 
@@ -19,6 +20,14 @@ async def mongodb_uri(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
     server = EmbeddedMongo(tmp_path_factory.mktemp("mongo"))
     uri = await server.start()
     yield uri
+    await server.stop()
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[RedisServer]:
+    server = RedisServer()
+    await server.start()
+    yield server
     await server.stop()
 
 

@@ -75,6 +75,7 @@ async def test_each_protocol_receives_exactly_its_matching_events(
         seen_legacy = [await legacy.next_event()]
         while seen_legacy[-1]["data"]["events"]["type"] != "marker":
             seen_legacy.append(await legacy.next_event())
+        await succeeded.aclose()
 
     assert [e["events"]["raw"].get("n") for e in seen_modern] == [0, 3, 4, None]
     assert [e["data"]["events"]["raw"].get("n") for e in seen_legacy] == [1, 3, None]

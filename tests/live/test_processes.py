@@ -1,0 +1,95 @@
+"""Several app processes share live events through Redis; alone, the memory bus is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from app.config import Settings
+from tests.graphql.queries import INGEST_LIFECYCLE
+from tests.live.test_subscriptions import SUBSCRIBE, wait_until
+from tests.utils.process import RedisServer, free_port, service_process
+from tests.utils.service import running_service
+from tests.utils.websocket import graphql_websocket
+
+
+async def test_an_event_ingested_in_one_process_reaches_a_subscriber_of_another(
+    tmp_path: Path, settings: Settings, redis: RedisServer
+) -> None:
+    shared = {
+        "MONGODB_URI": str(settings.mongodb_uri),
+        "EVENTSTORE_DATABASE": settings.database,
+        "BROADCAST_URL": redis.url,
+    }
+    port_a, port_b = free_port(), free_port()
+    sent = {"eventName": "deployment", "eventAction": "succeeded", "repo": "api"}
+
+    async with (
+        service_process(tmp_path, port_a, shared) as process_a,
+        service_process(tmp_path, port_b, shared),
+        graphql_websocket(f"ws://127.0.0.1:{port_b}/graphql") as subscriber,
+    ):
+        await subscriber.subscribe(SUBSCRIBE, filter={"repo": {"eq": "api"}})
+        await asyncio.sleep(0.5)  # the subscription is registered in process B
+        response = await process_a.post(
+            "/graphql", json={"query": INGEST_LIFECYCLE, "variables": {"input": sent}}
+        )
+        ingested = response.json()["data"]["ingestLifecycleEvent"]["event"]
+        pushed = (await subscriber.next_event())["data"]["events"]
+
+    assert pushed["id"] == ingested["id"]
+    assert pushed["raw"] == {"event_name": "deployment", "event_action": "succeeded", "repo": "api"}
+
+
+async def test_several_workers_with_the_memory_bus_refuse_to_start(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        "serve",
+        "--workers",
+        "2",
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "BROADCAST_URL": "memory://"},
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+
+    assert process.returncode != 0
+    assert "BROADCAST_URL=redis://" in err.decode()
+
+
+async def test_when_redis_fails_subscribers_are_told_and_resume_after_it_returns(
+    settings: Settings, redis: RedisServer
+) -> None:
+    on_redis = settings.model_copy(update={"broadcast_url": redis.url})
+    async with running_service(on_redis) as service:
+        async with graphql_websocket(service.ws_url) as client:
+            await client.subscribe(SUBSCRIBE)
+            await wait_until(lambda: service.services.dispatcher.feed_count == 1)
+            await service.graphql(INGEST_LIFECYCLE, input={"eventName": "one", "eventAction": "x"})
+            cursor = (await client.next_event())["data"]["events"]["cursor"]
+
+            await redis.stop()
+            ended = await client.receive(within=30)
+            # Stored all the same while live events are down.
+            stored = await service.graphql(
+                INGEST_LIFECYCLE, input={"eventName": "two", "eventAction": "x"}
+            )
+
+        assert ended["payload"]["errors"][0]["extensions"]["code"] == "LIVE_EVENTS_UNAVAILABLE"
+        assert "resume with the cursor" in ended["payload"]["errors"][0]["message"]
+        assert stored.errors == []
+
+        await redis.start()
+        await wait_until(lambda: service.services.bus.healthy, within=30)
+        async with graphql_websocket(service.ws_url) as client:
+            await client.subscribe(SUBSCRIBE, after=cursor)
+            missed = (await client.next_event())["data"]["events"]
+            await service.graphql(
+                INGEST_LIFECYCLE, input={"eventName": "three", "eventAction": "x"}
+            )
+            live = (await client.next_event())["data"]["events"]
+
+    assert (missed["type"], live["type"]) == ("two", "three")

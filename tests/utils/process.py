@@ -1,0 +1,91 @@
+"""The service as separate processes (`python -m app`), and Redis, for multi-process tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def service_process(
+    workdir: Path, port: int, env: dict[str, str] | None = None, *args: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """`python -m app` on `port`, ready; the environment is ours minus MONGODB_URI plus `env`."""
+    environment = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
+    environment |= {"EVENTSTORE_PORT": str(port), "EVENTSTORE_DATA_DIR": str(workdir / "data")}
+    environment |= env or {}
+    log_path = workdir / f"service-{port}.log"
+    with log_path.open("ab") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "app", *args, cwd=workdir, env=environment, stdout=log, stderr=log
+        )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for _ in range(600):
+                try:
+                    if (await http.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.returncode is None, log_path.read_text()
+                await asyncio.sleep(0.1)
+            yield http
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await asyncio.wait_for(process.wait(), 30)
+
+
+class RedisServer:
+    """Debian's redis-server on a free loopback port, with nothing kept on disk."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        """Start, or start again on the same port."""
+        executable = shutil.which("redis-server")
+        assert executable is not None, "redis-server is not installed (.ci/run installs it)"
+        self._process = await asyncio.create_subprocess_exec(
+            executable,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            except OSError:
+                await asyncio.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    async def stop(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            self._process.kill()
+            await self._process.wait()
