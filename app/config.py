@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     )
     ws_init_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Time a websocket client has to send connection_init."
+    )
+    flexdeploy_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret FlexDeploy must send in X-Webhook-Secret; unset accepts all.",
     )
     max_event_bytes: int = Field(
         default=1024 * 1024, gt=0, description="Largest event accepted, as JSON."

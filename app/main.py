@@ -16,6 +16,7 @@ from app.config import Settings
 from app.graphql.view import GraphQLView
 from app.ingest import Ingestor
 from app.live.dispatcher import LiveDispatcher
+from app.rest import REST_ROUTES
 from app.services import Services
 from app.store import EventStore
 from app.store.embedded import EmbeddedMongo
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *REST_ROUTES,
         ],
         lifespan=lifespan,
     )

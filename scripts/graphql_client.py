@@ -1,5 +1,5 @@
-"""A tiny GraphQL-over-HTTP client for the scripts: standard library only, so the scripts run
-on any CI machine with a Python, without installing anything."""
+"""A tiny client for the scripts: standard library only, so they run on any CI machine with a
+Python, without installing anything. Speaks GraphQL, or the REST shapes (`--rest`)."""
 
 from __future__ import annotations
 
@@ -8,30 +8,36 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-DEFAULT_URL = "http://127.0.0.1:8000/graphql"
+DEFAULT_URL = "http://127.0.0.1:8000"
 
 
-class GraphQLFailure(Exception):
+class RequestFailure(Exception):
     """The service answered with errors, or could not be reached."""
 
 
-def execute(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    """Send one operation; return its `data` or raise GraphQLFailure with the errors."""
+def post_json(url: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """POST `body` as JSON; the status and the JSON answer (errors raise RequestFailure)."""
     request = urllib.request.Request(
         url,
-        data=json.dumps({"query": query, "variables": variables}).encode(),
-        headers={"content-type": "application/json", "accept": "application/json"},
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json", "accept": "application/json"}
+        | (headers or {}),
         method="POST",
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            body = json.load(response)
+            return response.status, json.load(response)
     except urllib.error.HTTPError as error:
-        raise GraphQLFailure(f"{url} answered HTTP {error.code}: {error.read().decode()}") from None
+        raise RequestFailure(f"{url} answered HTTP {error.code}: {error.read().decode()}") from None
     except urllib.error.URLError as error:
-        raise GraphQLFailure(f"cannot reach {url}: {error.reason}") from None
+        raise RequestFailure(f"cannot reach {url}: {error.reason}") from None
+
+
+def execute(base_url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """Run one GraphQL operation; return its `data` or raise RequestFailure with the errors."""
+    _, body = post_json(base_url.rstrip("/") + "/graphql", {"query": query, "variables": variables})
     if body.get("errors"):
-        raise GraphQLFailure("\n".join(error["message"] for error in body["errors"]))
+        raise RequestFailure("\n".join(error["message"] for error in body["errors"]))
     data: dict[str, Any] = body["data"]
     return data
 

@@ -3,6 +3,8 @@
 
     python scripts/send_event.py --name deployment --action succeeded \
         --repo api --branch main --commit 298673a --team 02f71e12 [--data environment=prod]
+
+With --rest it posts CTO.ai's own body to `POST /events`, as the curl examples do.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
-from graphql_client import DEFAULT_URL, GraphQLFailure, execute
+from graphql_client import DEFAULT_URL, RequestFailure, execute, lifecycle_input, post_json
 
 INGEST = """
 mutation Send($input: LifecycleEventInput!, $key: String) {
@@ -40,28 +43,39 @@ def main() -> int:
         help="a further field (VALUE is parsed as JSON when it can be); repeatable",
     )
     parser.add_argument("--idempotency-key", help="makes retries store the event once")
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"GraphQL endpoint ({DEFAULT_URL})")
+    parser.add_argument("--rest", action="store_true", help="use CTO.ai's POST /events")
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"the service ({DEFAULT_URL})")
     args = parser.parse_args()
 
-    event = {
-        "eventName": args.name,
-        "eventAction": args.action,
-        "repo": args.repo,
-        "branch": args.branch,
+    named = {
+        "event_name": args.name,
+        "event_action": args.action,
         "commit": args.commit,
-        "teamId": args.team,
+        "branch": args.branch,
+        "repo": args.repo,
+        "team_id": args.team,
         "timestamp": args.timestamp,
     }
-    sent = {key: value for key, value in event.items() if value is not None}
-    if args.data:
-        sent["data"] = dict(_field(item) for item in args.data)
+    body = {key: value for key, value in named.items() if value is not None}
+    body |= dict(_field(item) for item in args.data)
     try:
-        result = execute(args.url, INGEST, {"input": sent, "key": args.idempotency_key})
-    except GraphQLFailure as failure:
+        result = _send_rest(args, body) if args.rest else _send_graphql(args, body)
+    except RequestFailure as failure:
         print(f"error: {failure}", file=sys.stderr)
         return 1
-    print(json.dumps(result["ingestLifecycleEvent"], indent=2))
+    print(json.dumps(result, indent=2))
     return 0
+
+
+def _send_graphql(args: argparse.Namespace, body: dict[str, Any]) -> Any:
+    variables = {"input": lifecycle_input(body), "key": args.idempotency_key}
+    return execute(args.url, INGEST, variables)["ingestLifecycleEvent"]
+
+
+def _send_rest(args: argparse.Namespace, body: dict[str, Any]) -> Any:
+    headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else {}
+    _, stored = post_json(args.url.rstrip("/") + "/events", body, headers)
+    return stored
 
 
 def _field(item: str) -> tuple[str, object]:

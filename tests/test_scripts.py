@@ -26,7 +26,7 @@ async def test_send_event_stores_a_lifecycle_event(service: RunningService) -> N
     code, out, _ = await run_script(
         str(SCRIPTS / "send_event.py"),
         "--url",
-        f"{service.url}/graphql",
+        service.url,
         "--name",
         "deployment",
         "--action",
@@ -64,7 +64,7 @@ async def test_send_event_reports_bad_input_and_fails(service: RunningService) -
     code, _, err = await run_script(
         str(SCRIPTS / "send_event.py"),
         "--url",
-        f"{service.url}/graphql",
+        service.url,
         "--name",
         "build",
         "--action",
@@ -89,7 +89,7 @@ async def test_load_events_ingests_a_file(service: RunningService, tmp_path: Pat
         str(SCRIPTS / "load_events.py"),
         str(events_file),
         "--url",
-        f"{service.url}/graphql",
+        service.url,
         "--batch-size",
         "5",
     )
@@ -99,3 +99,59 @@ async def test_load_events_ingests_a_file(service: RunningService, tmp_path: Pat
     assert out.strip() == f"{total} events stored"
     page = (await service.graphql(EVENTS_PAGE, limit=100)).data["events"]
     assert page["totalCount"] == total
+
+
+async def test_send_event_speaks_the_cto_rest_shape(service: RunningService) -> None:
+    code, out, _ = await run_script(
+        str(SCRIPTS / "send_event.py"),
+        "--rest",
+        "--url",
+        service.url,
+        "--name",
+        "incident",
+        "--action",
+        "initiated",
+        "--team",
+        "02f71e12",
+        "--data",
+        "severity=2",
+        "--idempotency-key",
+        "pager-1",
+    )
+    again, _, _ = await run_script(
+        str(SCRIPTS / "send_event.py"),
+        "--rest",
+        "--url",
+        service.url,
+        "--name",
+        "incident",
+        "--action",
+        "initiated",
+        "--idempotency-key",
+        "pager-1",
+    )
+
+    assert (code, again) == (0, 0)
+    stored = json.loads(out)
+    assert {k: stored[k] for k in ("event_name", "event_action", "team_id", "severity")} == {
+        "event_name": "incident",
+        "event_action": "initiated",
+        "team_id": "02f71e12",
+        "severity": 2,
+    }
+    assert await service.stored_count() == 1
+
+
+async def test_load_events_over_rest(service: RunningService, tmp_path: Path) -> None:
+    flexdeploy = json.loads((DATA / "flexdeploy-events.json").read_text())["examples"]
+    lifecycle = [{"event_name": "build", "event_action": "failed", "repo": "api"}]
+    events_file = tmp_path / "events.json"
+    events_file.write_text(json.dumps({"events": lifecycle + flexdeploy}))
+
+    code, out, _ = await run_script(
+        str(SCRIPTS / "load_events.py"), str(events_file), "--rest", "--url", service.url
+    )
+
+    assert code == 0
+    assert out.strip() == f"{len(lifecycle) + len(flexdeploy)} events stored"
+    assert await service.stored_count() == len(lifecycle) + len(flexdeploy)

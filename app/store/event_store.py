@@ -47,6 +47,8 @@ class EventQuery:
     sort: tuple[SortKey, ...] = DEFAULT_SORT
     limit: int = 50
     after: str | None = None
+    # Offset paging, for clients that speak it (FeathersJS `$skip`); cursors need none.
+    skip: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class EventStore:
         found = (
             await self._events.find(condition)
             .sort(sort_spec(query.sort))
+            .skip(query.skip)
             .limit(query.limit + 1)
             .to_list()
         )

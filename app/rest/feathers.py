@@ -1,0 +1,178 @@
+"""FeathersJS query strings, as CTO.ai's `GET /events` takes them, in the filter language.
+
+`team_id=…` (any field equality), `field[$in]=…` (also `$nin $lt $lte $gt $gte $ne`),
+`$sort[field]=-1|1` (several, in order), `$limit`, `$skip`, `$select[]=field`. Field names are
+those of the CTO.ai body; any other name is one of the body's further fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.errors import FieldError, InvalidInput
+from app.filters import EventFilter, FilterBudget, Op, all_of, build_condition, build_sort
+from app.store import SortKey
+from app.timestamps import parse_event_time
+
+__all__ = ["FeathersQuery", "parse_feathers_query"]
+
+# CTO.ai body name → stored field; any other name lives in the event's `data`.
+_NAMED = {
+    "event_name": "type",
+    "event_action": "action",
+    "team_id": "teamId",
+    "commit": "commit",
+    "branch": "branch",
+    "repo": "repo",
+    "timestamp": "timestamp",
+    "received_at": "receivedAt",
+}
+_TIMES = {"timestamp", "received_at"}
+_OPERATORS = {
+    "$in": Op.IN,
+    "$nin": Op.NIN,
+    "$lt": Op.LT,
+    "$lte": Op.LTE,
+    "$gt": Op.GT,
+    "$gte": Op.GTE,
+    "$ne": Op.NE,
+}
+_KEY = re.compile(r"^(?P<name>[^\[\]]+)(?P<subscripts>(?:\[[^\[\]]*\])*)$")
+
+
+@dataclass
+class FeathersQuery:
+    filter: EventFilter
+    sort: tuple[SortKey, ...]
+    limit: int | None
+    skip: int
+    select: list[str] | None
+
+
+@dataclass
+class _Reading:
+    conditions: list[tuple[str, Op, Any]] = field(default_factory=list)
+    lists: dict[tuple[str, Op], list[str]] = field(default_factory=dict)
+    sort: list[tuple[str, bool]] = field(default_factory=list)
+    select: list[str] | None = None
+    limit: int | None = None
+    skip: int = 0
+
+
+def parse_feathers_query(items: Sequence[tuple[str, str]]) -> FeathersQuery:
+    """The query `items` (key, value pairs in order) stand for; InvalidInput names the key."""
+    reading = _Reading()
+    for key, value in items:
+        _read(reading, key, value)
+    budget = FilterBudget()
+    conditions = [_condition(name, op, value, budget) for name, op, value in reading.conditions]
+    conditions += [
+        _condition(name, op, values, budget) for (name, op), values in reading.lists.items()
+    ]
+    sort = build_sort([(_path(name), descending) for name, descending in reading.sort], ("$sort",))
+    return FeathersQuery(
+        filter=all_of(conditions),
+        sort=sort,
+        limit=reading.limit,
+        skip=reading.skip,
+        select=reading.select,
+    )
+
+
+def _read(reading: _Reading, key: str, value: str) -> None:
+    match = _KEY.match(key)
+    if match is None:
+        raise _bad(key, "is not a query parameter this API knows")
+    name = match["name"]
+    subscripts = re.findall(r"\[([^\[\]]*)\]", match["subscripts"])
+    if name == "$limit" and not subscripts:
+        reading.limit = _count(key, value)
+    elif name == "$skip" and not subscripts:
+        reading.skip = _count(key, value)
+    elif name == "$sort" and len(subscripts) == 1:
+        if value not in ("1", "-1"):
+            raise _bad(key, "must be 1 (ascending) or -1 (descending)")
+        reading.sort.append((subscripts[0], value == "-1"))
+    elif name == "$select" and len(subscripts) <= 1:
+        reading.select = [*(reading.select or []), *value.split(",")]
+    elif name.startswith("$"):
+        raise _bad(key, f"{name} is not a query operator this API knows")
+    else:
+        _read_condition(reading, key, name, subscripts, value)
+
+
+def _read_condition(
+    reading: _Reading, key: str, name: str, subscripts: list[str], value: str
+) -> None:
+    operators = [part for part in subscripts if part.startswith("$")]
+    path = ".".join([name, *(part for part in subscripts if part and not part.startswith("$"))])
+    if not operators:
+        reading.conditions.append((path, Op.EQ, value))
+        return
+    if len(operators) > 1 or operators[0] not in _OPERATORS:
+        raise _bad(key, f"{operators[-1]} is not an operator this API knows")
+    op = _OPERATORS[operators[0]]
+    if op in (Op.IN, Op.NIN):
+        reading.lists.setdefault((path, op), []).extend(value.split(","))
+    else:
+        reading.conditions.append((path, op, value))
+
+
+def _condition(name: str, op: Op, value: str | list[str], budget: FilterBudget) -> EventFilter:
+    where = (name,)
+    path = _path(name)
+    if isinstance(value, list):
+        values = [option for text in value for option in _typed(name, text)]
+        return build_condition(path, op, values, where, budget)
+    options = _typed(name, value)
+    if op is Op.EQ and len(options) > 1:
+        return build_condition(path, Op.IN, options, where, budget)
+    if op is Op.NE and len(options) > 1:
+        return build_condition(path, Op.NIN, options, where, budget)
+    # Ranges compare like with like: a number if the text is one.
+    return build_condition(path, op, options[-1], where, budget)
+
+
+def _path(name: str) -> str:
+    return _NAMED.get(name, f"data.{name}")
+
+
+def _typed(name: str, text: str) -> list[Any]:
+    """What a query-string value may stand for: text is all a query string carries."""
+    if name in _TIMES:
+        try:
+            return [parse_event_time(text)]
+        except ValueError as error:
+            raise _bad(name, str(error)) from None
+    if name in _NAMED:
+        return [text]
+    options: list[Any] = [text]
+    if text in ("true", "false"):
+        options.append(text == "true")
+    else:
+        try:
+            whole = int(text)
+            if -(2**63) <= whole < 2**63:
+                options.append(whole)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                pass
+            else:
+                if number == number and abs(number) != float("inf"):
+                    options.append(number)
+    return options
+
+
+def _count(key: str, value: str) -> int:
+    if not value.isdigit():
+        raise _bad(key, "must be a whole number, 0 or more")
+    return int(value)
+
+
+def _bad(key: str, message: str) -> InvalidInput:
+    return InvalidInput([FieldError((key,), message)])

@@ -1,0 +1,56 @@
+"""`POST /webhooks/flexdeploy`: FlexDeploy event messages, exactly as FlexDeploy sends them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.errors import InvalidInput
+from app.intake import flexdeploy_event
+from app.rest.responses import RestError, error_response, read_json
+from app.services import Services
+from app.timestamps import utc_now
+
+__all__ = ["SECRET_HEADER", "post_flexdeploy_message"]
+
+SECRET_HEADER = "X-Webhook-Secret"
+
+
+async def post_flexdeploy_message(request: Request) -> Response:
+    """Store one message; 202 once stored. A redelivered message is stored once."""
+    services: Services = request.app.state.services
+    try:
+        _check_secret(request, services)
+        message = await read_json(request)
+        received_at = utc_now()
+        try:
+            event = flexdeploy_event(message, received_at, services.intake_limits)
+        except InvalidInput as invalid:
+            raise RestError.from_invalid(422, invalid) from None
+        stored, created = await services.ingestor.ingest(
+            event,
+            received_at=received_at,
+            idempotency_key=request.headers.get("idempotency-key") or _delivery_key(message),
+        )
+    except RestError as error:
+        return error_response(error)
+    return JSONResponse({"id": stored.id, "created": created}, status_code=202)
+
+
+def _check_secret(request: Request, services: Services) -> None:
+    secret = services.settings.flexdeploy_secret
+    if secret is None:
+        return
+    given = request.headers.get(SECRET_HEADER, "").encode()
+    if not hmac.compare_digest(given, secret.get_secret_value().encode()):
+        raise RestError(401, f"missing or wrong {SECRET_HEADER} header")
+
+
+def _delivery_key(message: object) -> str:
+    """The same message delivered twice has the same key: FlexDeploy retries are harmless."""
+    canonical = json.dumps(message, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "flexdeploy:" + hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,85 @@
+"""What the REST endpoints answer: FeathersJS-style errors, and events in the tools' shapes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from app.errors import FieldError, InvalidInput, render_path
+from app.events import StoredEvent
+
+__all__ = ["RestError", "cto_event", "error_response", "read_json"]
+
+_NAMES = {
+    400: ("BadRequest", "bad-request"),
+    401: ("NotAuthenticated", "not-authenticated"),
+    413: ("PayloadTooLarge", "payload-too-large"),
+    422: ("Unprocessable", "unprocessable"),
+}
+
+
+class RestError(Exception):
+    """An answer other than success, with the fields it is about."""
+
+    def __init__(self, status: int, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors or []
+
+    @classmethod
+    def from_invalid(cls, status: int, invalid: InvalidInput) -> RestError:
+        return cls(status, str(invalid), list(invalid.errors))
+
+
+def error_response(error: RestError) -> JSONResponse:
+    """Errors in the shape FeathersJS clients (and CTO.ai's) already handle."""
+    name, class_name = _NAMES.get(error.status, ("GeneralError", "general-error"))
+    return JSONResponse(
+        {
+            "name": name,
+            "message": error.message,
+            "code": error.status,
+            "className": class_name,
+            "errors": [
+                {"field": render_path(item.path), "message": item.message} for item in error.errors
+            ],
+        },
+        status_code=error.status,
+    )
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as JSON, whatever its content type (curl -d sends a form type)."""
+    body = await request.body()
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as error:
+        raise RestError(
+            400,
+            f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+            [FieldError((), f"line {error.lineno}, column {error.colno}: {error.msg}")],
+        ) from None
+    except UnicodeDecodeError:
+        raise RestError(400, "the body is not UTF-8 text") from None
+
+
+def cto_event(event: StoredEvent) -> dict[str, Any]:
+    """A lifecycle event as CTO.ai's API shows it: the body's fields, snake_case, plus ids."""
+    named = {
+        "id": event.id,
+        "event_name": event.type,
+        "event_action": event.action,
+        "team_id": event.team_id,
+        "commit": event.commit,
+        "branch": event.branch,
+        "repo": event.repo,
+        "timestamp": event.timestamp.isoformat(),
+        "received_at": event.received_at.isoformat(),
+    }
+    shown = {key: value for key, value in named.items() if value is not None}
+    extra = {key: value for key, value in (event.data or {}).items() if key not in named}
+    return shown | extra

@@ -1,0 +1,159 @@
+"""CTO.ai users point their curl commands and scripts here and change nothing else."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.utils.service import DATA, RunningService
+
+TEAM = "02f71e12-fa48-45aa-a1f2-956b425e5bee"
+
+
+def documented_bodies() -> list[str]:
+    """Every `POST /events` body of CTO.ai's docs, as printed (typos included)."""
+    text = (DATA / "cto-workflow-events.txt").read_text()
+    return re.findall(r"POST /events\n(\{.*?\n\})", text, flags=re.S)
+
+
+def is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+BODIES = documented_bodies()
+VALID = [body for body in BODIES if is_json(body)]
+TYPOS = [body for body in BODIES if not is_json(body)]
+
+
+async def post(service: RunningService, body: str, **headers: str) -> Any:
+    return await service.http.post(
+        "/events", content=body, headers={"content-type": "application/json", **headers}
+    )
+
+
+async def test_the_documented_examples_are_stored_and_read_back_as_documented(
+    service: RunningService,
+) -> None:
+    # 22 documented bodies; 7 carry the docs' `"event_name":" "…"` typo.
+    assert (len(VALID), len(TYPOS)) == (15, 7)
+
+    answers = [await post(service, body) for body in VALID]
+    everything = await service.http.get("/events", params={"team_id": TEAM})
+    newest_first = await service.http.get(f"/events?team_id={TEAM}&$sort[timestamp]=-1")
+    ten = await service.http.get(f"/events?team_id={TEAM}&$limit=10")
+
+    assert [answer.status_code for answer in answers] == [201] * len(VALID)
+    stored = [answer.json() for answer in answers]
+    for sent, echoed in zip(VALID, stored, strict=True):
+        assert {k: echoed[k] for k in json.loads(sent)} == json.loads(sent)
+    page = everything.json()
+    assert (page["total"], page["skip"], len(page["data"])) == (len(VALID), 0, len(VALID))
+    assert {event["id"] for event in page["data"]} == {event["id"] for event in stored}
+    times = [event["timestamp"] for event in newest_first.json()["data"]]
+    assert times == sorted(times, reverse=True)
+    assert len(times) == len(VALID)
+    limited = ten.json()
+    assert (limited["total"], limited["limit"], len(limited["data"])) == (len(VALID), 10, 10)
+
+
+@pytest.mark.parametrize("body", TYPOS, ids=lambda body: json.dumps(body[:40]))
+async def test_the_documented_typo_is_a_400_pointing_at_the_parse_error(
+    service: RunningService, body: str
+) -> None:
+    answer = await post(service, body)
+
+    assert answer.status_code == 400
+    error = answer.json()
+    assert error["name"] == "BadRequest"
+    assert "line 2, column 17" in error["message"]
+    assert await service.stored_count() == 0
+
+
+async def test_invalid_fields_are_a_422_naming_each(service: RunningService) -> None:
+    answer = await post(
+        service, json.dumps({"event_name": "build", "event_action": "melted", "team_id": 7})
+    )
+
+    assert answer.status_code == 422
+    fields = {item["field"] for item in answer.json()["errors"]}
+    assert fields == {"event_action", "team_id"}
+    assert await service.stored_count() == 0
+
+
+async def test_a_retried_post_with_an_idempotency_key_stores_once(
+    service: RunningService,
+) -> None:
+    body = VALID[0]
+
+    first = await post(service, body, **{"Idempotency-Key": "ci-run-42-change"})
+    retry = await post(service, body, **{"Idempotency-Key": "ci-run-42-change"})
+
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert first.json() == retry.json()
+    assert await service.stored_count() == 1
+
+
+async def test_feathers_operators_select_and_skip(service: RunningService) -> None:
+    for n, name in enumerate(["build", "deployment", "incident", "build", "deploy-canary"]):
+        body = {"event_name": name, "event_action": "initiated", "team_id": "t", "attempt": n}
+        await post(service, json.dumps({**body, "timestamp": f"2024-01-0{n + 1}T00:00:00Z"}))
+
+    def names(query: str) -> Any:
+        return [e.get("event_name") for e in service_get[query]["data"]]
+
+    queries = [
+        "event_name[$in]=build&event_name[$in]=incident&$sort[timestamp]=1",
+        "event_name[$nin][]=build&$sort[timestamp]=1",
+        "timestamp[$gte]=2024-01-03T00:00:00Z&$sort[timestamp]=-1",
+        "attempt=2",
+        "attempt[$gt]=2&$sort[timestamp]=1",
+        "event_name[$ne]=build&$sort[event_name]=1&$sort[timestamp]=-1",
+        "$sort[timestamp]=1&$skip=3&$limit=1",
+        "$select[]=event_name&$select[]=attempt&$limit=1&$sort[timestamp]=1",
+    ]
+    service_get = {q: (await service.http.get(f"/events?{q}")).json() for q in queries}
+
+    assert names(queries[0]) == ["build", "incident", "build"]
+    assert names(queries[1]) == ["deployment", "incident", "deploy-canary"]
+    assert names(queries[2]) == ["deploy-canary", "build", "incident"]
+    assert names(queries[3]) == ["incident"]
+    assert names(queries[4]) == ["build", "deploy-canary"]
+    assert names(queries[5]) == ["deploy-canary", "deployment", "incident"]
+    assert (names(queries[6]), service_get[queries[6]]["total"]) == (["build"], 5)
+    assert set(service_get[queries[7]]["data"][0]) == {"id", "event_name", "attempt"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("$limit=5000", "$limit"),
+        ("$where=1", "$where"),
+        ("repo[$regex]=.*", "repo[$regex]"),
+        ("timestamp[$gt]=soon", "timestamp"),
+        ("$sort[timestamp]=up", "$sort[timestamp]"),
+        ("$skip=-1", "$skip"),
+    ],
+)
+async def test_bad_queries_are_a_400_naming_the_parameter(
+    service: RunningService, query: str, field: str
+) -> None:
+    answer = await service.http.get(f"/events?{query}")
+
+    assert answer.status_code == 400
+    assert field in answer.json()["message"]
+
+
+async def test_only_lifecycle_events_are_read(service: RunningService) -> None:
+    await post(service, json.dumps({"event_name": "build", "event_action": "failed"}))
+    await service.http.post("/webhooks/flexdeploy", json={"eventType": "Tag Assigned"})
+
+    page = (await service.http.get("/events")).json()
+
+    assert [event["event_name"] for event in page["data"]] == ["build"]
