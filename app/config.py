@@ -59,6 +59,26 @@ class Settings(BaseSettings):
         default=None,
         description="Shared secret FlexDeploy must send in X-Webhook-Secret; unset accepts all.",
     )
+    tokens: str | None = Field(
+        default=None,
+        description="API tokens, `token=team` pairs separated by commas; `token=*` is an admin.",
+    )
+    tokens_file: Path | None = Field(
+        default=None, description="A file of `token=team` lines (# comments), read at start-up."
+    )
+    cors_origins: str = Field(
+        default="",
+        description="Origins (comma-separated) of frontends allowed to call and subscribe.",
+    )
+    introspection: bool = Field(default=True, description="Answer schema introspection queries.")
+    graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers on /graphql.")
+    max_query_depth: int = Field(default=15, gt=0, description="Deepest GraphQL selection.")
+    max_query_aliases: int = Field(default=30, ge=0, description="Most aliases in one document.")
+    max_query_tokens: int = Field(default=5000, gt=0, description="Most tokens in one document.")
+    max_request_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body.")
+    max_subscriptions_per_connection: int = Field(
+        default=20, gt=0, description="Most live subscriptions on one websocket."
+    )
     max_event_bytes: int = Field(
         default=1024 * 1024, gt=0, description="Largest event accepted, as JSON."
     )
@@ -67,6 +87,10 @@ class Settings(BaseSettings):
     )
     max_batch_size: int = Field(default=1000, gt=0, description="Most events in one batch.")
     max_page_size: int = Field(default=1000, gt=0, description="Largest `limit` of a query.")
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @model_validator(mode="after")
     def _buffers_hold_a_batch(self) -> Settings:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from app.auth import TokenRegistry
 from app.bus import EventBus
 from app.config import Settings
 from app.graphql.view import GraphQLView
@@ -51,6 +52,7 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             bus=bus,
             ingestor=Ingestor(store, bus),
             dispatcher=dispatcher,
+            tokens=TokenRegistry.from_settings(settings),
         )
 
 

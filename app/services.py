@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.auth import TokenRegistry
 from app.bus import EventBus
 from app.config import Settings
 from app.ingest import Ingestor
@@ -21,6 +22,7 @@ class Services:
     bus: EventBus
     ingestor: Ingestor
     dispatcher: LiveDispatcher
+    tokens: TokenRegistry
 
     @property
     def intake_limits(self) -> IntakeLimits:

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
+from starlette.websockets import WebSocket
 
+from app.auth import Unauthenticated
 from app.context import Caller
 from app.services import Services
 
 __all__ = ["GraphQLContext", "Info"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class GraphQLContext:
+    """Per HTTP request, or per websocket connection.
+
+    A websocket learns its caller from `connection_init`, after the context is made; the
+    protocol lets no operation run before that.
+    """
+
     services: Services
-    caller: Caller
+    caller_or_none: Caller | None
+    connection_params: dict[str, Any] | None = None
+    websocket: WebSocket | None = None
+
+    @property
+    def caller(self) -> Caller:
+        if self.caller_or_none is None:
+            raise Unauthenticated("send an API token in connection_init first")
+        return self.caller_or_none
 
 
 Info = strawberry.Info[GraphQLContext, None]

@@ -9,9 +9,13 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from app.access import scoped
+from app.context import Caller
 from app.errors import FieldPath
+from app.events import EventSource
 from app.filters import (
     AnyOf,
+    Condition,
     FilterBudget,
     Not,
     Op,
@@ -24,7 +28,16 @@ from app.filters import (
 )
 from app.store import DEFAULT_SORT, SortKey
 
-__all__ = ["DateTimeFilter", "EventFilter", "EventSort", "FieldFilter", "SortOrder", "StringFilter"]
+__all__ = [
+    "DateTimeFilter",
+    "EventFilter",
+    "EventSort",
+    "FieldFilter",
+    "SortOrder",
+    "StringFilter",
+    "selection",
+    "sort_keys",
+]
 
 
 @strawberry.input(description="Conditions on a text field, all of which must hold.")
@@ -104,6 +117,17 @@ class SortOrder(Enum):
 class EventSort:
     field: str
     order: SortOrder = SortOrder.DESC
+
+
+def selection(
+    caller: Caller, event_filter: EventFilter | None, source: EventSource | None
+) -> Filter:
+    """What a query or subscription selects: the client's filter, one family if asked for,
+    and never beyond the caller's team."""
+    parts = [] if event_filter is None else [event_filter.to_filter()]
+    if source is not None:
+        parts.append(Condition("source", Op.EQ, source.value))
+    return scoped(caller, all_of(parts))
 
 
 def sort_keys(sort: list[EventSort] | None) -> tuple[SortKey, ...]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from app.access import owned, scoped_key
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent
 from app.graphql.context import Info
@@ -54,10 +55,11 @@ def _parse(item: EventInput, prefix: FieldPath, info: Info, received_at: Any) ->
 
 async def _ingest_one(info: Info, item: EventInput, key: str | None) -> IngestResult:
     received_at = utc_now()
-    event = _parse(item, ("input",), info, received_at)
+    caller = info.context.caller
+    event = owned(caller, _parse(item, ("input",), info, received_at))
     services = info.context.services
     stored, created = await services.ingestor.ingest(
-        event, received_at=received_at, idempotency_key=key
+        event, received_at=received_at, idempotency_key=scoped_key(caller, key)
     )
     return IngestResult(event=event_node(stored, services.store.cursor_of(stored)), created=created)
 
@@ -100,6 +102,7 @@ class Mutation:
         events, failures = _parse_all(items, info, received_at)
         if failures:
             raise InvalidInput.merge(failures)
+        events = [owned(info.context.caller, event) for event in events]
         stored = await services.ingestor.ingest_many(events, received_at=received_at)
         return BatchIngestResult(
             events=[event_node(event, services.store.cursor_of(event)) for event in stored],

@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 import strawberry
 
+from app.access import visible
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource
-from app.filters import Condition, Op, all_of, to_mongo
+from app.filters import to_mongo
 from app.graphql.connections import ANY_EVENTS, FLEXDEPLOY_EVENTS, LIFECYCLE_EVENTS, ConnectionType
 from app.graphql.context import Info
-from app.graphql.filters import EventFilter, EventSort, sort_keys
+from app.graphql.filters import EventFilter, EventSort, selection, sort_keys
 from app.graphql.types import AnyEvent, event_node
 from app.store import EventQuery
 
@@ -47,12 +48,8 @@ async def _page(
         raise InvalidInput(
             [FieldError(("limit",), f"must be between 0 and {maximum}, got {limit}")]
         )
-    parts = [] if event_filter is None else [event_filter.to_filter()]
-    if source is not None:
-        parts.append(Condition("source", Op.EQ, source.value))
-    query = EventQuery(
-        match=to_mongo(all_of(parts)), sort=sort_keys(sort), limit=limit, after=after
-    )
+    selected = selection(info.context.caller, event_filter, source)
+    query = EventQuery(match=to_mongo(selected), sort=sort_keys(sort), limit=limit, after=after)
     store = info.context.services.store
     return connection.answer(await store.page(query), lambda: store.count(query.match))
 
@@ -107,4 +104,7 @@ class Query:
     async def event(self, info: Info, id: strawberry.ID) -> Any:
         store = info.context.services.store
         event = await store.get(str(id))
-        return None if event is None else event_node(event, store.cursor_of(event))
+        # Another team's event reads as unknown: its existence is not the caller's business.
+        if event is None or not visible(info.context.caller, event):
+            return None
+        return event_node(event, store.cursor_of(event))

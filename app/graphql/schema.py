@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from app.config import Settings
 from app.graphql.errors import ErrorShaping, shape_error
 from app.graphql.mutation import Mutation
 from app.graphql.query import Query
 from app.graphql.scalars import SCALARS
 from app.graphql.subscription import Subscription
 
-__all__ = ["schema"]
+__all__ = ["EventStoreSchema", "build_schema", "schema"]
 
 
 class EventStoreSchema(strawberry.Schema):
@@ -29,10 +38,24 @@ class EventStoreSchema(strawberry.Schema):
         errors[:] = [shape_error(error) for error in errors]
 
 
-schema = EventStoreSchema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    extensions=[ErrorShaping],
-    config=StrawberryConfig(scalar_map=SCALARS),
-)
+def build_schema(settings: Settings) -> EventStoreSchema:
+    """The schema with the limits of `settings`; extensions are factories, one per request."""
+    extensions: list[Any] = [
+        ErrorShaping,
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return EventStoreSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
+
+
+# The schema as published (`schema.graphql`): limits do not change its shape.
+schema = build_schema(Settings.model_construct())

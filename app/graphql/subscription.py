@@ -7,14 +7,16 @@ from typing import Annotated, Any
 
 import strawberry
 
+from app.auth import Forbidden
 from app.events import EventSource
-from app.filters import Condition, Op, all_of
 from app.graphql.context import Info
-from app.graphql.filters import EventFilter
+from app.graphql.filters import EventFilter, selection
 from app.graphql.types import AnyEvent, FlexDeployEvent, LifecycleEvent, event_node
 from app.live.follow import follow
 
 __all__ = ["Subscription"]
+
+FORBIDDEN = 4403
 
 Filter = Annotated[
     EventFilter | None,
@@ -31,14 +33,18 @@ After = Annotated[
 async def _follow(
     info: Info, source: EventSource | None, event_filter: EventFilter | None, after: str | None
 ) -> AsyncGenerator[Any, None]:
-    parts = [] if event_filter is None else [event_filter.to_filter()]
-    if source is not None:
-        parts.append(Condition("source", Op.EQ, source.value))
     services = info.context.services
+    try:
+        selected = selection(info.context.caller, event_filter, source)
+    except Forbidden:
+        # graphql-ws's code for "forbidden": the connection, not just this operation, ends.
+        if info.context.websocket is not None:
+            await info.context.websocket.close(code=FORBIDDEN, reason="forbidden: another team")
+        raise
     events = follow(
         services.store,
         services.dispatcher,
-        all_of(parts),
+        selected,
         after=after,
         capacity=services.settings.subscriber_buffer,
     )

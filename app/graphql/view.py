@@ -1,39 +1,93 @@
-"""The GraphQL endpoint (HTTP, GraphiQL) bound to the running service."""
+"""The GraphQL endpoint (HTTP, GraphiQL, websockets) bound to the running service.
+
+HTTP callers authenticate with `Authorization: Bearer <token>` (401 otherwise); websocket
+callers in the `connection_init` payload (closed with 4401 otherwise).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+# Strawberry answers its own HTTP exception type (from cross_web, which it is built on).
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionInitMessage as LegacyConnectionInitMessage,
+)
 
+from app.auth import Unauthenticated
 from app.config import Settings
-from app.context import Caller
 from app.graphql.context import GraphQLContext
-from app.graphql.schema import schema
+from app.graphql.schema import build_schema
 from app.services import Services
 
 __all__ = ["GraphQLView"]
 
+UNAUTHORIZED = 4401
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except Unauthenticated as error:
+            await self.websocket.close(code=UNAUTHORIZED, reason=str(error))
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
+    async def handle_connection_init(self, message: LegacyConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except Unauthenticated as error:
+            await self.send_message(
+                {"type": "connection_error", "payload": {"message": str(error)}}
+            )
+            await self.websocket.close(code=UNAUTHORIZED, reason=str(error))
+
 
 class GraphQLView(GraphQL[GraphQLContext, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(
-            schema,
-            graphql_ide="graphiql",
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
             # Both protocols: graphql-transport-ws (graphql-ws, Apollo, urql) and the legacy
             # graphql-ws of subscriptions-transport-ws, which also gets "ka" keep-alives.
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
             keep_alive=True,
             keep_alive_interval=settings.ws_ping_seconds,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            # Strawberry refuses cross-origin websocket handshakes unless the origin is listed.
+            allowed_origins=settings.allowed_origins,
         )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GraphQLContext:
         services: Services = request.app.state.services
-        return GraphQLContext(services=services, caller=Caller.open_access())
+        if isinstance(request, WebSocket):
+            return GraphQLContext(services=services, caller_or_none=None, websocket=request)
+        try:
+            caller = services.tokens.from_authorization(request.headers.get("authorization"))
+        except Unauthenticated as error:
+            raise HTTPException(401, str(error)) from None
+        return GraphQLContext(services=services, caller_or_none=caller)
+
+    async def on_ws_connect(self, context: GraphQLContext) -> Any:
+        context.caller_or_none = context.services.tokens.from_connection_params(
+            context.connection_params
+        )
+        return await super().on_ws_connect(context)
