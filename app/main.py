@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from app.auth import TokenRegistry
+from app.body_limit import BodySizeLimit
 from app.bus import EventBus
 from app.config import Settings
 from app.graphql.view import GraphQLView
@@ -67,6 +71,24 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "unavailable", "reason": "MongoDB does not answer"}, 503)
 
 
+async def internal_error(request: Request, error: Exception) -> JSONResponse:
+    """An unexpected failure: the log gets the stack trace, the client an error id."""
+    error_id = uuid.uuid4().hex
+    log.error(
+        "Unexpected error %s on %s %s", error_id, request.method, request.url.path, exc_info=error
+    )
+    return JSONResponse(
+        {
+            "name": "GeneralError",
+            "message": f"Internal server error (error id {error_id}).",
+            "code": 500,
+            "className": "general-error",
+            "errors": [],
+        },
+        status_code=500,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """The service as an ASGI app; `settings` default to the environment."""
     settings = settings or Settings()
@@ -87,4 +109,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *REST_ROUTES,
         ],
         lifespan=lifespan,
+        middleware=_middleware(settings),
+        exception_handlers={Exception: internal_error},
     )
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    layers = [Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)]
+    if settings.allowed_origins:
+        layers.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.allowed_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type", "idempotency-key"],
+            ),
+        )
+    return layers

@@ -5,11 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.access import owned, scoped, scoped_key
 from app.errors import FieldError, InvalidInput
 from app.filters import Condition, Op, all_of, to_mongo
 from app.intake import lifecycle_event
 from app.rest.feathers import parse_feathers_query
-from app.rest.responses import RestError, cto_event, error_response, read_json
+from app.rest.responses import RestError, caller_of, cto_event, read_json, rest_endpoint
 from app.services import Services
 from app.store import DEFAULT_SORT, EventQuery
 from app.timestamps import utc_now
@@ -19,40 +20,41 @@ __all__ = ["get_events", "post_events"]
 _DEFAULT_LIMIT = 50
 
 
+@rest_endpoint
 async def post_events(request: Request) -> Response:
     """Store one lifecycle event sent as CTO.ai's JSON body; 201 with the stored event."""
     services: Services = request.app.state.services
+    caller = caller_of(request)
+    body = await read_json(request)
+    received_at = utc_now()
     try:
-        body = await read_json(request)
-        received_at = utc_now()
-        try:
-            event = lifecycle_event(body, received_at, services.intake_limits)
-        except InvalidInput as invalid:
-            raise RestError.from_invalid(422, invalid) from None
-        stored, created = await services.ingestor.ingest(
-            event,
-            received_at=received_at,
-            idempotency_key=request.headers.get("idempotency-key"),
-        )
-    except RestError as error:
-        return error_response(error)
+        event = lifecycle_event(body, received_at, services.intake_limits)
+    except InvalidInput as invalid:
+        raise RestError.from_invalid(422, invalid) from None
+    stored, created = await services.ingestor.ingest(
+        owned(caller, event),
+        received_at=received_at,
+        idempotency_key=scoped_key(caller, request.headers.get("idempotency-key")),
+    )
     return JSONResponse(cto_event(stored), status_code=201 if created else 200)
 
 
+@rest_endpoint
 async def get_events(request: Request) -> Response:
     """Lifecycle events, with FeathersJS query syntax, in Feathers' paginated shape."""
     services: Services = request.app.state.services
+    caller = caller_of(request)
     try:
         query = parse_feathers_query(request.query_params.multi_items())
     except InvalidInput as invalid:
-        return error_response(RestError.from_invalid(400, invalid))
+        raise RestError.from_invalid(400, invalid) from None
     maximum = services.settings.max_page_size
     limit = _DEFAULT_LIMIT if query.limit is None else query.limit
     if limit > maximum:
         problem = FieldError(("$limit",), f"must be at most {maximum}, got {limit}")
-        return error_response(RestError(400, problem.describe(), [problem]))
+        raise RestError(400, problem.describe(), [problem])
     lifecycle = all_of([query.filter, Condition("source", Op.EQ, "LIFECYCLE")])
-    match = to_mongo(lifecycle)
+    match = to_mongo(scoped(caller, lifecycle))
     page = await services.store.page(
         EventQuery(match=match, sort=query.sort or DEFAULT_SORT, limit=limit, skip=query.skip)
     )

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
+from app.auth import Forbidden, Unauthenticated
+from app.context import Caller
 from app.errors import FieldError, InvalidInput, render_path
 from app.events import StoredEvent
+from app.services import Services
 
-__all__ = ["RestError", "cto_event", "error_response", "read_json"]
+__all__ = ["RestError", "caller_of", "cto_event", "error_response", "read_json", "rest_endpoint"]
 
 _NAMES = {
     400: ("BadRequest", "bad-request"),
     401: ("NotAuthenticated", "not-authenticated"),
+    403: ("Forbidden", "forbidden"),
     413: ("PayloadTooLarge", "payload-too-large"),
     422: ("Unprocessable", "unprocessable"),
 }
@@ -33,6 +39,31 @@ class RestError(Exception):
     @classmethod
     def from_invalid(cls, status: int, invalid: InvalidInput) -> RestError:
         return cls(status, str(invalid), list(invalid.errors))
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def rest_endpoint(handler: Endpoint) -> Endpoint:
+    """Answers the errors a REST handler raises: its own, and who-may-do-what."""
+
+    @functools.wraps(handler)
+    async def answer(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except RestError as error:
+            return error_response(error)
+        except Unauthenticated as error:
+            return error_response(RestError(401, str(error)))
+        except Forbidden as error:
+            return error_response(RestError(403, str(error)))
+
+    return answer
+
+
+def caller_of(request: Request) -> Caller:
+    services: Services = request.app.state.services
+    return services.tokens.from_authorization(request.headers.get("authorization"))
 
 
 def error_response(error: RestError) -> JSONResponse:

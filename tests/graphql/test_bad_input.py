@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from app.config import Settings
 from tests.graphql.queries import INGEST_FLEXDEPLOY, INGEST_LIFECYCLE
-from tests.utils.service import RunningService
+from tests.utils.service import RunningService, running_service
+
+
+@pytest.fixture
+async def service(settings: Settings) -> AsyncIterator[RunningService]:
+    """Bodies may be large here: these cases are about each event's own limits."""
+    roomy = settings.model_copy(update={"max_request_bytes": 8 * 1024 * 1024})
+    async with running_service(roomy) as running:
+        yield running
 
 
 def nested(depth: int) -> dict[str, Any]:

@@ -27,6 +27,10 @@ def reference(name: str) -> Any:
     return json.loads((DATA / name).read_text())
 
 
+def bearer(token: str | None) -> dict[str, str]:
+    return {} if token is None else {"authorization": f"Bearer {token}"}
+
+
 @dataclass
 class GraphQLAnswer:
     data: Any
@@ -54,12 +58,13 @@ class RunningService:
         services: Services = self.app.state.services
         return services
 
-    async def graphql(self, query: str, **variables: Any) -> GraphQLAnswer:
+    async def graphql(
+        self, query: str, *, token: str | None = None, **variables: Any
+    ) -> GraphQLAnswer:
         # json.dumps escapes to ASCII, so even text UTF-8 cannot carry (lone surrogates) is sent.
         body = json.dumps({"query": query, "variables": variables})
-        response = await self.http.post(
-            "/graphql", content=body, headers={"content-type": "application/json"}
-        )
+        headers = {"content-type": "application/json"} | bearer(token)
+        response = await self.http.post("/graphql", content=body, headers=headers)
         response.raise_for_status()
         answer = response.json()
         return GraphQLAnswer(data=answer.get("data"), errors=answer.get("errors") or [])
