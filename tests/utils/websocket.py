@@ -15,6 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
+from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
 TRANSPORT_WS = "graphql-transport-ws"
@@ -65,7 +66,7 @@ async def graphql_websocket(
     payload: dict[str, Any] | None = None,
 ) -> AsyncIterator[GraphQLWebSocket]:
     """A connected, acknowledged client."""
-    async with connect(url, subprotocols=[protocol]) as connection:  # type: ignore[list-item]
+    async with connect(url, subprotocols=[Subprotocol(protocol)]) as connection:
         client = GraphQLWebSocket(connection)
         await client.send({"type": "connection_init", "payload": payload or {}})
         acknowledged = await client.receive()
@@ -81,7 +82,7 @@ class StalledWebSocket:
         self._url = url
         self._protocol = protocol
         self._receive_buffer = receive_buffer
-        self._client = ClientProtocol(parse_uri(url), subprotocols=[protocol])  # type: ignore[list-item]
+        self._client = ClientProtocol(parse_uri(url), subprotocols=[Subprotocol(protocol)])
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._pending: list[dict[str, Any]] = []

@@ -1,0 +1,116 @@
+"""Every limit refuses an over-limit request clearly, and the service keeps serving others."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from app.config import Settings
+from tests.graphql.queries import INGEST_BATCH
+from tests.live.test_subscriptions import SUBSCRIBE
+from tests.utils.service import RunningService, running_service
+from tests.utils.websocket import TRANSPORT_WS, graphql_websocket
+
+DEEP = """{ events { nodes { ... on PipelineStageCompletedEvent {
+    pipelineStagePayload { pipelineStageExecution { activeStep { id } } } } } } }"""
+
+
+@pytest.fixture
+async def limited(settings: Settings) -> AsyncIterator[RunningService]:
+    tight = settings.model_copy(
+        update={
+            "max_query_depth": 3,
+            "max_subscriptions_per_connection": 3,
+            "ws_init_timeout_seconds": 1.0,
+        }
+    )
+    async with running_service(tight) as running:
+        yield running
+
+
+async def still_serving(service: RunningService) -> None:
+    answer = await service.graphql("{ events(limit: 1) { totalCount } }")
+    assert answer.errors == []
+
+
+def nested_or(depth: int) -> dict[str, Any]:
+    inner: dict[str, Any] = {"repo": {"eq": "api"}}
+    for _ in range(depth):
+        inner = {"or": [inner]}
+    return inner
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "words"),
+    [
+        (DEEP, {}, "exceeds maximum operation depth of 3"),
+        (
+            "{ " + " ".join(f"a{n}: events {{ totalCount }}" for n in range(31)) + " }",
+            {},
+            "aliases",
+        ),
+        ("{ events { " + "__typename " * 6000 + "} }", {}, "token"),
+        ("{ events(limit: 5000) { totalCount } }", {}, "limit: must be between 0 and 1000"),
+        (
+            "query($f: EventFilter) { events(filter: $f) { totalCount } }",
+            {"f": nested_or(8)},
+            "nest at most 6 levels",
+        ),
+        (
+            INGEST_BATCH,
+            {"lifecycle": [{"eventName": "build", "eventAction": "failed"}] * 1001},
+            "at most 1000 events",
+        ),
+    ],
+    ids=["depth", "aliases", "tokens", "limit", "filter nesting", "batch size"],
+)
+async def test_graphql_limits(
+    limited: RunningService, query: str, variables: dict[str, Any], words: str
+) -> None:
+    answer = await limited.graphql(query, **variables)
+
+    assert answer.errors, answer.data
+    assert words in answer.errors[0]["message"]
+    await still_serving(limited)
+
+
+async def test_request_body_size(limited: RunningService) -> None:
+    huge = json.dumps({"query": "{ events { totalCount } }", "padding": "x" * 2_000_000})
+
+    answer = await limited.http.post(
+        "/graphql", content=huge, headers={"content-type": "application/json"}
+    )
+    rest = await limited.http.post("/events", content=huge)
+
+    assert (answer.status_code, rest.status_code) == (413, 413)
+    assert "1,048,576 bytes" in answer.json()["message"]
+    await still_serving(limited)
+
+
+async def test_subscriptions_per_connection(limited: RunningService) -> None:
+    async with graphql_websocket(limited.ws_url) as client:
+        for _ in range(3):
+            await client.subscribe(SUBSCRIBE)
+        await client.subscribe(SUBSCRIBE)
+        refused = await client.receive()
+
+    assert refused["type"] == "error"
+    assert "Subscription limit reached" in str(refused["payload"])
+    await still_serving(limited)
+
+
+async def test_connection_init_timeout(limited: RunningService) -> None:
+    async with connect(limited.ws_url, subprotocols=[Subprotocol(TRANSPORT_WS)]) as silent:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(silent.recv(), 10)
+
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4408
+    await still_serving(limited)
