@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running_services(settings) as services:
             app.state.services = services
+            app.state.fanout = graphql.fanout
             yield
 
     return Starlette(

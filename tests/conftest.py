@@ -12,6 +12,7 @@ from app.config import Settings
 from app.store.embedded import EmbeddedMongo
 from tests.utils.process import RedisServer
 from tests.utils.service import RunningService, running_service
+from tests.utils.tokens import TOKENS
 
 
 @pytest.fixture(scope="session")
@@ -43,4 +44,11 @@ def settings(mongodb_uri: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def service(settings: Settings) -> AsyncIterator[RunningService]:
     async with running_service(settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def guarded(settings: Settings) -> AsyncIterator[RunningService]:
+    """A service with tokens for two teams and an admin (`tests.utils.tokens`)."""
+    async with running_service(settings.model_copy(update={"tokens": TOKENS})) as running:
         yield running

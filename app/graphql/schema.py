@@ -16,7 +16,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
+from app.graphql.context import GraphQLContext
 from app.graphql.errors import ErrorShaping, shape_error
+from app.graphql.fanout import FanOut
 from app.graphql.mutation import Mutation
 from app.graphql.query import Query
 from app.graphql.scalars import SCALARS
@@ -26,6 +28,32 @@ __all__ = ["EventStoreSchema", "build_schema", "schema"]
 
 
 class EventStoreSchema(strawberry.Schema):
+    def __init__(self, *args: Any, subscriber_buffer: int = 2000, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fanout = FanOut(lambda context: subscriber_buffer)
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """Like Strawberry's, but live subscriptions alike share one execution (see fanout)."""
+
+        async def upstream() -> Any:
+            return await super(EventStoreSchema, self).stream(
+                query, variable_values, context_value, root_value, operation_name, *args, **kwargs
+            )
+
+        key = self.fanout.key(query, variable_values, operation_name, context_value)
+        if key is None or not isinstance(context_value, GraphQLContext):
+            return await upstream()
+        return self.fanout.join(key, upstream, context_value)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -49,6 +77,7 @@ def build_schema(settings: Settings) -> EventStoreSchema:
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return EventStoreSchema(
+        subscriber_buffer=settings.subscriber_buffer,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

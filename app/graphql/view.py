@@ -28,7 +28,8 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 from app.auth import Unauthenticated
 from app.config import Settings
 from app.graphql.context import GraphQLContext
-from app.graphql.schema import build_schema
+from app.graphql.fanout import FanOut, SharedEncoding
+from app.graphql.schema import EventStoreSchema, build_schema
 from app.services import Services
 
 __all__ = ["GraphQLView"]
@@ -73,6 +74,16 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
             # Strawberry refuses cross-origin websocket handshakes unless the origin is listed.
             allowed_origins=settings.allowed_origins,
         )
+        self._shared_encoding = SharedEncoding()
+
+    @property
+    def fanout(self) -> FanOut:
+        assert isinstance(self.schema, EventStoreSchema)
+        return self.schema.fanout
+
+    def encode_json(self, data: object) -> str | bytes:
+        # A result shared by a subscription group is encoded once for all its sockets.
+        return self._shared_encoding.encode(data) or super().encode_json(data)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.config import Settings
 from tests.graphql.queries import INGEST_LIFECYCLE
@@ -31,12 +32,27 @@ async def test_an_event_ingested_in_one_process_reaches_a_subscriber_of_another(
         graphql_websocket(f"ws://127.0.0.1:{port_b}/graphql") as subscriber,
     ):
         await subscriber.subscribe(SUBSCRIBE, filter={"repo": {"eq": "api"}})
-        await asyncio.sleep(0.5)  # the subscription is registered in process B
-        response = await process_a.post(
-            "/graphql", json={"query": INGEST_LIFECYCLE, "variables": {"input": sent}}
-        )
-        ingested = response.json()["data"]["ingestLifecycleEvent"]["event"]
+
+        async def ingest_through_a(event: dict[str, str]) -> dict[str, Any]:
+            response = await process_a.post(
+                "/graphql", json={"query": INGEST_LIFECYCLE, "variables": {"input": event}}
+            )
+            stored: dict[str, Any] = response.json()["data"]["ingestLifecycleEvent"]["event"]
+            return stored
+
+        # Process B registers the subscription in its own time: warm up until one arrives.
+        warm_up = {"eventName": "warm-up", "eventAction": "ping", "repo": "api"}
+        for _ in range(100):
+            await ingest_through_a(warm_up)
+            try:
+                await subscriber.next_event(within=0.5)
+                break
+            except TimeoutError:
+                continue
+        ingested = await ingest_through_a(sent)
         pushed = (await subscriber.next_event())["data"]["events"]
+        while pushed["type"] == "warm-up":
+            pushed = (await subscriber.next_event())["data"]["events"]
 
     assert pushed["id"] == ingested["id"]
     assert pushed["raw"] == {"event_name": "deployment", "event_action": "succeeded", "repo": "api"}
@@ -67,7 +83,7 @@ async def test_when_redis_fails_subscribers_are_told_and_resume_after_it_returns
     async with running_service(on_redis) as service:
         async with graphql_websocket(service.ws_url) as client:
             await client.subscribe(SUBSCRIBE)
-            await wait_until(lambda: service.services.dispatcher.feed_count == 1)
+            await wait_until(lambda: service.subscribers == 1)
             await service.graphql(INGEST_LIFECYCLE, input={"eventName": "one", "eventAction": "x"})
             cursor = (await client.next_event())["data"]["events"]["cursor"]
 

@@ -38,7 +38,7 @@ async def test_a_stalled_subscriber_is_closed_and_a_healthy_one_gets_everything(
     async with graphql_websocket(service.ws_url) as healthy:
         await stalled.subscribe(SUBSCRIBE)
         await healthy.subscribe(SUBSCRIBE)
-        await wait_until(lambda: service.services.dispatcher.feed_count == 2)
+        await wait_until(lambda: service.subscribers == 2)
 
         async def ingest_all() -> None:
             for start in range(0, len(events), BUFFER):
@@ -62,7 +62,7 @@ async def test_a_stalled_subscriber_is_closed_and_a_healthy_one_gets_everything(
     assert closing["payload"]["errors"][0]["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
     assert f"more than {BUFFER} events behind" in closing["payload"]["errors"][0]["message"]
     assert len(messages) - 1 < len(events)
-    await wait_until(lambda: service.services.dispatcher.feed_count == 0)
+    await wait_until(lambda: service.subscribers == 0)
 
 
 async def test_a_thousand_short_subscriptions_leave_nothing_behind(
@@ -76,7 +76,7 @@ async def test_a_thousand_short_subscriptions_leave_nothing_behind(
             await client.subscribe(SUBSCRIBE, filter={"teamId": {"eq": "nobody"}})
 
     await cycle(TRANSPORT_WS)  # warm up: the first connection starts long-lived helpers
-    await wait_until(lambda: service.services.dispatcher.feed_count == 0)
+    await wait_until(lambda: service.subscribers == 0)
     baseline = server_tasks()
 
     for start in range(0, 1000, 20):
@@ -84,6 +84,6 @@ async def test_a_thousand_short_subscriptions_leave_nothing_behind(
             *(cycle(TRANSPORT_WS if n % 2 else LEGACY_WS) for n in range(start, start + 20))
         )
 
-    await wait_until(lambda: service.services.dispatcher.feed_count == 0)
+    await wait_until(lambda: service.subscribers == 0)
     await wait_until(lambda: server_tasks() <= baseline)
-    assert service.services.dispatcher.feed_count == 0
+    assert service.subscribers == 0

@@ -64,7 +64,7 @@ async def test_each_protocol_receives_exactly_its_matching_events(
         )
         first = asyncio.ensure_future(anext(succeeded))
         await legacy.subscribe(SUBSCRIBE, filter={"teamId": {"eq": "b"}})
-        await wait_until(lambda: service.services.dispatcher.feed_count == 2)
+        await wait_until(lambda: service.subscribers == 2)
 
         for event in [*events, MARKER]:
             await service.graphql(INGEST_LIFECYCLE, input=event)
@@ -88,7 +88,7 @@ async def test_a_subscriber_resumes_from_its_cursor_without_gap_or_repeat(
     team_x = {"filter": {"teamId": {"eq": "x"}}}
     async with graphql_websocket(service.ws_url) as client:
         await client.subscribe(SUBSCRIBE, **team_x)
-        await wait_until(lambda: service.services.dispatcher.feed_count == 1)
+        await wait_until(lambda: service.subscribers == 1)
         await service.graphql(INGEST_BATCH, lifecycle=[build(n, "x") for n in range(5)])
         received = [(await client.next_event())["data"]["events"] for _ in range(5)]
     last_cursor = received[-1]["cursor"]
@@ -121,9 +121,9 @@ async def test_a_subscriber_resumes_from_its_cursor_without_gap_or_repeat(
 async def test_a_subscription_ends_when_the_client_leaves(service: RunningService) -> None:
     async with graphql_websocket(service.ws_url) as client:
         await client.subscribe(SUBSCRIBE)
-        await wait_until(lambda: service.services.dispatcher.feed_count == 1)
+        await wait_until(lambda: service.subscribers == 1)
 
-    await wait_until(lambda: service.services.dispatcher.feed_count == 0)
+    await wait_until(lambda: service.subscribers == 0)
 
 
 async def test_a_bad_filter_is_refused_on_subscribe(service: RunningService) -> None:

@@ -28,7 +28,7 @@ async def deliver(service: RunningService, message: Any, **headers: str) -> Any:
 async def test_every_example_is_stored_typed_and_pushed_live(service: RunningService) -> None:
     async with graphql_websocket(service.ws_url) as monitor:
         await monitor.subscribe(SUBSCRIBE, filter={"source": {"eq": "FLEXDEPLOY"}})
-        await wait_until(lambda: service.services.dispatcher.feed_count == 1)
+        await wait_until(lambda: service.subscribers == 1)
 
         answers = [await deliver(service, message) for message in EXAMPLES]
         pushed = [(await monitor.next_event())["data"]["events"] for _ in EXAMPLES]

@@ -10,8 +10,8 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.graphql.queries import EVENT_BY_ID, INGEST_BATCH, INGEST_LIFECYCLE
 from tests.live.test_subscriptions import SUBSCRIBE, wait_until
-from tests.security.conftest import ADMIN, TEAM_A, TEAM_B
 from tests.utils.service import RunningService, bearer
+from tests.utils.tokens import ADMIN, TEAM_A, TEAM_B
 from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket
 
 COUNTS = """
@@ -160,7 +160,7 @@ async def test_subscriptions_live_and_catch_up_show_only_the_callers_team(
                     return events
 
     watchers = [asyncio.create_task(watch(token, first_cursor)) for token in (TEAM_A, TEAM_B)]
-    await wait_until(lambda: guarded.services.dispatcher.feed_count == 2)
+    await wait_until(lambda: guarded.subscribers == 2)
     for token in (TEAM_B, TEAM_A):
         await guarded.graphql(
             INGEST_LIFECYCLE, token=token, input={"eventName": "deploy", "eventAction": "x"}

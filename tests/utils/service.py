@@ -54,6 +54,13 @@ class RunningService:
         return self.url.replace("http://", "ws://") + "/graphql"
 
     @property
+    def subscribers(self) -> int:
+        """Live subscriptions being served: grouped ones share one feed, cursor ones have theirs."""
+        fanout = self.app.state.fanout
+        feeds: int = self.services.dispatcher.feed_count
+        return int(fanout.member_count) + feeds - int(fanout.group_count)
+
+    @property
     def services(self) -> Services:
         services: Services = self.app.state.services
         return services

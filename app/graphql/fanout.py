@@ -1,0 +1,215 @@
+"""Multiplexed fan-out: one execution per distinct subscription, shared by its subscribers.
+
+A GraphQL server runs a subscription's selection once per subscriber per event. Monitors
+mostly watch the same things, so subscriptions with the same document, variables and caller
+scope form a group: the selection runs once per event for the group, its result is encoded
+once (`SharedEncoding`), and each subscriber gets it through its own bounded queue, so one
+slow socket is closed without holding back the rest. Subscriptions that replay from a cursor
+(`after`) start from their own place and are never grouped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    OperationType,
+    VariableNode,
+    get_operation_ast,
+    parse,
+)
+from graphql.error import GraphQLSyntaxError
+from strawberry.types import ExecutionResult
+
+from app.graphql.context import GraphQLContext
+from app.live.feed import SubscriberTooSlow
+
+__all__ = ["FanOut", "SharedEncoding"]
+
+Result = Any
+Upstream = Callable[[], Awaitable[AsyncIterator[Result]]]
+
+
+class _Member:
+    def __init__(self, capacity: int) -> None:
+        self.queue: asyncio.Queue[Result] = asyncio.Queue(capacity + 1)
+        self.capacity = capacity
+        self.ended = False
+
+    def offer(self, result: Result) -> None:
+        if self.ended:
+            return
+        if self.queue.qsize() >= self.capacity:
+            self.ended = True
+            self.queue.put_nowait(_too_slow(self.capacity))
+            return
+        self.queue.put_nowait(result)
+
+
+class _Group:
+    def __init__(self, upstream: Upstream, forget: Callable[[_Group], None]) -> None:
+        self.members: set[_Member] = set()
+        self._forget = forget
+        self._task = asyncio.create_task(self._pump(upstream), name="subscription-group")
+
+    async def _pump(self, upstream: Upstream) -> None:
+        source = await upstream()
+        try:
+            async for result in source:
+                for member in list(self.members):
+                    member.offer(result)
+        finally:
+            # New subscribers start a new group from here on; these ones end.
+            self._forget(self)
+            with contextlib.suppress(Exception):
+                await source.aclose()  # type: ignore[attr-defined]
+            for member in list(self.members):
+                member.offer(_END)
+
+    def leave(self, member: _Member) -> None:
+        self.members.discard(member)
+        if not self.members:
+            self._forget(self)
+            self._task.cancel()
+
+
+class FanOut:
+    def __init__(self, capacity: Callable[[GraphQLContext], int]) -> None:
+        self._groups: dict[Hashable, _Group] = {}
+        self._capacity = capacity
+
+    @property
+    def group_count(self) -> int:
+        return len(self._groups)
+
+    @property
+    def member_count(self) -> int:
+        return sum(len(group.members) for group in self._groups.values())
+
+    def key(
+        self,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Any,
+    ) -> Hashable | None:
+        """The group a websocket subscription belongs to, or None when it runs on its own."""
+        if query is None or not isinstance(context, GraphQLContext) or context.websocket is None:
+            return None
+        caller = context.caller_or_none
+        if caller is None or not _is_live_subscription(query, operation_name, variables):
+            return None
+        return (query, operation_name, _canonical(variables), caller.team_id, caller.admin)
+
+    async def join(
+        self, key: Hashable, upstream: Upstream, context: GraphQLContext
+    ) -> AsyncGenerator[Result, None]:
+        group = self._groups.get(key)
+        if group is None:
+            group = _Group(upstream, lambda done: self._forget(key, done))
+            self._groups[key] = group
+        member = _Member(self._capacity(context))
+        group.members.add(member)
+        try:
+            while True:
+                result = await member.queue.get()
+                if result is _END:
+                    return
+                if _forbidden(result) and context.websocket is not None:
+                    # graphql-ws's code for "forbidden": the connection ends, not just this one.
+                    await context.websocket.close(code=4403, reason="forbidden: another team")
+                yield result
+                if member.ended and member.queue.empty():
+                    return
+        finally:
+            group.leave(member)
+
+    def _forget(self, key: Hashable, group: _Group) -> None:
+        if self._groups.get(key) is group:
+            del self._groups[key]
+
+
+class SharedEncoding:
+    """Encodes a result shared by many subscribers once; only the operation id differs."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._encoded: OrderedDict[int, tuple[object, str]] = OrderedDict()
+        self._size = size
+
+    def encode(self, message: Any) -> str | None:
+        """The JSON text of a `next`/`data` message carrying only data, or None."""
+        if not isinstance(message, dict) or message.get("type") not in ("next", "data"):
+            return None
+        payload = message.get("payload")
+        if not isinstance(payload, dict) or set(payload) != {"data"} or payload["data"] is None:
+            return None
+        data = payload["data"]
+        cached = self._encoded.get(id(data))
+        if cached is None or cached[0] is not data:
+            cached = (data, json.dumps({"data": data}))
+            self._encoded[id(data)] = cached
+            if len(self._encoded) > self._size:
+                self._encoded.popitem(last=False)
+        kind, operation = json.dumps(message["type"]), json.dumps(message.get("id"))
+        return '{"type":' + kind + ',"id":' + operation + ',"payload":' + cached[1] + "}"
+
+
+class _End:
+    pass
+
+
+_END = _End()
+
+
+def _too_slow(capacity: int) -> Result:
+    error = GraphQLError(
+        f"this subscription fell more than {capacity} events behind and was closed; resume "
+        "with the cursor of the last event received",
+        extensions={"code": SubscriberTooSlow.code},
+    )
+    return ExecutionResult(data=None, errors=[error])
+
+
+def _forbidden(result: Result) -> bool:
+    errors = getattr(result, "errors", None) or []
+    return any((error.extensions or {}).get("code") == "FORBIDDEN" for error in errors)
+
+
+def _canonical(variables: dict[str, Any] | None) -> str:
+    return json.dumps(variables or {}, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@lru_cache(maxsize=512)
+def _document(query: str) -> DocumentNode | None:
+    try:
+        return parse(query)
+    except GraphQLSyntaxError:
+        return None
+
+
+def _is_live_subscription(
+    query: str, operation_name: str | None, variables: dict[str, Any] | None
+) -> bool:
+    """A subscription without a cursor to replay from: one that can share its results."""
+    document = _document(query)
+    if document is None:
+        return False
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation is not OperationType.SUBSCRIPTION:
+        return False
+    for selection in operation.selection_set.selections:
+        for argument in getattr(selection, "arguments", None) or ():
+            if argument.name.value != "after":
+                continue
+            value = argument.value
+            if not isinstance(value, VariableNode) or (variables or {}).get(value.name.value):
+                return False
+    return True
