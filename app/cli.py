@@ -94,6 +94,8 @@ def _serve(
         # Pings drop dead websocket peers (Strawberry sends none on graphql-transport-ws).
         ws_ping_interval=settings.ws_ping_seconds,
         ws_ping_timeout=settings.ws_ping_seconds,
+        # A connection that will not close must not keep a stopping service alive.
+        timeout_graceful_shutdown=10,
     )
 
 
