@@ -13,6 +13,7 @@ from app.filters import to_mongo
 from app.graphql.connections import ANY_EVENTS, FLEXDEPLOY_EVENTS, LIFECYCLE_EVENTS, ConnectionType
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, EventSort, selection, sort_keys
+from app.graphql.insights import EventCount, event_counts
 from app.graphql.types import AnyEvent, event_node
 from app.store import EventQuery
 
@@ -99,6 +100,12 @@ class Query:
         return await _page(
             info, FLEXDEPLOY_EVENTS, EventSource.FLEXDEPLOY, (filter, sort, limit, after)
         )
+
+    event_counts: list[EventCount] = strawberry.field(
+        resolver=event_counts,
+        description="Counts of matching events per group and, with `bucket`, per period; "
+        "computed by the database.",
+    )
 
     @strawberry.field(description="One event by its id, or null.", graphql_type=AnyEvent | None)
     async def event(self, info: Info, id: strawberry.ID) -> Any:

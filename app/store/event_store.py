@@ -211,6 +211,30 @@ class EventStore:
                 return
             after_seq = documents[-1]["seq"]
 
+    async def count_groups(
+        self, match: Mapping[str, Any], fields: Sequence[str], bucket: str | None
+    ) -> list[tuple[tuple[Any, ...], datetime | None, int]]:
+        """Counts of matching events per value of `fields` (stored paths) and, with `bucket`
+        (hour, day, week, month), per UTC period of `timestamp`; computed by MongoDB."""
+        group: Document = {f"k{index}": f"${path}" for index, path in enumerate(fields)}
+        if bucket is not None:
+            group["bucket"] = {
+                "$dateTrunc": {"date": "$timestamp", "unit": bucket, "startOfWeek": "monday"}
+            }
+        pipeline: list[Document] = [
+            {"$match": dict(match)},
+            {"$group": {"_id": group, "count": {"$sum": 1}}},
+        ]
+        rows = await (await self._events.aggregate(pipeline)).to_list()
+        return [
+            (
+                tuple(row["_id"].get(f"k{index}") for index in range(len(fields))),
+                row["_id"].get("bucket"),
+                int(row["count"]),
+            )
+            for row in rows
+        ]
+
     def cursor_of(self, event: StoredEvent) -> str:
         """The cursor of `event` in the default order (newest first)."""
         return encode_cursor(DEFAULT_SORT, (event.timestamp,), event.seq)

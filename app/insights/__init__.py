@@ -1,0 +1,1 @@
+"""Delivery insights: counts over time, computed by the database."""
