@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from app.access import scoped
 from app.errors import FieldError, InvalidInput
-from app.filters import to_mongo
+from app.filters import Condition, Op, all_of, to_mongo
 from app.filters.paths import stored_path
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, selection
 from app.insights.counts import Bucket, count_events, time_range
+from app.insights.dora import Spans
+from app.insights.dora import delivery_metrics as compute_delivery_metrics
+from app.timestamps import to_storage_precision
 
-__all__ = ["EventCount", "TimeBucket", "event_counts"]
+__all__ = [
+    "DeliveryMetrics",
+    "EventCount",
+    "TimeBucket",
+    "delivery_metrics",
+    "event_counts",
+]
 
 MAX_GROUP_BY = 5
 
@@ -67,3 +77,113 @@ async def event_counts(
     return [
         EventCount(group=JSON(item.group), bucket=item.bucket, count=item.count) for item in counts
     ]
+
+
+@strawberry.enum(description="DORA deployment frequency bands.")
+class DoraBand(Enum):
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"
+    MONTHLY = "MONTHLY"
+    YEARLY = "YEARLY"
+
+
+@strawberry.type(description="Durations over the changes or incidents measured, in seconds.")
+class Durations:
+    count: int
+    mean_seconds: float | None = strawberry.field(description="As CTO.ai reports it.")
+    median_seconds: float | None = strawberry.field(description="As Four Keys reports it.")
+
+
+@strawberry.type(description="Successful deployments in the range.")
+class DeploymentFrequency:
+    deployments: int
+    per_day: float
+    band: DoraBand
+
+
+@strawberry.type(
+    description="First commit/change event of a commit → its first successful deployment."
+)
+class LeadTime:
+    durations: Durations
+    ignored_non_positive: int
+    deployments_without_commit: int = strawberry.field(
+        description="Successful deployments that name no commit: not measurable."
+    )
+    commits_without_change_event: int = strawberry.field(
+        description="Deployed commits with no commit/change event: not measurable."
+    )
+
+
+@strawberry.type(description="(Failed deployments + incidents on deployed commits) / deployments.")
+class ChangeFailureRate:
+    rate: float | None = strawberry.field(description="Null when nothing was deployed.")
+    deployments: int
+    failed_deployments: int
+    linked_incidents: int
+    unlinked_incidents: int = strawberry.field(
+        description="Incidents whose commit was not deployed in the range: not counted."
+    )
+
+
+@strawberry.type(description="Incident initiated → incident or recovery succeeded.")
+class TimeToRestore:
+    durations: Durations
+    unresolved_incidents: int
+
+
+@strawberry.type(description="The four DORA metrics over [from, to).")
+class DeliveryMetrics:
+    deployment_frequency: DeploymentFrequency
+    lead_time: LeadTime
+    change_failure_rate: ChangeFailureRate
+    time_to_restore: TimeToRestore
+
+
+async def delivery_metrics(
+    info: Info,
+    from_: Annotated[datetime, strawberry.argument(name="from")],
+    to: datetime,
+    team_id: str | None = None,
+    repo: str | None = None,
+) -> DeliveryMetrics:
+    if to <= from_:
+        raise InvalidInput([FieldError(("to",), "must be after from")])
+    parts: list[Any] = [Condition("source", Op.EQ, "LIFECYCLE")]
+    if team_id is not None:
+        parts.append(Condition("teamId", Op.EQ, team_id))
+    if repo is not None:
+        parts.append(Condition("repo", Op.EQ, repo))
+    scope = scoped(info.context.caller, all_of(parts))
+    start, end = to_storage_precision(from_), to_storage_precision(to)
+    found = await compute_delivery_metrics(info.context.services.store, scope, start, end)
+    return DeliveryMetrics(
+        deployment_frequency=DeploymentFrequency(
+            deployments=found.deployments,
+            per_day=found.deployments_per_day,
+            band=DoraBand(found.band.value),
+        ),
+        lead_time=LeadTime(
+            durations=_durations(found.lead_time),
+            ignored_non_positive=found.lead_time_ignored_non_positive,
+            deployments_without_commit=found.deployments_without_commit,
+            commits_without_change_event=found.commits_without_change_event,
+        ),
+        change_failure_rate=ChangeFailureRate(
+            rate=found.change_failure_rate,
+            deployments=found.deployments + found.failed_deployments,
+            failed_deployments=found.failed_deployments,
+            linked_incidents=found.linked_incidents,
+            unlinked_incidents=found.unlinked_incidents,
+        ),
+        time_to_restore=TimeToRestore(
+            durations=_durations(found.time_to_restore),
+            unresolved_incidents=found.unresolved_incidents,
+        ),
+    )
+
+
+def _durations(spans: Spans) -> Durations:
+    return Durations(
+        count=spans.count, mean_seconds=spans.mean_seconds, median_seconds=spans.median_seconds
+    )

@@ -13,7 +13,7 @@ from app.filters import to_mongo
 from app.graphql.connections import ANY_EVENTS, FLEXDEPLOY_EVENTS, LIFECYCLE_EVENTS, ConnectionType
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, EventSort, selection, sort_keys
-from app.graphql.insights import EventCount, event_counts
+from app.graphql.insights import DeliveryMetrics, EventCount, delivery_metrics, event_counts
 from app.graphql.types import AnyEvent, event_node
 from app.store import EventQuery
 
@@ -105,6 +105,12 @@ class Query:
         resolver=event_counts,
         description="Counts of matching events per group and, with `bucket`, per period; "
         "computed by the database.",
+    )
+
+    delivery_metrics: DeliveryMetrics = strawberry.field(
+        resolver=delivery_metrics,
+        description="The four DORA metrics of lifecycle events over [from, to), for a team "
+        "and repo if given.",
     )
 
     @strawberry.field(description="One event by its id, or null.", graphql_type=AnyEvent | None)

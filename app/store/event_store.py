@@ -235,6 +235,10 @@ class EventStore:
             for row in rows
         ]
 
+    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
+        """Rows of an aggregation pipeline over the events (insights build their own)."""
+        return await (await self._events.aggregate([dict(stage) for stage in pipeline])).to_list()
+
     def cursor_of(self, event: StoredEvent) -> str:
         """The cursor of `event` in the default order (newest first)."""
         return encode_cursor(DEFAULT_SORT, (event.timestamp,), event.seq)

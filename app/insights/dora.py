@@ -1,0 +1,237 @@
+"""The four DORA metrics from lifecycle events, for one team, repo and time range.
+
+Which events feed which metric (also in the README), decided here only:
+
+- deployment frequency: `deployment` `succeeded` events in the range.
+- lead time for changes: per commit, from its first `commit` or `change` event (any time) to
+  its first `deployment` `succeeded` in the range. Non-positive spans are ignored and counted.
+- change failure rate: (`deployment` `failed` + `incident` `initiated` whose commit was
+  deployed successfully in the range) / (`deployment` `succeeded` + `failed`).
+- time to restore: `incident` `initiated` in the range → the first later `incident`
+  `succeeded` or `recovery` `succeeded` of the same repo.
+
+MongoDB groups and projects; only one row per commit, day or incident reaches Python.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from app.filters import Condition, EventFilter, Op, all_of, to_mongo
+from app.insights.counts import Bucket, TimeRange, periods
+from app.store import EventStore
+
+__all__ = ["DeliveryMetrics", "DoraBand", "delivery_metrics"]
+
+DEPLOYED = ("deployment", "succeeded")
+FAILED_DEPLOYMENT = ("deployment", "failed")
+CHANGE_STARTS = ("commit", "change")
+INCIDENT_OPENED = ("incident", "initiated")
+RESTORED = (("incident", "succeeded"), ("recovery", "succeeded"))
+
+
+class DoraBand(StrEnum):
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"
+    MONTHLY = "MONTHLY"
+    YEARLY = "YEARLY"
+
+
+@dataclass(frozen=True)
+class Spans:
+    count: int
+    mean_seconds: float | None
+    median_seconds: float | None
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> Spans:
+        if not seconds:
+            return cls(0, None, None)
+        return cls(len(seconds), statistics.fmean(seconds), statistics.median(seconds))
+
+
+@dataclass(frozen=True)
+class DeliveryMetrics:
+    deployments: int
+    deployments_per_day: float
+    band: DoraBand
+    lead_time: Spans
+    lead_time_ignored_non_positive: int
+    deployments_without_commit: int
+    commits_without_change_event: int
+    failed_deployments: int
+    linked_incidents: int
+    unlinked_incidents: int
+    change_failure_rate: float | None
+    time_to_restore: Spans
+    unresolved_incidents: int
+
+
+async def delivery_metrics(
+    store: EventStore, scope: EventFilter, start: datetime, end: datetime
+) -> DeliveryMetrics:
+    """The metrics over [start, end) for the events `scope` selects (team, repo)."""
+    in_range = all_of(
+        [scope, Condition("timestamp", Op.GTE, start), Condition("timestamp", Op.LT, end)]
+    )
+    deploys = await _deployments(store, in_range)
+    successes = {row["commit"]: row for row in deploys if row["first_success"] is not None}
+    first_changes = await _first_changes(store, scope, [c for c in successes if c is not None])
+    lead_spans, ignored, without_event = _lead_times(successes, first_changes)
+    days = await _deploy_days(store, in_range)
+    succeeded = sum(row["succeeded"] for row in deploys)
+    failed = sum(row["failed"] for row in deploys)
+    incidents, resolutions = await _incidents(store, scope, in_range)
+    linked = sum(1 for row in incidents if row.get("commit") in successes and row.get("commit"))
+    restore, unresolved = _restores(incidents, resolutions)
+    total = succeeded + failed
+    return DeliveryMetrics(
+        deployments=succeeded,
+        deployments_per_day=succeeded / max((end - start) / timedelta(days=1), 1e-9),
+        band=_band(days, TimeRange(start, end, end_inclusive=False)),
+        lead_time=Spans.of(lead_spans),
+        lead_time_ignored_non_positive=ignored,
+        deployments_without_commit=successes[None]["succeeded"] if None in successes else 0,
+        commits_without_change_event=without_event,
+        failed_deployments=failed,
+        linked_incidents=linked,
+        unlinked_incidents=len(incidents) - linked,
+        change_failure_rate=None if total == 0 else (failed + linked) / total,
+        time_to_restore=Spans.of(restore),
+        unresolved_incidents=unresolved,
+    )
+
+
+async def _deployments(store: EventStore, in_range: EventFilter) -> list[dict[str, Any]]:
+    """Per commit (None for deployments without one): first success, successes, failures."""
+    deployments = to_mongo(all_of([in_range, Condition("type", Op.EQ, "deployment")]))
+    success = {"$eq": ["$action", DEPLOYED[1]]}
+    rows = await store.aggregate(
+        [
+            {"$match": deployments},
+            {
+                "$group": {
+                    "_id": {"$ifNull": ["$commit", None]},
+                    "first_success": {"$min": {"$cond": [success, "$timestamp", None]}},
+                    "succeeded": {"$sum": {"$cond": [success, 1, 0]}},
+                    "failed": {"$sum": {"$cond": [{"$eq": ["$action", "failed"]}, 1, 0]}},
+                }
+            },
+        ]
+    )
+    return [row | {"commit": row["_id"]} for row in rows]
+
+
+async def _first_changes(
+    store: EventStore, scope: EventFilter, commits: list[str]
+) -> dict[str, datetime]:
+    if not commits:
+        return {}
+    starts = all_of(
+        [
+            scope,
+            Condition("type", Op.IN, CHANGE_STARTS),
+            Condition("commit", Op.IN, tuple(commits)),
+        ]
+    )
+    rows = await store.aggregate(
+        [
+            {"$match": to_mongo(starts)},
+            {"$group": {"_id": "$commit", "first": {"$min": "$timestamp"}}},
+        ]
+    )
+    return {row["_id"]: row["first"] for row in rows}
+
+
+def _lead_times(
+    successes: dict[Any, dict[str, Any]], first_changes: dict[str, datetime]
+) -> tuple[list[float], int, int]:
+    spans: list[float] = []
+    ignored = without_event = 0
+    for commit, row in successes.items():
+        if commit is None:
+            continue
+        started = first_changes.get(commit)
+        if started is None:
+            without_event += 1
+            continue
+        seconds = (row["first_success"] - started).total_seconds()
+        if seconds <= 0:
+            ignored += 1
+        else:
+            spans.append(seconds)
+    return spans, ignored, without_event
+
+
+async def _deploy_days(store: EventStore, in_range: EventFilter) -> list[datetime]:
+    deployed = all_of(
+        [in_range, Condition("type", Op.EQ, DEPLOYED[0]), Condition("action", Op.EQ, DEPLOYED[1])]
+    )
+    day = {"$dateTrunc": {"date": "$timestamp", "unit": "day"}}
+    rows = await store.aggregate([{"$match": to_mongo(deployed)}, {"$group": {"_id": day}}])
+    return sorted(row["_id"] for row in rows)
+
+
+def _band(days: list[datetime], within: TimeRange) -> DoraBand:
+    """Four Keys' rule, on medians: most weeks with 3+ deploy days is daily, and so on."""
+    weeks: dict[datetime, int] = dict.fromkeys(periods(Bucket.WEEK, within), 0)
+    months: dict[datetime, int] = dict.fromkeys(periods(Bucket.MONTH, within), 0)
+    for moment in days:
+        week = moment - timedelta(days=moment.weekday())
+        weeks[week] = weeks.get(week, 0) + 1
+        month = moment.replace(day=1)
+        months[month] = months.get(month, 0) + 1
+    if weeks and statistics.median(weeks.values()) >= 3:
+        return DoraBand.DAILY
+    if weeks and statistics.median(1 if n else 0 for n in weeks.values()) >= 1:
+        return DoraBand.WEEKLY
+    if months and statistics.median(1 if n else 0 for n in months.values()) >= 1:
+        return DoraBand.MONTHLY
+    return DoraBand.YEARLY
+
+
+async def _incidents(
+    store: EventStore, scope: EventFilter, in_range: EventFilter
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    opened = all_of(
+        [in_range, Condition("type", Op.EQ, "incident"), Condition("action", Op.EQ, "initiated")]
+    )
+    restoring = all_of(
+        [
+            scope,
+            Condition("action", Op.EQ, "succeeded"),
+            Condition("type", Op.IN, tuple(name for name, _ in RESTORED)),
+        ]
+    )
+    fields = {"_id": 0, "timestamp": 1, "repo": 1, "commit": 1}
+    incidents = await store.aggregate(
+        [{"$match": to_mongo(opened)}, {"$project": fields}, {"$sort": {"timestamp": 1}}]
+    )
+    resolutions = await store.aggregate(
+        [{"$match": to_mongo(restoring)}, {"$project": fields}, {"$sort": {"timestamp": 1}}]
+    )
+    return incidents, resolutions
+
+
+def _restores(
+    incidents: list[dict[str, Any]], resolutions: list[dict[str, Any]]
+) -> tuple[list[float], int]:
+    waiting: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for resolution in resolutions:
+        waiting[resolution.get("repo")].append(resolution)
+    spans: list[float] = []
+    unresolved = 0
+    for incident in incidents:
+        candidates = waiting[incident.get("repo")]
+        match = next((r for r in candidates if r["timestamp"] >= incident["timestamp"]), None)
+        if match is None:
+            unresolved += 1
+            continue
+        candidates.remove(match)
+        spans.append((match["timestamp"] - incident["timestamp"]).total_seconds())
+    return spans, unresolved

@@ -1,0 +1,218 @@
+"""The four DORA metrics on a generated history, against answers worked out here in plain
+Python over the same list of events."""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.graphql.queries import INGEST_BATCH
+from tests.utils.service import RunningService
+
+_spec = importlib.util.spec_from_file_location(
+    "generate_history", Path(__file__).parents[2] / "scripts" / "generate_history.py"
+)
+assert _spec is not None and _spec.loader is not None
+generator = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(generator)
+
+METRICS = """
+query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String) {
+  deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo) {
+    deploymentFrequency { deployments perDay band }
+    leadTime {
+      durations { count meanSeconds medianSeconds }
+      ignoredNonPositive deploymentsWithoutCommit commitsWithoutChangeEvent
+    }
+    changeFailureRate { rate deployments failedDeployments linkedIncidents unlinkedIncidents }
+    timeToRestore { durations { count meanSeconds medianSeconds } unresolvedIncidents }
+  }
+}
+"""
+START: datetime = generator.START
+END = START + timedelta(weeks=6)
+
+
+def at(event: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(event["timestamp"])
+
+
+def kind(event: dict[str, Any]) -> tuple[str, str]:
+    return event["event_name"], event["event_action"]
+
+
+def worked_out(events: list[dict[str, Any]], team: str, repo: str) -> dict[str, Any]:
+    """The metrics, by hand, the way the README defines them."""
+    mine = [e for e in events if e["team_id"] == team and e["repo"] == repo]
+    within = [e for e in mine if START <= at(e) < END]
+    succeeded = [e for e in within if kind(e) == ("deployment", "succeeded")]
+    failed = [e for e in within if kind(e) == ("deployment", "failed")]
+    first_deploy: dict[str, datetime] = {}
+    for e in succeeded:
+        if "commit" in e:
+            first_deploy[e["commit"]] = min(first_deploy.get(e["commit"], at(e)), at(e))
+    first_change: dict[str, datetime] = {}
+    for e in mine:
+        if e["event_name"] in ("commit", "change") and "commit" in e:
+            first_change[e["commit"]] = min(first_change.get(e["commit"], at(e)), at(e))
+    spans = [
+        (first_deploy[c] - first_change[c]).total_seconds()
+        for c in first_deploy
+        if c in first_change
+    ]
+    incidents = sorted((e for e in within if kind(e) == ("incident", "initiated")), key=at)
+    linked = [e for e in incidents if e.get("commit") in first_deploy]
+    fixes = sorted(
+        (e for e in mine if kind(e) in (("incident", "succeeded"), ("recovery", "succeeded"))),
+        key=at,
+    )
+    restores = []
+    for incident in incidents:
+        fix = next((f for f in fixes if at(f) >= at(incident)), None)
+        if fix is not None:
+            fixes.remove(fix)
+            restores.append((at(fix) - at(incident)).total_seconds())
+    weeks = [START + timedelta(weeks=n) for n in range(6)]
+    days_per_week = [
+        len({at(e).date() for e in succeeded if w <= at(e) < w + timedelta(weeks=1)}) for w in weeks
+    ]
+    band = (
+        "DAILY"
+        if statistics.median(days_per_week) >= 3
+        else "WEEKLY"
+        if statistics.median([1 if d else 0 for d in days_per_week]) >= 1
+        else "MONTHLY"
+    )
+    return {
+        "deploymentFrequency": {
+            "deployments": len(succeeded),
+            "perDay": len(succeeded) / 42,
+            "band": band,
+        },
+        "leadTime": {
+            "durations": durations([s for s in spans if s > 0]),
+            "ignoredNonPositive": sum(1 for s in spans if s <= 0),
+            "deploymentsWithoutCommit": sum(1 for e in succeeded if "commit" not in e),
+            "commitsWithoutChangeEvent": sum(1 for c in first_deploy if c not in first_change),
+        },
+        "changeFailureRate": {
+            "rate": (len(failed) + len(linked)) / (len(succeeded) + len(failed)),
+            "deployments": len(succeeded) + len(failed),
+            "failedDeployments": len(failed),
+            "linkedIncidents": len(linked),
+            "unlinkedIncidents": len(incidents) - len(linked),
+        },
+        "timeToRestore": {
+            "durations": durations(restores),
+            "unresolvedIncidents": len(incidents) - len(restores),
+        },
+    }
+
+
+def durations(seconds: list[float]) -> dict[str, Any]:
+    if not seconds:
+        return {"count": 0, "meanSeconds": None, "medianSeconds": None}
+    return {
+        "count": len(seconds),
+        "meanSeconds": statistics.fmean(seconds),
+        "medianSeconds": statistics.median(seconds),
+    }
+
+
+def close_enough(got: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        return set(got) == set(expected) and all(
+            close_enough(got[k], expected[k]) for k in expected
+        )
+    if isinstance(expected, float):
+        return got == pytest.approx(expected, rel=1e-9)
+    return bool(got == expected)
+
+
+async def load(service: RunningService, events: list[dict[str, Any]]) -> None:
+    names = {"event_name": "eventName", "event_action": "eventAction", "team_id": "teamId"}
+    inputs = [{names.get(k, k): v for k, v in e.items()} for e in events]
+    for start in range(0, len(inputs), 500):
+        answer = await service.graphql(INGEST_BATCH, lifecycle=inputs[start : start + 500])
+        assert answer.errors == []
+
+
+@pytest.mark.parametrize(("team", "repo"), [("team-payments", "api"), ("team-web", "web")])
+async def test_metrics_match_the_worked_out_answers(
+    service: RunningService, team: str, repo: str
+) -> None:
+    events = generator.delivery_history()
+    await load(service, events)
+
+    answer = await service.graphql(
+        METRICS, **{"from": START.isoformat(), "to": END.isoformat(), "teamId": team, "repo": repo}
+    )
+
+    assert answer.errors == []
+    expected = worked_out(events, team, repo)
+    assert close_enough(answer.data["deliveryMetrics"], expected), (
+        answer.data["deliveryMetrics"],
+        expected,
+    )
+    assert expected["changeFailureRate"]["failedDeployments"] > 0
+
+
+async def test_edge_cases_have_defined_answers(service: RunningService) -> None:
+    day = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    events = [
+        {
+            "eventName": "deployment",
+            "eventAction": "succeeded",
+            "repo": "r",
+            "teamId": "t",
+            "timestamp": day.isoformat(),
+        },  # names no commit
+        {
+            "eventName": "deployment",
+            "eventAction": "succeeded",
+            "repo": "r",
+            "teamId": "t",
+            "commit": "c1",
+            "timestamp": (day + timedelta(hours=1)).isoformat(),
+        },  # no commit event
+        {
+            "eventName": "incident",
+            "eventAction": "initiated",
+            "repo": "r",
+            "teamId": "t",
+            "commit": "c1",
+            "timestamp": (day + timedelta(hours=2)).isoformat(),
+        },  # never resolved
+    ]
+    await service.graphql(INGEST_BATCH, lifecycle=events)
+    week = {"from": day.replace(hour=0).isoformat(), "to": (day + timedelta(days=7)).isoformat()}
+
+    busy = (await service.graphql(METRICS, **week, teamId="t", repo="r")).data["deliveryMetrics"]
+    quiet = (
+        await service.graphql(
+            METRICS, **{"from": "2020-01-01T00:00:00Z", "to": "2020-02-01T00:00:00Z"}
+        )
+    ).data["deliveryMetrics"]
+
+    assert busy["leadTime"] == {
+        "durations": {"count": 0, "meanSeconds": None, "medianSeconds": None},
+        "ignoredNonPositive": 0,
+        "deploymentsWithoutCommit": 1,
+        "commitsWithoutChangeEvent": 1,
+    }
+    assert busy["changeFailureRate"]["rate"] == pytest.approx(0.5)
+    assert busy["timeToRestore"]["unresolvedIncidents"] == 1
+    assert quiet["deploymentFrequency"] == {"deployments": 0, "perDay": 0.0, "band": "YEARLY"}
+    assert quiet["changeFailureRate"]["rate"] is None
+    assert quiet["timeToRestore"]["durations"]["count"] == 0
+
+
+async def test_to_must_follow_from(service: RunningService) -> None:
+    answer = await service.graphql(METRICS, **{"from": END.isoformat(), "to": START.isoformat()})
+
+    assert answer.error_codes == ["BAD_USER_INPUT"]
