@@ -17,7 +17,8 @@ from tests.utils.service import RunningService
 _spec = importlib.util.spec_from_file_location(
     "generate_history", Path(__file__).parents[2] / "scripts" / "generate_history.py"
 )
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 generator = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(generator)
 
@@ -130,7 +131,7 @@ def close_enough(got: Any, expected: Any) -> bool:
             close_enough(got[k], expected[k]) for k in expected
         )
     if isinstance(expected, float):
-        return got == pytest.approx(expected, rel=1e-9)
+        return bool(got == pytest.approx(expected, rel=1e-9))
     return bool(got == expected)
 
 
