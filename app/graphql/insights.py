@@ -146,6 +146,10 @@ async def delivery_metrics(
     to: datetime,
     team_id: str | None = None,
     repo: str | None = None,
+    filter: Annotated[
+        EventFilter | None,
+        strawberry.argument(description="Narrows the events every metric reads from."),
+    ] = None,
 ) -> DeliveryMetrics:
     if to <= from_:
         raise InvalidInput([FieldError(("to",), "must be after from")])
@@ -154,6 +158,8 @@ async def delivery_metrics(
         parts.append(Condition("teamId", Op.EQ, team_id))
     if repo is not None:
         parts.append(Condition("repo", Op.EQ, repo))
+    if filter is not None:
+        parts.append(filter.to_filter())
     scope = scoped(info.context.caller, all_of(parts))
     start, end = to_storage_precision(from_), to_storage_precision(to)
     found = await compute_delivery_metrics(info.context.services.store, scope, start, end)

@@ -217,3 +217,22 @@ async def test_to_must_follow_from(service: RunningService) -> None:
     answer = await service.graphql(METRICS, **{"from": END.isoformat(), "to": START.isoformat()})
 
     assert answer.error_codes == ["BAD_USER_INPUT"]
+
+
+async def test_a_filter_narrows_every_metric(service: RunningService) -> None:
+    events = generator.delivery_history()
+    await load(service, events)
+    window = {"from": START.isoformat(), "to": END.isoformat()}
+
+    narrowed = await service.graphql(
+        METRICS.replace("$repo: String)", "$repo: String, $filter: EventFilter)").replace(
+            "repo: $repo)", "repo: $repo, filter: $filter)"
+        ),
+        **window,
+        teamId="team-payments",
+        filter={"repo": {"eq": "api"}},
+    )
+    direct = await service.graphql(METRICS, **window, teamId="team-payments", repo="api")
+
+    assert narrowed.errors == []
+    assert narrowed.data == direct.data
