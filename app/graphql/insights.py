@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
@@ -16,14 +15,13 @@ from app.filters.paths import stored_path
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, selection
 from app.insights.counts import Bucket, count_events, time_range
-from app.insights.dora import Spans
+from app.insights.dora import DoraBand, Spans
 from app.insights.dora import delivery_metrics as compute_delivery_metrics
 from app.timestamps import to_storage_precision
 
 __all__ = [
     "DeliveryMetrics",
     "EventCount",
-    "TimeBucket",
     "delivery_metrics",
     "event_counts",
 ]
@@ -31,12 +29,11 @@ __all__ = [
 MAX_GROUP_BY = 5
 
 
-@strawberry.enum(description="Periods of `timestamp`, in UTC; weeks start on Monday.")
-class TimeBucket(Enum):
-    HOUR = "hour"
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
+# The domain's enums, published as they are (GraphQL shows the member names).
+strawberry.enum(
+    Bucket, name="TimeBucket", description="Periods of `timestamp`, in UTC; weeks start on Monday."
+)
+strawberry.enum(DoraBand, description="DORA deployment frequency bands.")
 
 
 @strawberry.type(description="How many events share one group (and one period).")
@@ -61,7 +58,7 @@ Filter = Annotated[
 
 
 async def event_counts(
-    info: Info, *, filter: Filter = None, group_by: GroupBy, bucket: TimeBucket | None = None
+    info: Info, *, filter: Filter = None, group_by: GroupBy, bucket: Bucket | None = None
 ) -> list[EventCount]:
     if len(group_by) > MAX_GROUP_BY:
         raise InvalidInput([FieldError(("groupBy",), f"group by at most {MAX_GROUP_BY} fields")])
@@ -71,20 +68,12 @@ async def event_counts(
         info.context.services.store,
         to_mongo(selected),
         fields,
-        None if bucket is None else Bucket(bucket.value),
+        bucket,
         time_range(selected),
     )
     return [
         EventCount(group=JSON(item.group), bucket=item.bucket, count=item.count) for item in counts
     ]
-
-
-@strawberry.enum(description="DORA deployment frequency bands.")
-class DoraBand(Enum):
-    DAILY = "DAILY"
-    WEEKLY = "WEEKLY"
-    MONTHLY = "MONTHLY"
-    YEARLY = "YEARLY"
 
 
 @strawberry.type(description="Durations over the changes or incidents measured, in seconds.")
@@ -167,7 +156,7 @@ async def delivery_metrics(
         deployment_frequency=DeploymentFrequency(
             deployments=found.deployments,
             per_day=found.deployments_per_day,
-            band=DoraBand(found.band.value),
+            band=found.band,
         ),
         lead_time=LeadTime(
             durations=_durations(found.lead_time),
