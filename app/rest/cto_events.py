@@ -5,15 +5,15 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.access import owned, scoped, scoped_key
+from app.access import scoped
 from app.errors import FieldError, InvalidInput
 from app.filters import Condition, Op, all_of, to_mongo
 from app.intake import lifecycle_event
 from app.rest.feathers import parse_feathers_query
-from app.rest.responses import RestError, caller_of, cto_event, read_json, rest_endpoint
+from app.rest.ingest_request import ingest_request
+from app.rest.responses import RestError, caller_of, cto_event, rest_endpoint
 from app.services import Services
 from app.store import DEFAULT_SORT, EventQuery
-from app.timestamps import utc_now
 
 __all__ = ["get_events", "post_events"]
 
@@ -23,19 +23,8 @@ _DEFAULT_LIMIT = 50
 @rest_endpoint
 async def post_events(request: Request) -> Response:
     """Store one lifecycle event sent as CTO.ai's JSON body; 201 with the stored event."""
-    services: Services = request.app.state.services
-    caller = caller_of(request)
-    body = await read_json(request)
-    received_at = utc_now()
-    try:
-        event = lifecycle_event(body, received_at, services.intake_limits)
-    except InvalidInput as invalid:
-        raise RestError.from_invalid(422, invalid) from None
-    stored, created = await services.ingestor.ingest(
-        owned(caller, event),
-        received_at=received_at,
-        idempotency_key=scoped_key(caller, request.headers.get("idempotency-key")),
-    )
+    key = request.headers.get("idempotency-key")
+    stored, created = await ingest_request(request, lifecycle_event, lambda body: key)
     return JSONResponse(cto_event(stored), status_code=201 if created else 200)
 
 

@@ -9,12 +9,10 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.access import owned, scoped_key
-from app.errors import InvalidInput
 from app.intake import flexdeploy_event
-from app.rest.responses import RestError, caller_of, read_json, rest_endpoint
+from app.rest.ingest_request import ingest_request
+from app.rest.responses import RestError, rest_endpoint
 from app.services import Services
-from app.timestamps import utc_now
 
 __all__ = ["SECRET_HEADER", "post_flexdeploy_message"]
 
@@ -26,16 +24,9 @@ async def post_flexdeploy_message(request: Request) -> Response:
     """Store one message under the caller's team; 202 once stored, once however often sent."""
     services: Services = request.app.state.services
     _check_secret(request, services)
-    caller = caller_of(request)
-    message = await read_json(request)
-    received_at = utc_now()
-    try:
-        event = flexdeploy_event(message, received_at, services.intake_limits)
-    except InvalidInput as invalid:
-        raise RestError.from_invalid(422, invalid) from None
-    key = request.headers.get("idempotency-key") or _delivery_key(message)
-    stored, created = await services.ingestor.ingest(
-        owned(caller, event), received_at=received_at, idempotency_key=scoped_key(caller, key)
+    key = request.headers.get("idempotency-key")
+    stored, created = await ingest_request(
+        request, flexdeploy_event, lambda message: key or _delivery_key(message)
     )
     return JSONResponse({"id": stored.id, "created": created}, status_code=202)
 

@@ -1,0 +1,43 @@
+"""The one way a REST endpoint ingests the event in a request's body."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+
+from app.access import owned, scoped_key
+from app.errors import InvalidInput
+from app.events import NewEvent, StoredEvent
+from app.intake import IntakeLimits
+from app.rest.responses import RestError, caller_of, read_json
+from app.services import Services
+from app.timestamps import utc_now
+
+__all__ = ["ingest_request"]
+
+Parser = Callable[[Any, datetime, IntakeLimits], NewEvent]
+
+
+async def ingest_request(
+    request: Request, parse: Parser, key_of: Callable[[Any], str | None]
+) -> tuple[StoredEvent, bool]:
+    """Authenticate, parse (422 naming each bad field), and store under the caller's team.
+
+    `key_of` gives the idempotency key for the parsed body; keys are kept per team.
+    """
+    services: Services = request.app.state.services
+    caller = caller_of(request)
+    body = await read_json(request)
+    received_at = utc_now()
+    try:
+        event = parse(body, received_at, services.intake_limits)
+    except InvalidInput as invalid:
+        raise RestError.from_invalid(422, invalid) from None
+    return await services.ingestor.ingest(
+        owned(caller, event),
+        received_at=received_at,
+        idempotency_key=scoped_key(caller, key_of(body)),
+    )
