@@ -30,7 +30,7 @@ from graphql.error import GraphQLSyntaxError
 from strawberry.types import ExecutionResult
 
 from app.graphql.context import GraphQLContext
-from app.live.feed import SubscriberTooSlow
+from app.live.feed import Mailbox, SubscriberTooSlow
 
 __all__ = ["FanOut", "SharedEncoding"]
 
@@ -38,25 +38,9 @@ Result = Any
 Upstream = Callable[[], Awaitable[AsyncIterator[Result]]]
 
 
-class _Member:
-    def __init__(self, capacity: int) -> None:
-        self.queue: asyncio.Queue[Result] = asyncio.Queue(capacity + 1)
-        self.capacity = capacity
-        self.ended = False
-
-    def offer(self, result: Result) -> None:
-        if self.ended:
-            return
-        if self.queue.qsize() >= self.capacity:
-            self.ended = True
-            self.queue.put_nowait(_too_slow(self.capacity))
-            return
-        self.queue.put_nowait(result)
-
-
 class _Group:
     def __init__(self, upstream: Upstream, forget: Callable[[_Group], None]) -> None:
-        self.members: set[_Member] = set()
+        self.members: set[Mailbox[Result]] = set()
         self._forget = forget
         self._task = asyncio.create_task(self._pump(upstream), name="subscription-group")
 
@@ -65,16 +49,16 @@ class _Group:
         try:
             async for result in source:
                 for member in list(self.members):
-                    member.offer(result)
+                    member.put(result)
         finally:
             # New subscribers start a new group from here on; these ones end.
             self._forget(self)
             with contextlib.suppress(Exception):
                 await source.aclose()  # type: ignore[attr-defined]
             for member in list(self.members):
-                member.offer(_END)
+                member.close(StopAsyncIteration())  # ends their iteration, as a source does
 
-    def leave(self, member: _Member) -> None:
+    def leave(self, member: Mailbox[Result]) -> None:
         self.members.discard(member)
         if not self.members:
             self._forget(self)
@@ -82,7 +66,7 @@ class _Group:
 
 
 class FanOut:
-    def __init__(self, capacity: Callable[[GraphQLContext], int]) -> None:
+    def __init__(self, capacity: int) -> None:
         self._groups: dict[Hashable, _Group] = {}
         self._capacity = capacity
 
@@ -116,19 +100,19 @@ class FanOut:
         if group is None:
             group = _Group(upstream, lambda done: self._forget(key, done))
             self._groups[key] = group
-        member = _Member(self._capacity(context))
+        member: Mailbox[Result] = Mailbox(self._capacity)
         group.members.add(member)
         try:
-            while True:
-                result = await member.queue.get()
-                if result is _END:
-                    return
+            async for result in member:
                 if _forbidden(result) and context.websocket is not None:
                     # graphql-ws's code for "forbidden": the connection ends, not just this one.
                     await context.websocket.close(code=4403, reason="forbidden: another team")
                 yield result
-                if member.ended and member.queue.empty():
-                    return
+        except SubscriberTooSlow as error:
+            # The protocol handler sends results, not exceptions: say it as one.
+            yield ExecutionResult(
+                data=None, errors=[GraphQLError(str(error), extensions={"code": error.code})]
+            )
         finally:
             group.leave(member)
 
@@ -160,22 +144,6 @@ class SharedEncoding:
                 self._encoded.popitem(last=False)
         kind, operation = json.dumps(message["type"]), json.dumps(message.get("id"))
         return '{"type":' + kind + ',"id":' + operation + ',"payload":' + cached[1] + "}"
-
-
-class _End:
-    pass
-
-
-_END = _End()
-
-
-def _too_slow(capacity: int) -> Result:
-    error = GraphQLError(
-        f"this subscription fell more than {capacity} events behind and was closed; resume "
-        "with the cursor of the last event received",
-        extensions={"code": SubscriberTooSlow.code},
-    )
-    return ExecutionResult(data=None, errors=[error])
 
 
 def _forbidden(result: Result) -> bool:

@@ -30,7 +30,7 @@ __all__ = ["EventStoreSchema", "build_schema", "schema"]
 class EventStoreSchema(strawberry.Schema):
     def __init__(self, *args: Any, subscriber_buffer: int = 2000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fanout = FanOut(lambda context: subscriber_buffer)
+        self.fanout = FanOut(subscriber_buffer)
 
     async def stream(
         self,

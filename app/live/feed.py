@@ -1,17 +1,22 @@
-"""One live subscriber's queue: bounded, filtered, and closed with a reason when it must end."""
+"""A live subscriber's queue: bounded, and closed with a reason when it must end.
+
+`Mailbox` is the bounded queue itself (one per subscriber, whatever it carries); `Feed` is
+the mailbox of one subscription at the dispatcher, with its filter and starting point.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from app.errors import ServiceError
 from app.events import StoredEvent
 
-__all__ = ["Feed", "SubscriberTooSlow"]
+__all__ = ["Feed", "Mailbox", "SubscriberTooSlow"]
 
 Document = dict[str, Any]
+Item = TypeVar("Item")
 
 
 class SubscriberTooSlow(ServiceError):
@@ -19,61 +24,71 @@ class SubscriberTooSlow(ServiceError):
 
     code = "SUBSCRIBER_TOO_SLOW"
 
+    @classmethod
+    def behind(cls, capacity: int) -> SubscriberTooSlow:
+        return cls(
+            f"this subscription fell more than {capacity} events behind and was closed; "
+            "resume with the cursor of the last event received"
+        )
+
 
 class _Closed:
-    """Marks the end of a feed in its queue."""
+    """Marks the end of a mailbox in its queue."""
 
 
 _CLOSED = _Closed()
 
 
-class Feed:
-    """Events for one subscriber, in order, past `after_seq`, that `accepts` selects.
+class Mailbox(Generic[Item]):
+    """Items for one subscriber, in order. Putting never blocks: a subscriber whose mailbox is
+    full is closed, so one slow consumer cannot hold back the others."""
 
-    Offering never blocks: a subscriber whose queue is full is closed, so one slow consumer
-    cannot hold back the others.
-    """
-
-    def __init__(
-        self, accepts: Callable[[Document], bool], *, after_seq: int | None, capacity: int
-    ) -> None:
-        self._accepts = accepts
-        self.after_seq = after_seq
+    def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._queue: asyncio.Queue[StoredEvent | _Closed] = asyncio.Queue(capacity + 1)
+        self._queue: asyncio.Queue[Item | _Closed] = asyncio.Queue(capacity + 1)
         self._error: Exception | None = None
 
     @property
     def closed(self) -> bool:
         return self._error is not None
 
-    def offer(self, event: StoredEvent, document: Document) -> None:
-        if self.closed or (self.after_seq is not None and event.seq <= self.after_seq):
-            return
-        if not self._accepts(document):
+    def put(self, item: Item) -> None:
+        if self.closed:
             return
         if self._queue.qsize() >= self.capacity:
-            self.close(
-                SubscriberTooSlow(
-                    f"this subscription fell more than {self.capacity} events behind and was "
-                    "closed; resume with the cursor of the last event received"
-                )
-            )
+            self.close(SubscriberTooSlow.behind(self.capacity))
             return
-        self._queue.put_nowait(event)
+        self._queue.put_nowait(item)
 
     def close(self, error: Exception) -> None:
-        """End the feed: the subscriber gets `error` after the events already queued."""
+        """End the mailbox: the subscriber gets `error` after the items already queued."""
         if self._error is None:
             self._error = error
             self._queue.put_nowait(_CLOSED)
 
-    def __aiter__(self) -> Feed:
+    def __aiter__(self) -> Mailbox[Item]:
         return self
 
-    async def __anext__(self) -> StoredEvent:
+    async def __anext__(self) -> Item:
         item = await self._queue.get()
         if isinstance(item, _Closed):
             assert self._error is not None
             raise self._error
         return item
+
+
+class Feed(Mailbox[StoredEvent]):
+    """The events of one subscription: past `after_seq`, and those `accepts` selects."""
+
+    def __init__(
+        self, accepts: Callable[[Document], bool], *, after_seq: int | None, capacity: int
+    ) -> None:
+        super().__init__(capacity)
+        self._accepts = accepts
+        self.after_seq = after_seq
+
+    def offer(self, event: StoredEvent, document: Document) -> None:
+        if self.after_seq is not None and event.seq <= self.after_seq:
+            return
+        if self._accepts(document):
+            self.put(event)
