@@ -109,6 +109,7 @@ class Query:
 
     delivery_metrics: DeliveryMetrics = strawberry.field(
         resolver=delivery_metrics,
+        graphql_type=DeliveryMetrics,
         description="The four DORA metrics of lifecycle events over [from, to), for a team "
         "and repo if given.",
     )

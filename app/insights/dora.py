@@ -22,15 +22,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from app.filters import Condition, EventFilter, Op, all_of, to_mongo
+from app.filters import AnyOf, Condition, EventFilter, Op, all_of, to_mongo
 from app.insights.counts import Bucket, TimeRange, periods
 from app.store import EventStore
 
 __all__ = ["DeliveryMetrics", "DoraBand", "delivery_metrics"]
 
+# (event_name, event_action) of the events each metric reads.
 DEPLOYED = ("deployment", "succeeded")
-FAILED_DEPLOYMENT = ("deployment", "failed")
-CHANGE_STARTS = ("commit", "change")
+DEPLOYMENT_FAILED = ("deployment", "failed")
+CHANGE_STARTS = ("commit", "change")  # event names, any action
 INCIDENT_OPENED = ("incident", "initiated")
 RESTORED = (("incident", "succeeded"), ("recovery", "succeeded"))
 
@@ -43,33 +44,54 @@ class DoraBand(StrEnum):
 
 
 @dataclass(frozen=True)
-class Spans:
+class Durations:
     count: int
     mean_seconds: float | None
     median_seconds: float | None
 
     @classmethod
-    def of(cls, seconds: list[float]) -> Spans:
+    def of(cls, seconds: list[float]) -> Durations:
         if not seconds:
             return cls(0, None, None)
         return cls(len(seconds), statistics.fmean(seconds), statistics.median(seconds))
 
 
 @dataclass(frozen=True)
-class DeliveryMetrics:
+class DeploymentFrequency:
     deployments: int
-    deployments_per_day: float
+    per_day: float
     band: DoraBand
-    lead_time: Spans
-    lead_time_ignored_non_positive: int
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    durations: Durations
+    ignored_non_positive: int
     deployments_without_commit: int
     commits_without_change_event: int
+
+
+@dataclass(frozen=True)
+class ChangeFailureRate:
+    rate: float | None
+    deployments: int
     failed_deployments: int
     linked_incidents: int
     unlinked_incidents: int
-    change_failure_rate: float | None
-    time_to_restore: Spans
+
+
+@dataclass(frozen=True)
+class TimeToRestore:
+    durations: Durations
     unresolved_incidents: int
+
+
+@dataclass(frozen=True)
+class DeliveryMetrics:
+    deployment_frequency: DeploymentFrequency
+    lead_time: LeadTime
+    change_failure_rate: ChangeFailureRate
+    time_to_restore: TimeToRestore
 
 
 async def delivery_metrics(
@@ -91,25 +113,37 @@ async def delivery_metrics(
     restore, unresolved = _restores(incidents, resolutions)
     total = succeeded + failed
     return DeliveryMetrics(
-        deployments=succeeded,
-        deployments_per_day=succeeded / max((end - start) / timedelta(days=1), 1e-9),
-        band=_band(days, TimeRange(start, end, end_inclusive=False)),
-        lead_time=Spans.of(lead_spans),
-        lead_time_ignored_non_positive=ignored,
-        deployments_without_commit=successes[None]["succeeded"] if None in successes else 0,
-        commits_without_change_event=without_event,
-        failed_deployments=failed,
-        linked_incidents=linked,
-        unlinked_incidents=len(incidents) - linked,
-        change_failure_rate=None if total == 0 else (failed + linked) / total,
-        time_to_restore=Spans.of(restore),
-        unresolved_incidents=unresolved,
+        deployment_frequency=DeploymentFrequency(
+            deployments=succeeded,
+            per_day=succeeded / ((end - start) / timedelta(days=1)),
+            band=_band(days, TimeRange(start, end, end_inclusive=False)),
+        ),
+        lead_time=LeadTime(
+            durations=Durations.of(lead_spans),
+            ignored_non_positive=ignored,
+            deployments_without_commit=successes[None]["succeeded"] if None in successes else 0,
+            commits_without_change_event=without_event,
+        ),
+        change_failure_rate=ChangeFailureRate(
+            rate=None if total == 0 else (failed + linked) / total,
+            deployments=total,
+            failed_deployments=failed,
+            linked_incidents=linked,
+            unlinked_incidents=len(incidents) - linked,
+        ),
+        time_to_restore=TimeToRestore(
+            durations=Durations.of(restore), unresolved_incidents=unresolved
+        ),
     )
+
+
+def _is(kind: tuple[str, str]) -> EventFilter:
+    return all_of([Condition("type", Op.EQ, kind[0]), Condition("action", Op.EQ, kind[1])])
 
 
 async def _deployments(store: EventStore, in_range: EventFilter) -> list[dict[str, Any]]:
     """Per commit (None for deployments without one): first success, successes, failures."""
-    deployments = to_mongo(all_of([in_range, Condition("type", Op.EQ, "deployment")]))
+    deployments = to_mongo(all_of([in_range, Condition("type", Op.EQ, DEPLOYED[0])]))
     success = {"$eq": ["$action", DEPLOYED[1]]}
     rows = await store.aggregate(
         [
@@ -119,7 +153,9 @@ async def _deployments(store: EventStore, in_range: EventFilter) -> list[dict[st
                     "_id": {"$ifNull": ["$commit", None]},
                     "first_success": {"$min": {"$cond": [success, "$timestamp", None]}},
                     "succeeded": {"$sum": {"$cond": [success, 1, 0]}},
-                    "failed": {"$sum": {"$cond": [{"$eq": ["$action", "failed"]}, 1, 0]}},
+                    "failed": {
+                        "$sum": {"$cond": [{"$eq": ["$action", DEPLOYMENT_FAILED[1]]}, 1, 0]}
+                    },
                 }
             },
         ]
@@ -169,9 +205,7 @@ def _lead_times(
 
 
 async def _deploy_days(store: EventStore, in_range: EventFilter) -> list[datetime]:
-    deployed = all_of(
-        [in_range, Condition("type", Op.EQ, DEPLOYED[0]), Condition("action", Op.EQ, DEPLOYED[1])]
-    )
+    deployed = all_of([in_range, _is(DEPLOYED)])
     day = {"$dateTrunc": {"date": "$timestamp", "unit": "day"}}
     rows = await store.aggregate([{"$match": to_mongo(deployed)}, {"$group": {"_id": day}}])
     return sorted(row["_id"] for row in rows)
@@ -198,16 +232,8 @@ def _band(days: list[datetime], within: TimeRange) -> DoraBand:
 async def _incidents(
     store: EventStore, scope: EventFilter, in_range: EventFilter
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    opened = all_of(
-        [in_range, Condition("type", Op.EQ, "incident"), Condition("action", Op.EQ, "initiated")]
-    )
-    restoring = all_of(
-        [
-            scope,
-            Condition("action", Op.EQ, "succeeded"),
-            Condition("type", Op.IN, tuple(name for name, _ in RESTORED)),
-        ]
-    )
+    opened = all_of([in_range, _is(INCIDENT_OPENED)])
+    restoring = all_of([scope, AnyOf(tuple(_is(kind) for kind in RESTORED))])
     fields = {"_id": 0, "timestamp": 1, "repo": 1, "commit": 1}
     incidents = await store.aggregate(
         [{"$match": to_mongo(opened)}, {"$project": fields}, {"$sort": {"timestamp": 1}}]
