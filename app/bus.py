@@ -17,6 +17,8 @@ import uuid
 from typing import Any
 
 from broadcaster import Broadcast
+from broadcaster._backends.base import BroadcastBackend
+from broadcaster._backends.memory import MemoryBackend
 
 from app.errors import ServiceError
 from app.events import StoredEvent
@@ -51,6 +53,7 @@ class EventBus:
         self._heartbeat_seconds = heartbeat_seconds
         self._listener = BusListener()
         self._identity = uuid.uuid4().hex
+        self._backend: BroadcastBackend | None = None
         self._broadcast: Broadcast | None = None
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -92,7 +95,8 @@ class EventBus:
             self._fail(f"publishing failed: {error!r}")
 
     async def _open(self) -> None:
-        broadcast = _broadcast(self._url)
+        self._backend = _backend(self._url)
+        broadcast = Broadcast(backend=self._backend)
         await broadcast.connect()
         self._broadcast = broadcast
         self._subscribed = asyncio.Event()
@@ -103,6 +107,7 @@ class EventBus:
     async def _close(self) -> None:
         self._healthy = False
         broadcast, self._broadcast = self._broadcast, None
+        backend, self._backend = self._backend, None
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
@@ -111,6 +116,11 @@ class EventBus:
         if broadcast is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(broadcast.disconnect(), 5)
+        # broadcaster re-raises a dead listener's error before it closes its backend, which
+        # would leave the backend's connections open: close it here in any case.
+        if backend is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(backend.disconnect(), 5)
 
     async def _read(self, broadcast: Broadcast) -> None:
         async with broadcast.subscribe(EVENTS_CHANNEL) as subscriber:
@@ -175,9 +185,9 @@ class EventBus:
             self._listener.on_failure(reason)
 
 
-def _broadcast(url: str) -> Broadcast:
+def _backend(url: str) -> BroadcastBackend:
     if url.startswith(("redis://", "rediss://")):
         from app.bus_redis import RedisBackend
 
-        return Broadcast(backend=RedisBackend(url))
-    return Broadcast(url)
+        return RedisBackend(url)
+    return MemoryBackend(url)

@@ -31,12 +31,15 @@ class RedisBackend(BroadcastBackend):
         await self._client.ping()
 
     async def disconnect(self) -> None:
+        """Close everything, even when Redis is gone; closing twice is harmless."""
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(BaseException):
                 await self._listener
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
-        await self._client.aclose()
+        try:
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+        finally:
+            await self._client.aclose()
 
     async def subscribe(self, channel: str) -> None:
         await self._pubsub.subscribe(channel)

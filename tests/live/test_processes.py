@@ -109,3 +109,5 @@ async def test_when_redis_fails_subscribers_are_told_and_resume_after_it_returns
             live = (await client.next_event())["data"]["events"]
 
     assert (missed["type"], live["type"]) == ("two", "three")
+    # Connections opened before, during and after the outage were all closed with the service.
+    assert await redis.connections() == 0

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+from redis import asyncio as redis
 
 
 def free_port() -> int:
@@ -84,6 +85,14 @@ class RedisServer:
             except OSError:
                 await asyncio.sleep(0.05)
         raise RuntimeError("redis-server did not start")
+
+    async def connections(self) -> int:
+        """How many client connections the server holds, not counting the one asking."""
+        client = redis.Redis.from_url(self.url)
+        try:
+            return len(await client.client_list()) - 1
+        finally:
+            await client.aclose()
 
     async def stop(self) -> None:
         if self._process is not None and self._process.returncode is None:
