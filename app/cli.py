@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from pydantic import ValidationError
 
-from app.config import Settings
+from app.config import Settings, configuration_problems
 
 __all__ = ["main"]
 
@@ -36,9 +37,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         "port": getattr(args, "port", None),
         "workers": getattr(args, "workers", None),
     }
-    settings = Settings().model_copy(
-        update={key: value for key, value in overrides.items() if value is not None}
-    )
+    try:
+        settings = Settings().model_copy(
+            update={key: value for key, value in overrides.items() if value is not None}
+        )
+    except ValidationError as error:
+        sys.exit(
+            "eventstore: invalid configuration\n  " + "\n  ".join(configuration_problems(error))
+        )
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -5,10 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+__all__ = ["LogLevel", "Settings", "configuration_problems"]
 
 
 class Settings(BaseSettings):
@@ -92,6 +102,13 @@ class Settings(BaseSettings):
     def allowed_origins(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
+    @field_validator("broadcast_url")
+    @classmethod
+    def _known_bus(cls, url: str) -> str:
+        if not url.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("must start with memory:// or redis:// (rediss:// for TLS)")
+        return url
+
     @model_validator(mode="after")
     def _buffers_hold_a_batch(self) -> Settings:
         if self.subscriber_buffer < self.max_batch_size:
@@ -101,3 +118,19 @@ class Settings(BaseSettings):
                 "subscribers at once"
             )
         return self
+
+
+def configuration_problems(error: ValidationError) -> list[str]:
+    """Each problem of a failed `Settings()`, named by the environment variable to fix."""
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else ""
+        if name in Settings.model_fields:
+            alias = Settings.model_fields[name].validation_alias
+            name = (
+                str(alias.choices[0])
+                if isinstance(alias, AliasChoices)
+                else f"{Settings.model_config.get('env_prefix', '')}{name.upper()}"
+            )
+        problems.append(f"{name}: {item['msg']}" if name else item["msg"])
+    return problems

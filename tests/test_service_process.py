@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 import httpx
@@ -34,3 +36,21 @@ async def test_events_survive_a_restart(tmp_path: Path) -> None:
     log = (tmp_path / f"service-{port}.log").read_text()
     assert "embedded MongoDB" in log
     assert "not for production" in log
+
+
+async def test_a_bad_setting_stops_the_start_with_the_variable_to_fix(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "EVENTSTORE_PORT": "eighty", "BROADCAST_URL": "kafka://k"},
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+
+    assert process.returncode != 0
+    message = err.decode()
+    assert "EVENTSTORE_PORT: Input should be a valid integer" in message
+    assert "BROADCAST_URL: Value error, must start with memory:// or redis://" in message
+    assert "Traceback" not in message
