@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from app.errors import FieldError, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.store.documents import from_document, to_document
+from app.store.group_commit import GroupCommit
 from app.store.indexes import ensure_indexes
 from app.store.paging import (
     SortKey,
@@ -74,6 +75,7 @@ class EventStore:
             "counters", write_concern=_DURABLE
         )
         self._transactions = False
+        self._group_commit = GroupCommit(self._events, self._allocate)
 
     @classmethod
     def connect(cls, uri: str, database: str) -> EventStore:
@@ -90,6 +92,7 @@ class EventStore:
         await self._prepare_counter()
 
     async def close(self) -> None:
+        await self._group_commit.close()
         await self._client.close()
 
     async def ping(self) -> bool:
@@ -110,12 +113,12 @@ class EventStore:
             earlier = await self._events.find_one({"idempotencyKey": idempotency_key})
             if earlier is not None:
                 return from_document(earlier), False
-        (seq,) = await self._allocate(1)
-        document = to_document(
-            event, seq=seq, received_at=received_at, idempotency_key=idempotency_key
-        )
         try:
-            await self._events.insert_one(document)
+            document = await self._group_commit.write(
+                lambda seq: to_document(
+                    event, seq=seq, received_at=received_at, idempotency_key=idempotency_key
+                )
+            )
         except DuplicateKeyError:
             # Another request with the same key won the race; its event is the answer.
             earlier = await self._events.find_one({"idempotencyKey": idempotency_key})

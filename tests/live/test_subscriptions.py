@@ -9,7 +9,7 @@ from typing import Any
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
-from tests.graphql.queries import INGEST_BATCH, INGEST_LIFECYCLE
+from tests.graphql.queries import EVENTS_PAGE, INGEST_BATCH, INGEST_LIFECYCLE
 from tests.utils.service import RunningService
 from tests.utils.websocket import LEGACY_WS, graphql_websocket
 
@@ -134,3 +134,30 @@ async def test_a_bad_filter_is_refused_on_subscribe(service: RunningService) -> 
     assert message["type"] in ("error", "next")
     assert "not a stored field" in str(message["payload"])
     assert "BAD_USER_INPUT" in str(message["payload"])
+
+
+async def test_concurrent_ingests_are_stored_once_each_and_pushed_in_stored_order(
+    service: RunningService,
+) -> None:
+    at = "2026-11-23T10:00:00Z"  # one timestamp: the stored order is then the sequence order
+    distinct = [{**build(n, "x"), "timestamp": at} for n in range(80)]
+    retried = {**build(999, "x"), "timestamp": at}
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(SUBSCRIBE)
+        await wait_until(lambda: service.subscribers == 1)
+
+        answers = await asyncio.gather(
+            *(service.graphql(INGEST_LIFECYCLE, input=event) for event in distinct),
+            *(service.graphql(INGEST_LIFECYCLE, input=retried, key="same") for _ in range(20)),
+        )
+        pushed = [(await client.next_event())["data"]["events"] for _ in range(81)]
+
+    results = [answer.data["ingestLifecycleEvent"] for answer in answers]
+    assert [result["event"]["raw"]["n"] for result in results[:80]] == list(range(80))
+    assert all(result["created"] for result in results[:80])
+    assert sorted(result["created"] for result in results[80:]) == [False] * 19 + [True]
+    assert len({result["event"]["id"] for result in results}) == 81
+    assert await service.stored_count() == 81
+    page = await service.graphql(EVENTS_PAGE, limit=100)
+    newest_first = [edge["node"]["id"] for edge in page.data["events"]["edges"]]
+    assert [event["id"] for event in pushed] == newest_first[::-1]
