@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -66,13 +69,26 @@ class EventStoreSchema(strawberry.Schema):
         errors[:] = [shape_error(error) for error in errors]
 
 
+# Documents seen recently are parsed and validated once: scripts send the same mutation
+# document again and again, and validation was half of an ingest's CPU time. Bounded, so
+# distinct documents cannot grow memory.
+_CACHED_DOCUMENTS = 256
+
+
 def build_schema(settings: Settings) -> EventStoreSchema:
     """The schema with the limits of `settings`; extensions are factories, one per request."""
+    # The validation cache is keyed by the rule classes too, and Strawberry's limiters make a
+    # new rule class per instance: so the rules are made once here and added per request.
+    limits = _rules_of(
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+    )
     extensions: list[Any] = [
         ErrorShaping,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        lambda: ParserCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: AddValidationRules(limits),
+        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
@@ -84,6 +100,10 @@ def build_schema(settings: Settings) -> EventStoreSchema:
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
+
+
+def _rules_of(*limiters: AddValidationRules) -> list[type[ASTValidationRule]]:
+    return [rule for limiter in limiters for rule in limiter.validation_rules]
 
 
 # The schema as published (`schema.graphql`): limits do not change its shape.
