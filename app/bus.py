@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "eventstore.events"
 _HEARTBEAT = "heartbeat"
+_SKIPPED = "skipped"
 
 
 class BusUnavailable(ServiceError):
@@ -41,6 +42,9 @@ class BusListener:
     """What the bus tells about: events, its failure, and its recovery."""
 
     def on_event(self, event: StoredEvent) -> None: ...
+
+    def on_skipped(self, seqs: list[int]) -> None:
+        """These sequence numbers were reserved but will never hold an event."""
 
     def on_failure(self, reason: str) -> None: ...
 
@@ -86,11 +90,20 @@ class EventBus:
         A failure is reported to live subscribers, not raised: the event is stored, and
         clients resuming from their cursor read it.
         """
-        message = json.dumps({"event": event.model_dump(mode="json")})
+        await self._send({"event": event.model_dump(mode="json")})
+
+    async def publish_skipped(self, seqs: list[int]) -> None:
+        """Announce sequence numbers that will never hold an event, so no one waits for them.
+
+        Unannounced, they would hold live delivery back until the dispatcher's gap timeout.
+        """
+        await self._send({_SKIPPED: seqs})
+
+    async def _send(self, content: dict[str, Any]) -> None:
         try:
             if self._broadcast is None:
                 raise BusUnavailable("not connected")
-            await self._broadcast.publish(channel=EVENTS_CHANNEL, message=message)
+            await self._broadcast.publish(channel=EVENTS_CHANNEL, message=json.dumps(content))
         except Exception as error:  # whichever backend error: the bus is down
             self._fail(f"publishing failed: {error!r}")
 
@@ -136,6 +149,8 @@ class EventBus:
             self._last_echo = asyncio.get_running_loop().time()
         elif "event" in content:
             self._listener.on_event(StoredEvent.model_validate(content["event"]))
+        elif _SKIPPED in content:
+            self._listener.on_skipped([int(seq) for seq in content[_SKIPPED]])
 
     async def _wait_for_echo(self) -> None:
         """Publish a heartbeat and wait until it comes back: proof the bus carries messages."""

@@ -21,12 +21,14 @@ class Ingestor:
         self, event: NewEvent, *, received_at: datetime, idempotency_key: str | None = None
     ) -> tuple[StoredEvent, bool]:
         """Store and publish one event; returns it and whether it is new."""
-        stored, created = await self._store.append(
+        appended = await self._store.append(
             event, received_at=received_at, idempotency_key=idempotency_key
         )
-        if created:
-            await self._bus.publish(stored)
-        return stored, created
+        if appended.created:
+            await self._bus.publish(appended.event)
+        elif appended.skipped_seq is not None:
+            await self._bus.publish_skipped([appended.skipped_seq])
+        return appended.event, appended.created
 
     async def ingest_many(
         self, events: Sequence[NewEvent], *, received_at: datetime

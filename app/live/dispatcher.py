@@ -2,8 +2,9 @@
 
 Events can reach the bus out of order (ingests overlap; processes share one sequence). The
 dispatcher keeps a watermark: every event up to it has been handed out, in order. An event
-beyond a gap is held back until the gap fills; a gap that stays open longer than
-`gap_seconds` (a lost publish, a failed insert) is filled from the store, which has
+beyond a gap is held back until the gap fills: by the event, or by the announcement that
+its sequence number was given up (a repeated idempotency key). A gap that stays open longer
+than `gap_seconds` (a lost publish, a failed insert) is filled from the store, which has
 whatever was really stored. A new subscriber learns the watermark when it registers: the
 store holds everything up to it, the feed gets everything after it.
 """
@@ -36,7 +37,9 @@ class LiveDispatcher(BusListener):
         self._gap_seconds = gap_seconds
         self._feeds: set[Feed] = set()
         self._watermark = 0
-        self._held: list[tuple[int, StoredEvent]] = []
+        # Held back beyond a gap, by sequence number; None: given up, no event will come.
+        self._held: dict[int, StoredEvent | None] = {}
+        self._held_order: list[int] = []  # a heap of the keys of `_held`
         self._gap_since: float | None = None
         self._recent: deque[int] = deque(maxlen=_REMEMBERED)
         self._recent_set: set[int] = set()
@@ -74,10 +77,12 @@ class LiveDispatcher(BusListener):
         if event.seq <= self._watermark:
             self._late(event)
             return
-        heapq.heappush(self._held, (event.seq, event))
-        self._release()
-        if len(self._held) > _MAX_HELD:
-            self._gap_since = float("-inf")  # too much waiting on one gap: fill it now
+        self._hold(event.seq, event)
+
+    def on_skipped(self, seqs: list[int]) -> None:
+        for seq in seqs:
+            if seq > self._watermark:
+                self._hold(seq, None)
 
     def on_failure(self, reason: str) -> None:
         self._available = False
@@ -99,15 +104,28 @@ class LiveDispatcher(BusListener):
         """Start over from what the store holds: every feed was closed or none exists yet."""
         self._watermark = await self._store.last_seq()
         self._held.clear()
+        self._held_order.clear()
         self._gap_since = None
         self._available = True
+
+    def _hold(self, seq: int, event: StoredEvent | None) -> None:
+        if seq in self._held:
+            return  # announced twice
+        self._held[seq] = event
+        heapq.heappush(self._held_order, seq)
+        self._release()
+        if len(self._held) > _MAX_HELD:
+            self._gap_since = float("-inf")  # too much waiting on one gap: fill it now
 
     def _release(self) -> None:
         """Hand out held events while they continue the sequence."""
         before = self._watermark
-        while self._held and self._held[0][0] <= self._watermark + 1:
-            _, event = heapq.heappop(self._held)
-            if event.seq == self._watermark + 1:
+        while self._held_order and self._held_order[0] <= self._watermark + 1:
+            seq = heapq.heappop(self._held_order)
+            event = self._held.pop(seq)
+            if event is None:
+                self._watermark = max(self._watermark, seq)
+            elif seq == self._watermark + 1:
                 self._dispatch(event)
             else:
                 self._late(event)
@@ -141,7 +159,7 @@ class LiveDispatcher(BusListener):
                 continue
             if not self._held:
                 continue
-            first_held = self._held[0][0]
+            first_held = self._held_order[0]
             try:
                 missing = await self._store.events_between(self._watermark, first_held)
             except Exception:

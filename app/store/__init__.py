@@ -1,6 +1,21 @@
 """MongoDB storage: layout, indexes, paging, and the embedded server."""
 
-from app.store.event_store import DEFAULT_SORT, EventPage, EventQuery, EventStore, PagedEvent
+from app.store.event_store import (
+    DEFAULT_SORT,
+    Appended,
+    EventPage,
+    EventQuery,
+    EventStore,
+    PagedEvent,
+)
 from app.store.paging import SortKey
 
-__all__ = ["DEFAULT_SORT", "EventPage", "EventQuery", "EventStore", "PagedEvent", "SortKey"]
+__all__ = [
+    "DEFAULT_SORT",
+    "Appended",
+    "EventPage",
+    "EventQuery",
+    "EventStore",
+    "PagedEvent",
+    "SortKey",
+]

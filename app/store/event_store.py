@@ -30,7 +30,7 @@ from app.store.paging import (
     sort_value,
 )
 
-__all__ = ["DEFAULT_SORT", "EventPage", "EventQuery", "EventStore", "PagedEvent"]
+__all__ = ["DEFAULT_SORT", "Appended", "EventPage", "EventQuery", "EventStore", "PagedEvent"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,19 @@ class EventQuery:
     after: str | None = None
     # Offset paging, for clients that speak it (FeathersJS `$skip`); cursors need none.
     skip: int = 0
+
+
+@dataclass(frozen=True)
+class Appended:
+    """The outcome of `append`: the stored event, and whether this call stored it.
+
+    `skipped_seq` is a sequence number this call reserved and will never be used (the key
+    turned out to be taken): live delivery need not wait for it.
+    """
+
+    event: StoredEvent
+    created: bool
+    skipped_seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,28 +117,26 @@ class EventStore:
 
     async def append(
         self, event: NewEvent, *, received_at: datetime, idempotency_key: str | None = None
-    ) -> tuple[StoredEvent, bool]:
-        """Store one event; with a key seen before, store nothing and return the first one.
-
-        Returns the stored event and whether it was created now.
-        """
+    ) -> Appended:
+        """Store one event; with a key seen before, store nothing and return the first one."""
         if idempotency_key is not None:
             earlier = await self._events.find_one({"idempotencyKey": idempotency_key})
             if earlier is not None:
-                return from_document(earlier), False
+                return Appended(from_document(earlier), created=False)
         try:
             document = await self._group_commit.write(
                 lambda seq: to_document(
                     event, seq=seq, received_at=received_at, idempotency_key=idempotency_key
                 )
             )
-        except DuplicateKeyError:
+        except DuplicateKeyError as duplicate:
             # Another request with the same key won the race; its event is the answer.
             earlier = await self._events.find_one({"idempotencyKey": idempotency_key})
             if earlier is None:
                 raise
-            return from_document(earlier), False
-        return from_document(document), True
+            refused: Document = (duplicate.details or {})["op"]
+            return Appended(from_document(earlier), created=False, skipped_seq=refused["seq"])
+        return Appended(from_document(document), created=True)
 
     async def append_many(
         self, events: Sequence[NewEvent], *, received_at: datetime

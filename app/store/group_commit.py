@@ -51,7 +51,8 @@ class GroupCommit:
         """Insert the document `build` makes for the sequence number it is given; return it.
 
         Raises what the database raised for this document (`DuplicateKeyError` for a
-        repeated unique key) or for its whole group.
+        repeated unique key, with the refused document as `details["op"]`) or for its whole
+        group.
         """
         written: asyncio.Future[Document] = asyncio.get_running_loop().create_future()
         # Read the outcome even if the caller left, so it is not logged as never retrieved.
@@ -90,17 +91,17 @@ class GroupCommit:
             if error.details.get("writeConcernErrors"):
                 raise
             failures = {
-                failure["index"]: _write_error(failure)
+                failure["index"]: _write_error(failure, documents[failure["index"]])
                 for failure in error.details.get("writeErrors", [])
             }
         for index, (append, document) in enumerate(zip(group, documents, strict=True)):
             _settle(append.written, result=document, error=failures.get(index))
 
 
-def _write_error(failure: dict[str, Any]) -> Exception:
-    """The exception `insert_one` would have raised for this document."""
+def _write_error(failure: dict[str, Any], document: Document) -> Exception:
+    """The exception `insert_one` would have raised, with the refused document as `op`."""
     kind = DuplicateKeyError if failure.get("code") == _DUPLICATE_KEY else WriteError
-    return kind(failure.get("errmsg", ""), failure.get("code"), failure)
+    return kind(failure.get("errmsg", ""), failure.get("code"), {**failure, "op": document})
 
 
 def _settle(
