@@ -79,6 +79,8 @@ class GroupCommit:
                 for append in group:
                     _settle(append.written, error=error)
                 if isinstance(error, asyncio.CancelledError):
+                    while self._waiting:  # nobody is left to write them
+                        _settle(self._waiting.popleft().written, error=error)
                     raise
 
     async def _write_group(self, group: list[_Append]) -> None:
