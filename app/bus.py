@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from broadcaster import Broadcast
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 EVENTS_CHANNEL = "eventstore.events"
 _HEARTBEAT = "heartbeat"
 _SKIPPED = "skipped"
+_EVENTS = "events"
+# A batch is announced in a few messages, not one per event (a Redis round trip each), nor
+# in one whose size only the batch limit bounds.
+_EVENTS_PER_MESSAGE = 100
 
 
 class BusUnavailable(ServiceError):
@@ -84,13 +89,15 @@ class EventBus:
                 await self._supervisor
         await self._close()
 
-    async def publish(self, event: StoredEvent) -> None:
-        """Announce an event MongoDB has already durably accepted.
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
+        """Announce events MongoDB has already durably accepted, in as few messages as fit.
 
-        A failure is reported to live subscribers, not raised: the event is stored, and
-        clients resuming from their cursor read it.
+        A failure is reported to live subscribers, not raised: the events are stored, and
+        clients resuming from their cursor read them.
         """
-        await self._send({"event": event.model_dump(mode="json")})
+        for start in range(0, len(events), _EVENTS_PER_MESSAGE):
+            chunk = events[start : start + _EVENTS_PER_MESSAGE]
+            await self._send({_EVENTS: [event.model_dump(mode="json") for event in chunk]})
 
     async def publish_skipped(self, seqs: list[int]) -> None:
         """Announce sequence numbers that will never hold an event, so no one waits for them.
@@ -147,8 +154,9 @@ class EventBus:
     def _receive(self, content: dict[str, Any]) -> None:
         if content.get(_HEARTBEAT) == self._identity:
             self._last_echo = asyncio.get_running_loop().time()
-        elif "event" in content:
-            self._listener.on_event(StoredEvent.model_validate(content["event"]))
+        elif _EVENTS in content:
+            for event in content[_EVENTS]:
+                self._listener.on_event(StoredEvent.model_validate(event))
         elif _SKIPPED in content:
             self._listener.on_skipped([int(seq) for seq in content[_SKIPPED]])
 

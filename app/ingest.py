@@ -25,7 +25,7 @@ class Ingestor:
             event, received_at=received_at, idempotency_key=idempotency_key
         )
         if appended.created:
-            await self._bus.publish(appended.event)
+            await self._bus.publish([appended.event])
         elif appended.skipped_seq is not None:
             await self._bus.publish_skipped([appended.skipped_seq])
         return appended.event, appended.created
@@ -35,6 +35,5 @@ class Ingestor:
     ) -> list[StoredEvent]:
         """Store all of `events` or none, then publish them in order."""
         stored = await self._store.append_many(events, received_at=received_at)
-        for event in stored:
-            await self._bus.publish(event)
+        await self._bus.publish(stored)
         return stored

@@ -187,3 +187,15 @@ async def test_racing_retries_do_not_hold_back_live_events(settings: Settings) -
         pushed = [(await client.next_event())["data"]["events"]["type"] for _ in range(stored + 1)]
 
     assert pushed == ["build"] * stored + ["marker"]
+
+
+async def test_a_big_batch_arrives_whole_and_in_order(service: RunningService) -> None:
+    batch = [build(n, "x") for n in range(250)]  # more than one bus message carries
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(SUBSCRIBE)
+        await wait_until(lambda: service.subscribers == 1)
+        await service.graphql(INGEST_BATCH, lifecycle=batch)
+
+        pushed = [(await client.next_event())["data"]["events"] for _ in batch]
+
+    assert [event["raw"]["n"] for event in pushed] == list(range(250))
