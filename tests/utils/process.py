@@ -86,11 +86,20 @@ class RedisServer:
                 await asyncio.sleep(0.05)
         raise RuntimeError("redis-server did not start")
 
-    async def connections(self) -> int:
-        """How many client connections the server holds, not counting the one asking."""
+    async def connections(self, *, settle: float = 5) -> int:
+        """How many client connections the server holds, not counting the one asking.
+
+        Waits up to `settle` seconds for it to become 0: a socket closed just now may not
+        have been noticed by the server yet.
+        """
+        deadline = asyncio.get_running_loop().time() + settle
         client = redis.Redis.from_url(self.url)
         try:
-            return len(await client.client_list()) - 1
+            while True:
+                count = len(await client.client_list()) - 1
+                if count == 0 or asyncio.get_running_loop().time() > deadline:
+                    return count
+                await asyncio.sleep(0.05)
         finally:
             await client.aclose()
 
