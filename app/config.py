@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
-__all__ = ["LogLevel", "Settings", "configuration_problems"]
+__all__ = ["LogLevel", "Settings", "configuration_problems", "environment_name"]
 
 
 class Settings(BaseSettings):
@@ -120,17 +120,20 @@ class Settings(BaseSettings):
         return self
 
 
+def environment_name(field: str) -> str:
+    """The environment variable that sets the setting `field`."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"{Settings.model_config.get('env_prefix', '')}{field.upper()}"
+
+
 def configuration_problems(error: ValidationError) -> list[str]:
     """Each problem of a failed `Settings()`, named by the environment variable to fix."""
     problems = []
     for item in error.errors():
         name = str(item["loc"][0]) if item["loc"] else ""
         if name in Settings.model_fields:
-            alias = Settings.model_fields[name].validation_alias
-            name = (
-                str(alias.choices[0])
-                if isinstance(alias, AliasChoices)
-                else f"{Settings.model_config.get('env_prefix', '')}{name.upper()}"
-            )
+            name = environment_name(name)
         problems.append(f"{name}: {item['msg']}" if name else item["msg"])
     return problems
