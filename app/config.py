@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         description="MongoDB to use; unset starts the embedded SecantusDB server.",
     )
     database: str = Field(default="eventstore", description="MongoDB database name.")
+    mongodb_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a request waits for an unreachable MongoDB before it is told so.",
+    )
     data_dir: Path = Field(
         default=Path("data"), description="Folder of the embedded server's data (kept)."
     )

@@ -2,7 +2,7 @@
 
 ServiceError
 ├── InvalidInput      bad input: names each bad field; nothing was stored
-└── NotReady          MongoDB does not answer
+└── DatabaseUnavailable  MongoDB does not answer (in time)
 """
 
 from __future__ import annotations
@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-__all__ = ["FieldError", "FieldPath", "InvalidInput", "NotReady", "ServiceError", "render_path"]
+__all__ = [
+    "DatabaseUnavailable",
+    "FieldError",
+    "FieldPath",
+    "InvalidInput",
+    "ServiceError",
+    "render_path",
+]
 
 FieldPath = tuple[str | int, ...]
 
@@ -66,7 +73,7 @@ class InvalidInput(ServiceError):
         return cls([error for failure in failures for error in failure.errors])
 
 
-class NotReady(ServiceError):
-    """The database does not answer."""
+class DatabaseUnavailable(ServiceError):
+    """MongoDB did not answer in time: retry later (a write may or may not have happened)."""
 
-    code = "UNAVAILABLE"
+    code = "DATABASE_UNAVAILABLE"

@@ -40,7 +40,9 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             embedded = EmbeddedMongo(settings.data_dir)
             uri = await embedded.start()
             stack.push_async_callback(embedded.stop)
-        store = EventStore.connect(uri, settings.database)
+        store = EventStore.connect(
+            uri, settings.database, timeout_seconds=settings.mongodb_timeout_seconds
+        )
         stack.push_async_callback(store.close)
         await store.prepare()
         dispatcher = LiveDispatcher(store, gap_seconds=settings.live_gap_seconds)

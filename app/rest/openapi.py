@@ -32,6 +32,7 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
 
 
 _ERROR = _json(_ref("Error"), "The error, naming each field at fault.")
+_UNAVAILABLE = _json(_ref("Error"), "MongoDB did not answer in time; retry later.")
 _IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -64,6 +65,7 @@ OPENAPI: dict[str, Any] = {
                     "200": _json(_ref("CtoEvent"), "Stored before, under this Idempotency-Key."),
                     "400": _json(_ref("Error"), "Malformed JSON, with the line and column."),
                     "422": _ERROR,
+                    "503": _UNAVAILABLE,
                 },
             },
             "get": {
@@ -77,7 +79,11 @@ OPENAPI: dict[str, Any] = {
                     _query("$skip", "Events to skip.", {"type": "integer"}),
                     _query("$select[]", "Fields to return (id always comes)."),
                 ],
-                "responses": {"200": _json(_ref("EventPage"), "A page."), "400": _ERROR},
+                "responses": {
+                    "200": _json(_ref("EventPage"), "A page."),
+                    "400": _ERROR,
+                    "503": _UNAVAILABLE,
+                },
             },
         },
         "/webhooks/flexdeploy": {
@@ -102,6 +108,7 @@ OPENAPI: dict[str, Any] = {
                     "400": _json(_ref("Error"), "Malformed JSON, with the line and column."),
                     "401": _json(_ref("Error"), "Missing or wrong secret."),
                     "422": _ERROR,
+                    "503": _UNAVAILABLE,
                 },
             }
         },

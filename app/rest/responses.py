@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from app.auth import Forbidden, Unauthenticated
 from app.context import Caller
-from app.errors import FieldError, InvalidInput, render_path
+from app.errors import DatabaseUnavailable, FieldError, InvalidInput, render_path
 from app.events import StoredEvent
 from app.services import Services
 
@@ -24,6 +24,7 @@ _NAMES = {
     403: ("Forbidden", "forbidden"),
     413: ("PayloadTooLarge", "payload-too-large"),
     422: ("Unprocessable", "unprocessable"),
+    503: ("Unavailable", "unavailable"),
 }
 
 
@@ -57,6 +58,8 @@ def rest_endpoint(handler: Endpoint) -> Endpoint:
             return error_response(RestError(401, str(error)))
         except Forbidden as error:
             return error_response(RestError(403, str(error)))
+        except DatabaseUnavailable as error:
+            return error_response(RestError(503, str(error)))
 
     return answer
 

@@ -37,14 +37,18 @@ class EmbeddedMongo:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self._process: subprocess.Popen[bytes] | None = None
+        self._port: int | None = None
         self.uri: str | None = None
 
     async def start(self) -> str:
-        """Start the server and wait until it answers; returns its URI."""
+        """Start the server and wait until it answers; returns its URI.
+
+        Started again after `stop`, it listens on the same port: clients find it again.
+        """
         executable = _find_executable()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.data_dir / "secantusd.log"
-        port = _free_port()
+        port = self._port = self._port or _free_port()
         with log_path.open("ab") as server_log:
             self._process = subprocess.Popen(  # noqa: ASYNC220 - returns at once
                 [

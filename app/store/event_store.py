@@ -5,18 +5,20 @@ The only module that talks to the driver (PyMongo's native async API).
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bson import ObjectId
 from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
-from app.errors import FieldError, InvalidInput
+from app.errors import DatabaseUnavailable, FieldError, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.store.documents import from_document, to_document
 from app.store.group_commit import GroupCommit
@@ -77,9 +79,29 @@ class EventPage:
     has_next_page: bool
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _answers_unavailable(
+    method: Callable[Concatenate[EventStore, _P], Coroutine[Any, Any, _R]],
+) -> Callable[Concatenate[EventStore, _P], Coroutine[Any, Any, _R]]:
+    """The method, raising `DatabaseUnavailable` when MongoDB cannot be reached."""
+
+    @functools.wraps(method)
+    async def call(store: EventStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with store._reachable():
+            return await method(store, *args, **kwargs)
+
+    return call
+
+
 class EventStore:
-    def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
+    def __init__(
+        self, client: AsyncMongoClient[Document], database: str, *, timeout_seconds: float = 30
+    ) -> None:
         self._client = client
+        self._timeout_seconds = timeout_seconds
         db = client[database]
         self._events: AsyncCollection[Document] = db.get_collection(
             "events", write_concern=_DURABLE
@@ -91,10 +113,15 @@ class EventStore:
         self._group_commit = GroupCommit(self._events, self._allocate)
 
     @classmethod
-    def connect(cls, uri: str, database: str) -> EventStore:
-        """A store on `uri`; the driver connects lazily, on first use."""
-        client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
-        return cls(client, database)
+    def connect(cls, uri: str, database: str, *, timeout_seconds: float = 30) -> EventStore:
+        """A store on `uri`; the driver connects lazily, on first use.
+
+        An operation that finds no reachable server gives up after `timeout_seconds`.
+        """
+        client: AsyncMongoClient[Document] = AsyncMongoClient(
+            uri, tz_aware=True, serverSelectionTimeoutMS=int(timeout_seconds * 1000)
+        )
+        return cls(client, database, timeout_seconds=timeout_seconds)
 
     async def prepare(self) -> None:
         """Create indexes and learn what the server supports; run once at start-up."""
@@ -115,6 +142,7 @@ class EventStore:
             return False
         return True
 
+    @_answers_unavailable
     async def append(
         self, event: NewEvent, *, received_at: datetime, idempotency_key: str | None = None
     ) -> Appended:
@@ -138,6 +166,7 @@ class EventStore:
             return Appended(from_document(earlier), created=False, skipped_seq=refused["seq"])
         return Appended(from_document(document), created=True)
 
+    @_answers_unavailable
     async def append_many(
         self, events: Sequence[NewEvent], *, received_at: datetime
     ) -> list[StoredEvent]:
@@ -158,15 +187,18 @@ class EventStore:
             await self._insert_all_or_none(documents)
         return [from_document(document) for document in documents]
 
+    @_answers_unavailable
     async def get(self, event_id: str) -> StoredEvent | None:
         if not ObjectId.is_valid(event_id):
             raise InvalidInput([FieldError(("id",), f"{event_id!r} is not an event id")])
         document = await self._events.find_one({"_id": ObjectId(event_id)})
         return None if document is None else from_document(document)
 
+    @_answers_unavailable
     async def count(self, match: Mapping[str, Any]) -> int:
         return await self._events.count_documents(dict(match))
 
+    @_answers_unavailable
     async def page(self, query: EventQuery) -> EventPage:
         """One page of the events matching `query`, in its order, after its cursor.
 
@@ -198,11 +230,13 @@ class EventStore:
             has_next_page=len(found) > query.limit,
         )
 
+    @_answers_unavailable
     async def last_seq(self) -> int:
         """The sequence number of the newest stored event (0 when there is none)."""
         newest = await self._events.find_one({}, {"seq": 1}, sort=[("seq", -1)])
         return 0 if newest is None else int(newest["seq"])
 
+    @_answers_unavailable
     async def events_between(self, after_seq: int, before_seq: int) -> list[StoredEvent]:
         """Stored events with `after_seq` < seq < `before_seq`, in sequence order."""
         found = self._events.find({"seq": {"$gt": after_seq, "$lt": before_seq}}).sort("seq", 1)
@@ -218,13 +252,16 @@ class EventStore:
         while after_seq < through_seq:
             window = {"seq": {"$gt": after_seq, "$lte": through_seq}}
             condition = {"$and": [dict(match), window]} if match else window
-            documents = await self._events.find(condition).sort("seq", 1).limit(batch).to_list()
+            with self._reachable():
+                found = self._events.find(condition).sort("seq", 1).limit(batch)
+                documents = await found.to_list()
             for document in documents:
                 yield from_document(document)
             if len(documents) < batch:
                 return
             after_seq = documents[-1]["seq"]
 
+    @_answers_unavailable
     async def count_groups(
         self, match: Mapping[str, Any], fields: Sequence[str], bucket: str | None
     ) -> list[tuple[tuple[Any, ...], datetime | None, int]]:
@@ -249,9 +286,20 @@ class EventStore:
             for row in rows
         ]
 
+    @_answers_unavailable
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
         """Rows of an aggregation pipeline over the events (insights build their own)."""
         return await (await self._events.aggregate([dict(stage) for stage in pipeline])).to_list()
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        try:
+            yield
+        except ConnectionFailure as error:
+            raise DatabaseUnavailable(
+                f"MongoDB did not answer within {self._timeout_seconds:g}s; retry later (a "
+                "write may have happened: an idempotency key makes its retry safe)"
+            ) from error
 
     def cursor_of(self, event: StoredEvent) -> str:
         """The cursor of `event` in the default order (newest first)."""

@@ -1,0 +1,54 @@
+"""When MongoDB stops answering, clients are told so promptly, and service resumes with it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from app.config import Settings
+from app.store.embedded import EmbeddedMongo
+from tests.graphql.queries import EVENTS_PAGE, INGEST_LIFECYCLE
+from tests.utils.service import running_service
+
+DEPLOYED = {"eventName": "deployment", "eventAction": "succeeded", "repo": "api"}
+CTO_BODY = {"event_name": "deployment", "event_action": "succeeded", "repo": "api"}
+
+
+async def test_an_outage_is_reported_as_such_and_service_resumes_after_it(
+    tmp_path: Path, settings: Settings
+) -> None:
+    mongo = EmbeddedMongo(tmp_path / "mongo")
+    uri = await mongo.start()
+    impatient = settings.model_copy(update={"mongodb_uri": uri, "mongodb_timeout_seconds": 0.5})
+    try:
+        async with running_service(impatient) as service:
+            before = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
+            await mongo.stop()
+
+            ingest = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
+            read = await service.graphql(EVENTS_PAGE, limit=5)
+            posted = await service.http.post("/events", json=CTO_BODY)
+            listed = await service.http.get("/events")
+            ready = await service.http.get("/readyz")
+
+            await mongo.start()
+            for _ in range(300):  # as a client would: until the service says it is ready
+                if (await service.http.get("/readyz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+            after = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
+            stored = await service.graphql(EVENTS_PAGE, limit=5)
+    finally:
+        await mongo.stop()
+
+    assert before.errors == []
+    assert ingest.error_codes == read.error_codes == ["DATABASE_UNAVAILABLE"]
+    message = ingest.errors[0]["message"]
+    assert "MongoDB did not answer within 0.5s" in message
+    assert "Traceback" not in message
+    assert (posted.status_code, listed.status_code, ready.status_code) == (503, 503, 503)
+    assert posted.json()["name"] == "Unavailable"
+    assert "MongoDB did not answer" in listed.json()["message"]
+    assert after.errors == []
+    # The event before the outage is kept; the one refused during it was not half-stored.
+    assert stored.data["events"]["totalCount"] == 2
