@@ -69,6 +69,9 @@ def decode_cursor(sort: tuple[SortKey, ...], token: str) -> Cursor:
         values, seq, signature = tuple(content["v"]), int(content["s"]), content["k"]
     except (binascii.Error, ValueError, KeyError, TypeError, InvalidBSON, json.JSONDecodeError):
         raise InvalidInput([FieldError(("after",), "is not a cursor this service made")]) from None
+    if _holds_operators(values):
+        # Stored keys never start with `$` (they are escaped): a value that does was forged.
+        raise InvalidInput([FieldError(("after",), "is not a cursor this service made")])
     if signature != _signature(sort) or len(values) != len(sort):
         raise InvalidInput(
             [FieldError(("after",), "was made for a different sort; pass the same sort")]
@@ -120,8 +123,17 @@ def _tie_descending(sort: tuple[SortKey, ...]) -> bool:
 
 
 def _equal_to(path: str, value: Any) -> dict[str, Any]:
-    # `{path: None}` also matches a missing field, which sorts as null does.
-    return {path: value}
+    # `$eq` takes its operand literally, whatever it holds; `$eq: null` also matches a
+    # missing field, which sorts as null does.
+    return {path: {"$eq": value}}
+
+
+def _holds_operators(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(str(key).startswith("$") or _holds_operators(v) for key, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_operators(item) for item in value)
+    return False
 
 
 def _beyond(path: str, descending: bool, value: Any) -> list[dict[str, Any]]:
