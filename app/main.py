@@ -40,6 +40,7 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             embedded = EmbeddedMongo(settings.data_dir)
             uri = await embedded.start()
             stack.push_async_callback(embedded.stop)
+            embedded.keep_running()
         store = EventStore.connect(
             uri, settings.database, timeout_seconds=settings.mongodb_timeout_seconds
         )

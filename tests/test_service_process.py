@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 from pathlib import Path
 
 import httpx
 
 from tests.graphql.queries import EVENT_BY_ID, INGEST_LIFECYCLE
-from tests.utils.process import free_port, service_process
+from tests.utils.process import free_port, processes_running, service_process
 
 
 async def graphql(http: httpx.AsyncClient, query: str, **variables: object) -> dict[str, object]:
@@ -54,3 +56,25 @@ async def test_a_bad_setting_stops_the_start_with_the_variable_to_fix(tmp_path: 
     assert "EVENTSTORE_PORT: Input should be a valid integer" in message
     assert "BROADCAST_URL: Value error, must start with memory:// or redis://" in message
     assert "Traceback" not in message
+
+
+async def test_the_embedded_database_is_started_again_if_it_dies(tmp_path: Path) -> None:
+    port = free_port()
+    data = str(tmp_path / "data")
+    async with service_process(tmp_path, port) as http:
+        ingested = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "before"})
+        (crashed,) = processes_running("secantusd", data)
+        os.kill(crashed, signal.SIGKILL)
+
+        for _ in range(600):
+            restarted = [pid for pid in processes_running("secantusd", data) if pid != crashed]
+            if restarted and (await http.get("/readyz")).status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        after = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "after"})
+        event_id = ingested["data"]["ingestLifecycleEvent"]["event"]["id"]  # type: ignore[index]
+        read = await graphql(http, EVENT_BY_ID, id=event_id)
+
+    assert "errors" not in after
+    assert read["data"]["event"]["type"] == "before"  # type: ignore[index]
+    assert "The embedded MongoDB exited" in (tmp_path / f"service-{port}.log").read_text()

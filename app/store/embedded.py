@@ -6,6 +6,7 @@ SecantusDB is GPL-licensed, so it is only ever run as a separate program, never 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import shutil
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 _EXECUTABLE = "secantusd-py"
 _STARTUP_SECONDS = 60.0
 _STOP_SECONDS = 15.0
+_RESTART_SECONDS = 1.0
 
 
 class EmbeddedMongoError(RuntimeError):
@@ -38,6 +40,7 @@ class EmbeddedMongo:
         self.data_dir = data_dir
         self._process: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self.uri: str | None = None
 
     async def start(self) -> str:
@@ -79,7 +82,24 @@ class EmbeddedMongo:
         )
         return self.uri
 
+    def keep_running(self) -> None:
+        """Restart the server, on its port, whenever it exits until `stop` is called.
+
+        It is a pre-release server: if it crashes, the service answers
+        DATABASE_UNAVAILABLE for a moment instead of for good.
+        """
+        if self._watcher is None:
+            self._watcher = asyncio.create_task(self._restart_when_exited(), name="embedded")
+
     async def stop(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        await self._end_process()
+
+    async def _end_process(self) -> None:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
@@ -90,6 +110,26 @@ class EmbeddedMongo:
             log.error("The embedded MongoDB did not stop in %ss; killing it", _STOP_SECONDS)
             process.kill()
             await asyncio.to_thread(process.wait)
+
+    async def _restart_when_exited(self) -> None:
+        delay = _RESTART_SECONDS
+        while True:
+            await asyncio.sleep(delay)
+            process = self._process
+            if process is not None and process.poll() is None:
+                delay = _RESTART_SECONDS
+                continue
+            if process is not None:  # else: the last attempt to start it failed
+                log.error(
+                    "The embedded MongoDB exited with code %s; starting it again:\n%s",
+                    process.returncode,
+                    _tail(self.data_dir / "secantusd.log"),
+                )
+            try:
+                await self.start()
+            except EmbeddedMongoError:
+                log.exception("The embedded MongoDB could not be started again")
+                delay = min(delay * 2, 30.0)
 
     async def _wait_until_ready(
         self, process: subprocess.Popen[bytes], uri: str, log_path: Path
@@ -110,7 +150,7 @@ class EmbeddedMongo:
                     return
                 except PyMongoError:
                     await asyncio.sleep(0.1)
-            await self.stop()
+            await self._end_process()
             raise EmbeddedMongoError(
                 f"the embedded MongoDB did not answer within {_STARTUP_SECONDS:.0f}s:\n"
                 + _tail(log_path)

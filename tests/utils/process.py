@@ -22,6 +22,21 @@ def free_port() -> int:
         return port
 
 
+def processes_running(*words: str) -> list[int]:
+    """The ids of the processes whose command line holds all of `words` (Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # ended meanwhile
+        if all(word in command for word in words):
+            found.append(int(entry.name))
+    return found
+
+
 @asynccontextmanager
 async def service_process(
     workdir: Path, port: int, env: dict[str, str] | None = None, *args: str
