@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         description="MongoDB to use; unset starts the embedded SecantusDB server.",
     )
     database: str = Field(default="eventstore", description="MongoDB database name.")
+    query_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest a read may run in MongoDB; past it the client is told to narrow it.",
+    )
     mongodb_timeout_seconds: float = Field(
         default=5.0,
         gt=0,

@@ -2,7 +2,8 @@
 
 ServiceError
 ├── InvalidInput      bad input: names each bad field; nothing was stored
-└── DatabaseUnavailable  MongoDB does not answer (in time)
+├── DatabaseUnavailable  MongoDB does not answer (in time)
+└── QueryTimeout      a read ran past its time limit in MongoDB
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ __all__ = [
     "FieldError",
     "FieldPath",
     "InvalidInput",
+    "QueryTimeout",
     "ServiceError",
     "render_path",
 ]
@@ -77,3 +79,9 @@ class DatabaseUnavailable(ServiceError):
     """MongoDB did not answer in time: retry later (a write may or may not have happened)."""
 
     code = "DATABASE_UNAVAILABLE"
+
+
+class QueryTimeout(ServiceError):
+    """A read ran past its time limit in MongoDB: a filter that scans too much."""
+
+    code = "QUERY_TIMEOUT"

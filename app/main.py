@@ -42,7 +42,10 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             stack.push_async_callback(embedded.stop)
             embedded.keep_running()
         store = EventStore.connect(
-            uri, settings.database, timeout_seconds=settings.mongodb_timeout_seconds
+            uri,
+            settings.database,
+            timeout_seconds=settings.mongodb_timeout_seconds,
+            query_seconds=settings.query_timeout_seconds,
         )
         stack.push_async_callback(store.close)
         await store.prepare()

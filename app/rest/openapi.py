@@ -82,6 +82,7 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": _json(_ref("EventPage"), "A page."),
                     "400": _ERROR,
+                    "408": _json(_ref("Error"), "The query ran past its time limit: narrow it."),
                     "503": _UNAVAILABLE,
                 },
             },

@@ -12,7 +12,13 @@ from starlette.responses import JSONResponse, Response
 
 from app.auth import Forbidden, Unauthenticated
 from app.context import Caller
-from app.errors import DatabaseUnavailable, FieldError, InvalidInput, render_path
+from app.errors import (
+    DatabaseUnavailable,
+    FieldError,
+    InvalidInput,
+    QueryTimeout,
+    render_path,
+)
 from app.events import StoredEvent
 from app.services import Services
 
@@ -22,6 +28,7 @@ _NAMES = {
     400: ("BadRequest", "bad-request"),
     401: ("NotAuthenticated", "not-authenticated"),
     403: ("Forbidden", "forbidden"),
+    408: ("Timeout", "timeout"),
     413: ("PayloadTooLarge", "payload-too-large"),
     422: ("Unprocessable", "unprocessable"),
     503: ("Unavailable", "unavailable"),
@@ -60,6 +67,8 @@ def rest_endpoint(handler: Endpoint) -> Endpoint:
             return error_response(RestError(403, str(error)))
         except DatabaseUnavailable as error:
             return error_response(RestError(503, str(error)))
+        except QueryTimeout as error:
+            return error_response(RestError(408, str(error)))
 
     return answer
 

@@ -16,9 +16,15 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from bson import ObjectId
 from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import (
+    ConnectionFailure,
+    DuplicateKeyError,
+    ExecutionTimeout,
+    OperationFailure,
+    PyMongoError,
+)
 
-from app.errors import DatabaseUnavailable, FieldError, InvalidInput
+from app.errors import DatabaseUnavailable, FieldError, InvalidInput, QueryTimeout
 from app.events import NewEvent, StoredEvent
 from app.store.documents import from_document, to_document
 from app.store.group_commit import GroupCommit
@@ -83,14 +89,14 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def _answers_unavailable(
+def _translates_driver_errors(
     method: Callable[Concatenate[EventStore, _P], Coroutine[Any, Any, _R]],
 ) -> Callable[Concatenate[EventStore, _P], Coroutine[Any, Any, _R]]:
-    """The method, raising `DatabaseUnavailable` when MongoDB cannot be reached."""
+    """The method, raising the service's errors for the driver's (see `_driver_errors`)."""
 
     @functools.wraps(method)
     async def call(store: EventStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with store._reachable():
+        with store._driver_errors():
             return await method(store, *args, **kwargs)
 
     return call
@@ -98,10 +104,18 @@ def _answers_unavailable(
 
 class EventStore:
     def __init__(
-        self, client: AsyncMongoClient[Document], database: str, *, timeout_seconds: float = 30
+        self,
+        client: AsyncMongoClient[Document],
+        database: str,
+        *,
+        timeout_seconds: float = 30,
+        query_seconds: float = 60,
     ) -> None:
         self._client = client
         self._timeout_seconds = timeout_seconds
+        # Reads on behalf of clients stop here (maxTimeMS): a filter that scans all events
+        # must not keep the database busy for everyone.
+        self._query_ms = int(query_seconds * 1000)
         db = client[database]
         self._events: AsyncCollection[Document] = db.get_collection(
             "events", write_concern=_DURABLE
@@ -113,15 +127,18 @@ class EventStore:
         self._group_commit = GroupCommit(self._events, self._allocate)
 
     @classmethod
-    def connect(cls, uri: str, database: str, *, timeout_seconds: float = 30) -> EventStore:
+    def connect(
+        cls, uri: str, database: str, *, timeout_seconds: float = 30, query_seconds: float = 60
+    ) -> EventStore:
         """A store on `uri`; the driver connects lazily, on first use.
 
-        An operation that finds no reachable server gives up after `timeout_seconds`.
+        An operation that finds no reachable server gives up after `timeout_seconds`; a read
+        for a client, after `query_seconds` of work in the database.
         """
         client: AsyncMongoClient[Document] = AsyncMongoClient(
             uri, tz_aware=True, serverSelectionTimeoutMS=int(timeout_seconds * 1000)
         )
-        return cls(client, database, timeout_seconds=timeout_seconds)
+        return cls(client, database, timeout_seconds=timeout_seconds, query_seconds=query_seconds)
 
     async def prepare(self) -> None:
         """Create indexes and learn what the server supports; run once at start-up."""
@@ -142,7 +159,7 @@ class EventStore:
             return False
         return True
 
-    @_answers_unavailable
+    @_translates_driver_errors
     async def append(
         self, event: NewEvent, *, received_at: datetime, idempotency_key: str | None = None
     ) -> Appended:
@@ -166,7 +183,7 @@ class EventStore:
             return Appended(from_document(earlier), created=False, skipped_seq=refused["seq"])
         return Appended(from_document(document), created=True)
 
-    @_answers_unavailable
+    @_translates_driver_errors
     async def append_many(
         self, events: Sequence[NewEvent], *, received_at: datetime
     ) -> list[StoredEvent]:
@@ -187,18 +204,18 @@ class EventStore:
             await self._insert_all_or_none(documents)
         return [from_document(document) for document in documents]
 
-    @_answers_unavailable
+    @_translates_driver_errors
     async def get(self, event_id: str) -> StoredEvent | None:
         if not ObjectId.is_valid(event_id):
             raise InvalidInput([FieldError(("id",), f"{event_id!r} is not an event id")])
         document = await self._events.find_one({"_id": ObjectId(event_id)})
         return None if document is None else from_document(document)
 
-    @_answers_unavailable
+    @_translates_driver_errors
     async def count(self, match: Mapping[str, Any]) -> int:
-        return await self._events.count_documents(dict(match))
+        return await self._events.count_documents(dict(match), maxTimeMS=self._query_ms)
 
-    @_answers_unavailable
+    @_translates_driver_errors
     async def page(self, query: EventQuery) -> EventPage:
         """One page of the events matching `query`, in its order, after its cursor.
 
@@ -209,7 +226,7 @@ class EventStore:
             after = after_clause(query.sort, decode_cursor(query.sort, query.after))
             condition = {"$and": [condition, after]} if condition else after
         found = (
-            await self._events.find(condition)
+            await self._events.find(condition, max_time_ms=self._query_ms)
             .sort(sort_spec(query.sort))
             .skip(query.skip)
             .limit(query.limit + 1)
@@ -230,13 +247,13 @@ class EventStore:
             has_next_page=len(found) > query.limit,
         )
 
-    @_answers_unavailable
+    @_translates_driver_errors
     async def last_seq(self) -> int:
         """The sequence number of the newest stored event (0 when there is none)."""
         newest = await self._events.find_one({}, {"seq": 1}, sort=[("seq", -1)])
         return 0 if newest is None else int(newest["seq"])
 
-    @_answers_unavailable
+    @_translates_driver_errors
     async def events_between(self, after_seq: int, before_seq: int) -> list[StoredEvent]:
         """Stored events with `after_seq` < seq < `before_seq`, in sequence order."""
         found = self._events.find({"seq": {"$gt": after_seq, "$lt": before_seq}}).sort("seq", 1)
@@ -252,8 +269,9 @@ class EventStore:
         while after_seq < through_seq:
             window = {"seq": {"$gt": after_seq, "$lte": through_seq}}
             condition = {"$and": [dict(match), window]} if match else window
-            with self._reachable():
-                found = self._events.find(condition).sort("seq", 1).limit(batch)
+            with self._driver_errors():
+                found = self._events.find(condition, max_time_ms=self._query_ms)
+                found = found.sort("seq", 1).limit(batch)
                 documents = await found.to_list()
             for document in documents:
                 yield from_document(document)
@@ -261,7 +279,7 @@ class EventStore:
                 return
             after_seq = documents[-1]["seq"]
 
-    @_answers_unavailable
+    @_translates_driver_errors
     async def count_groups(
         self, match: Mapping[str, Any], fields: Sequence[str], bucket: str | None
     ) -> list[tuple[tuple[Any, ...], datetime | None, int]]:
@@ -276,7 +294,7 @@ class EventStore:
             {"$match": dict(match)},
             {"$group": {"_id": group, "count": {"$sum": 1}}},
         ]
-        rows = await (await self._events.aggregate(pipeline)).to_list()
+        rows = await (await self._events.aggregate(pipeline, maxTimeMS=self._query_ms)).to_list()
         return [
             (
                 tuple(row["_id"].get(f"k{index}") for index in range(len(fields))),
@@ -286,15 +304,21 @@ class EventStore:
             for row in rows
         ]
 
-    @_answers_unavailable
+    @_translates_driver_errors
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
         """Rows of an aggregation pipeline over the events (insights build their own)."""
-        return await (await self._events.aggregate([dict(stage) for stage in pipeline])).to_list()
+        stages = [dict(stage) for stage in pipeline]
+        return await (await self._events.aggregate(stages, maxTimeMS=self._query_ms)).to_list()
 
     @contextmanager
-    def _reachable(self) -> Iterator[None]:
+    def _driver_errors(self) -> Iterator[None]:
         try:
             yield
+        except ExecutionTimeout as error:
+            raise QueryTimeout(
+                f"the query ran longer than {self._query_ms / 1000:g}s in MongoDB; narrow it "
+                "(filters on teamId, source, type and timestamp ranges are index-backed)"
+            ) from error
         except ConnectionFailure as error:
             raise DatabaseUnavailable(
                 f"MongoDB did not answer within {self._timeout_seconds:g}s; retry later (a "

@@ -116,3 +116,28 @@ async def test_connection_init_timeout(limited: RunningService) -> None:
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4408
     await still_serving(limited)
+
+
+async def test_a_query_that_scans_too_long_is_stopped(settings: Settings) -> None:
+    hasty = settings.model_copy(update={"query_timeout_seconds": 0.001})
+    async with running_service(hasty) as service:
+        for start in range(0, 3000, 1000):
+            builds = [
+                {"eventName": "build", "eventAction": "succeeded", "data": {"note": f"n{n}"}}
+                for n in range(start, start + 1000)
+            ]
+            assert (await service.graphql(INGEST_BATCH, lifecycle=builds)).errors == []
+
+        # No index holds `data.note`: the database scans every event, past the limit.
+        scan = await service.graphql(
+            """{ events(filter: { field: [{ path: "data.note", contains: "needle" }] }) {
+                   nodes { __typename } } }"""
+        )
+        rest = await service.http.get("/events", params={"note": "needle"})
+        ready = await service.http.get("/readyz")
+
+    assert scan.error_codes == ["QUERY_TIMEOUT"]
+    assert "ran longer than 0.001s in MongoDB; narrow it" in scan.errors[0]["message"]
+    assert rest.status_code == 408
+    assert rest.json()["name"] == "Timeout"
+    assert ready.status_code == 200
