@@ -79,7 +79,11 @@ class EventBus:
 
     async def connect(self) -> None:
         """Connect, then keep watching and reconnecting in the background."""
-        await self._open()
+        try:
+            await self._open()
+        except BaseException:
+            await self._close()  # what did open, closed: the caller will not disconnect
+            raise
         self._supervisor = asyncio.create_task(self._supervise(), name="event-bus")
 
     async def disconnect(self) -> None:
