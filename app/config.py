@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     )
     max_batch_size: int = Field(default=1000, gt=0, description="Most events in one batch.")
     max_page_size: int = Field(default=1000, gt=0, description="Largest `limit` of a query.")
+    max_count_rows: int = Field(
+        default=10_000, gt=0, description="Most counts one `eventCounts` answer may hold."
+    )
 
     @property
     def allowed_origins(self) -> list[str]:

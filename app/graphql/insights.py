@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 MAX_GROUP_BY = 5
+# The DORA band walks every week of the range: a range of centuries is no one's dashboard.
+MAX_METRICS_RANGE = timedelta(days=365 * 20)
 
 
 # The domain's enums, published as they are (GraphQL shows the member names).
@@ -70,6 +72,7 @@ async def event_counts(
         fields,
         bucket,
         time_range(selected),
+        max_rows=info.context.services.settings.max_count_rows,
     )
     return [
         EventCount(group=JSON(item.group), bucket=item.bucket, count=item.count) for item in counts
@@ -142,6 +145,9 @@ async def delivery_metrics(
 ) -> Any:
     if to <= from_:
         raise InvalidInput([FieldError(("to",), "must be after from")])
+    if to - from_ > MAX_METRICS_RANGE:
+        years = MAX_METRICS_RANGE.days // 365
+        raise InvalidInput([FieldError(("to",), f"must be at most {years} years after from")])
     parts: list[Any] = [Condition("source", Op.EQ, "LIFECYCLE")]
     if team_id is not None:
         parts.append(Condition("teamId", Op.EQ, team_id))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from app.errors import FieldError, InvalidInput
 from app.filters import AllOf, Condition, EventFilter, Op
 from app.store import EventStore
 from app.store.keys import unescape_keys
@@ -43,20 +44,52 @@ async def count_events(
     group_by: Sequence[tuple[str, str]],
     bucket: Bucket | None,
     within: TimeRange | None,
+    *,
+    max_rows: int,
 ) -> list[EventCount]:
-    """Counts for (client name, stored path) groups; zero-filled periods when `within` is known."""
-    rows = await store.count_groups(match, [path for _, path in group_by], bucket)
+    """Counts for (client name, stored path) groups; zero-filled periods when `within` is known.
+
+    At most `max_rows` counts: one answer must not exhaust the service (an hourly bucket over a
+    century, or grouping by a field every event has its own value of).
+    """
+    rows = await store.count_groups(
+        match, [path for _, path in group_by], bucket, limit=max_rows + 1
+    )
+    if len(rows) > max_rows:
+        raise InvalidInput(
+            [
+                FieldError(
+                    ("groupBy",),
+                    f"more than {max_rows} groups: group by fewer or coarser fields, or narrow "
+                    "the filter",
+                )
+            ]
+        )
     names = [name for name, _ in group_by]
     counts = {(key, when): count for key, when, count in rows}
     if bucket is not None and within is not None:
         keys = {key for key, _ in counts} or ({()} if not names else set())
-        for start in periods(bucket, within):
+        starts = periods(bucket, within, at_most=max_rows // max(len(keys), 1))
+        if len(starts) * len(keys) > max_rows:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        ("bucket",),
+                        f"this range holds too many {bucket.value}s for its {len(keys)} groups "
+                        f"(more than {max_rows} counts): use a larger bucket or a narrower "
+                        "timestamp range",
+                    )
+                ]
+            )
+        for start in starts:
             for key in keys:
                 counts.setdefault((key, start), 0)
     ordered = sorted(counts.items(), key=lambda item: (_order(item[0][1]), repr(item[0][0])))
     return [
         EventCount(
-            group=dict(zip(names, unescape_keys(list(key)), strict=True)), bucket=when, count=count
+            group={name: _json_safe(value) for name, value in zip(names, key, strict=True)},
+            bucket=when,
+            count=count,
         )
         for (key, when), count in ordered
     ]
@@ -79,12 +112,17 @@ def time_range(event_filter: EventFilter) -> TimeRange | None:
     return TimeRange(start=start, end=end, end_inclusive=inclusive)
 
 
-def periods(bucket: Bucket, within: TimeRange) -> list[datetime]:
-    """The starts of every period that overlaps the range (UTC; weeks start on Monday)."""
+def periods(bucket: Bucket, within: TimeRange, *, at_most: int | None = None) -> list[datetime]:
+    """The starts of the periods that overlap the range (UTC; weeks start on Monday).
+
+    With `at_most`, stops after `at_most` + 1 of them: more is all a caller needs to know.
+    """
     current = truncate(bucket, within.start)
     starts = []
     while current < within.end or (within.end_inclusive and current == within.end):
         starts.append(current)
+        if at_most is not None and len(starts) > at_most:
+            break
         current = _next(bucket, current)
     return starts
 

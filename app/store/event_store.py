@@ -281,10 +281,13 @@ class EventStore:
 
     @_translates_driver_errors
     async def count_groups(
-        self, match: Mapping[str, Any], fields: Sequence[str], bucket: str | None
+        self, match: Mapping[str, Any], fields: Sequence[str], bucket: str | None, *, limit: int
     ) -> list[tuple[tuple[Any, ...], datetime | None, int]]:
         """Counts of matching events per value of `fields` (stored paths) and, with `bucket`
-        (hour, day, week, month), per UTC period of `timestamp`; computed by MongoDB."""
+        (hour, day, week, month), per UTC period of `timestamp`; computed by MongoDB.
+
+        At most `limit` of them (which ones is arbitrary).
+        """
         group: Document = {f"k{index}": f"${path}" for index, path in enumerate(fields)}
         if bucket is not None:
             group["bucket"] = {
@@ -293,6 +296,7 @@ class EventStore:
         pipeline: list[Document] = [
             {"$match": dict(match)},
             {"$group": {"_id": group, "count": {"$sum": 1}}},
+            {"$limit": limit},
         ]
         rows = await (await self._events.aggregate(pipeline, maxTimeMS=self._query_ms)).to_list()
         return [

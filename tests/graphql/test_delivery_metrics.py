@@ -236,3 +236,12 @@ async def test_a_filter_narrows_every_metric(service: RunningService) -> None:
 
     assert narrowed.errors == []
     assert narrowed.data == direct.data
+
+
+async def test_a_range_of_centuries_is_refused(service: RunningService) -> None:
+    answer = await service.graphql(
+        METRICS, **{"from": "1900-01-01T00:00:00Z", "to": END.isoformat()}
+    )
+
+    assert answer.error_codes == ["BAD_USER_INPUT"]
+    assert "to: must be at most 20 years after from" in answer.errors[0]["message"]

@@ -6,8 +6,9 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.config import Settings
 from tests.graphql.queries import INGEST_BATCH
-from tests.utils.service import RunningService
+from tests.utils.service import RunningService, running_service
 from tests.utils.tokens import TEAM_A
 
 COUNTS = """
@@ -141,3 +142,37 @@ async def test_grouping_by_an_unknown_field_is_refused(service: RunningService) 
 
     assert answer.error_codes == ["BAD_USER_INPUT"]
     assert "groupBy[0]" in answer.errors[0]["message"]
+
+
+async def test_an_answer_too_big_to_hold_is_refused(service: RunningService) -> None:
+    await service.graphql(INGEST_BATCH, lifecycle=history())
+    century = {
+        "timestamp": {"gte": "1950-01-01T00:00:00Z", "lt": "2050-01-01T00:00:00Z"},
+    }
+
+    hourly = await service.graphql(COUNTS, filter=century, groupBy=["type"], bucket="HOUR")
+    monthly = await service.graphql(COUNTS, filter=century, groupBy=["type"], bucket="MONTH")
+
+    assert hourly.error_codes == ["BAD_USER_INPUT"]
+    assert "bucket: this range holds too many hours for its 3 groups" in hourly.errors[0]["message"]
+    assert len(monthly.data["eventCounts"]) == 3 * 12 * 100
+
+
+async def test_grouping_by_a_time_field_gives_its_iso_text(service: RunningService) -> None:
+    await service.graphql(INGEST_BATCH, lifecycle=history()[:3])
+
+    rows = await counts(service, groupBy=["timestamp"])
+
+    assert [row["group"]["timestamp"] for row in rows] == sorted(
+        (START + timedelta(hours=n * 4)).isoformat() for n in range(3)
+    )
+
+
+async def test_more_groups_than_allowed_are_refused(settings: Settings) -> None:
+    async with running_service(settings.model_copy(update={"max_count_rows": 50})) as service:
+        await service.graphql(INGEST_BATCH, lifecycle=history())
+
+        answer = await service.graphql(COUNTS, groupBy=["timestamp"])
+
+    assert answer.error_codes == ["BAD_USER_INPUT"]
+    assert "groupBy: more than 50 groups" in answer.errors[0]["message"]
