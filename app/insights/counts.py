@@ -56,43 +56,48 @@ async def count_events(
         match, [path for _, path in group_by], bucket, limit=max_rows + 1
     )
     if len(rows) > max_rows:
-        raise InvalidInput(
-            [
-                FieldError(
-                    ("groupBy",),
-                    f"more than {max_rows} groups: group by fewer or coarser fields, or narrow "
-                    "the filter",
-                )
-            ]
+        message = (
+            f"more than {max_rows} groups: group by fewer or coarser fields, or narrow the filter"
         )
+        raise InvalidInput([FieldError(("groupBy",), message)])
     names = [name for name, _ in group_by]
-    counts = {(key, when): count for key, when, count in rows}
+    # Grouped values may be objects or arrays, which cannot be dict keys: groups are keyed by
+    # their repr, which keeps the distinctions MongoDB grouped by (types, field order).
+    groups = {repr(key): key for key, _, _ in rows}
+    counts = {(repr(key), when): count for key, when, count in rows}
     if bucket is not None and within is not None:
-        keys = {key for key, _ in counts} or ({()} if not names else set())
-        starts = periods(bucket, within, at_most=max_rows // max(len(keys), 1))
-        if len(starts) * len(keys) > max_rows:
-            raise InvalidInput(
-                [
-                    FieldError(
-                        ("bucket",),
-                        f"this range holds too many {bucket.value}s for its {len(keys)} groups "
-                        f"(more than {max_rows} counts): use a larger bucket or a narrower "
-                        "timestamp range",
-                    )
-                ]
-            )
-        for start in starts:
-            for key in keys:
-                counts.setdefault((key, start), 0)
-    ordered = sorted(counts.items(), key=lambda item: (_order(item[0][1]), repr(item[0][0])))
+        if not groups and not names:
+            groups = {repr(()): ()}  # no events: still one zero per period
+        _fill_empty_periods(counts, list(groups), bucket, within, max_rows)
+    ordered = sorted(counts.items(), key=lambda item: (_order(item[0][1]), item[0][0]))
     return [
         EventCount(
-            group={name: _json_safe(value) for name, value in zip(names, key, strict=True)},
+            group={name: _json_safe(value) for name, value in zip(names, groups[key], strict=True)},
             bucket=when,
             count=count,
         )
         for (key, when), count in ordered
     ]
+
+
+def _fill_empty_periods(
+    counts: dict[tuple[str, datetime | None], int],
+    groups: list[str],
+    bucket: Bucket,
+    within: TimeRange,
+    max_rows: int,
+) -> None:
+    """Count 0 for every group in every period of the range it has no events in."""
+    starts = periods(bucket, within, at_most=max_rows // max(len(groups), 1))
+    if len(starts) * len(groups) > max_rows:
+        message = (
+            f"this range holds too many {bucket.value}s for its {len(groups)} groups (more "
+            f"than {max_rows} counts): use a larger bucket or a narrower timestamp range"
+        )
+        raise InvalidInput([FieldError(("bucket",), message)])
+    for start in starts:
+        for group in groups:
+            counts.setdefault((group, start), 0)
 
 
 def time_range(event_filter: EventFilter) -> TimeRange | None:

@@ -176,3 +176,15 @@ async def test_more_groups_than_allowed_are_refused(settings: Settings) -> None:
 
     assert answer.error_codes == ["BAD_USER_INPUT"]
     assert "groupBy: more than 50 groups" in answer.errors[0]["message"]
+
+
+async def test_grouping_by_an_object_counts_each_distinct_object(service: RunningService) -> None:
+    await service.graphql(INGEST_BATCH, lifecycle=history()[:6])
+
+    rows = await counts(service, groupBy=["data"])
+
+    assert sorted((row["group"]["data"]["environment"], row["count"]) for row in rows) == [
+        ("dev", 2),
+        ("prod", 2),
+        ("staging", 2),
+    ]
