@@ -12,6 +12,7 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from app.errors import InvalidInput, ServiceError, render_path
 
@@ -47,6 +48,10 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         )
     if isinstance(original, ServiceError):
         return _with(error, str(original), {"code": original.code})
+    if isinstance(original, InvalidOperationTypeError | CannotGetOperationTypeError):
+        # The document asks for something this transport does not run (a query over the
+        # legacy graphql-ws protocol) or names no operation it holds.
+        return _with(error, error.message, {"code": "GRAPHQL_VALIDATION_FAILED"})
     if original is not None and not isinstance(original, GraphQLError):
         error_id = uuid.uuid4().hex
         log.error("Unexpected error %s", error_id, exc_info=original)

@@ -11,7 +11,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -20,6 +19,7 @@ from strawberry.types import ExecutionContext
 
 from app.config import Settings
 from app.graphql.context import GraphQLContext
+from app.graphql.document_cache import DocumentCache
 from app.graphql.errors import ErrorShaping, shape_error
 from app.graphql.fanout import FanOut
 from app.graphql.mutation import Mutation
@@ -69,10 +69,9 @@ class EventStoreSchema(strawberry.Schema):
         errors[:] = [shape_error(error) for error in errors]
 
 
-# Documents seen recently are parsed and validated once: scripts send the same mutation
-# document again and again, and validation was half of an ingest's CPU time. Bounded, so
-# distinct documents cannot grow memory.
-_CACHED_DOCUMENTS = 256
+# Documents seen recently are validated once: validation was half of an ingest's CPU time.
+# Bounded, so distinct documents cannot grow memory.
+_VALIDATED_DOCUMENTS = 256
 
 
 def build_schema(settings: Settings) -> EventStoreSchema:
@@ -86,9 +85,9 @@ def build_schema(settings: Settings) -> EventStoreSchema:
     extensions: list[Any] = [
         ErrorShaping,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: ParserCache(maxsize=_CACHED_DOCUMENTS),
+        DocumentCache,
         lambda: AddValidationRules(limits),
-        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=_VALIDATED_DOCUMENTS),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

@@ -19,11 +19,15 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    Message,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyConnectionInitMessage,
 )
+from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 
 from app.auth import Unauthenticated
 from app.config import Settings
@@ -38,6 +42,14 @@ UNAUTHORIZED = 4401
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
+    async def handle_message(self, message: Message) -> None:
+        # Strawberry reads every message as an object; `[]` would end the connection with
+        # an exception instead of the protocol's close code.
+        if not isinstance(message, dict):
+            await self.handle_invalid_message("WebSocket message must be a JSON object")
+            return
+        await super().handle_message(message)
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
             await super().handle_connection_init(message)
@@ -46,6 +58,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
+    async def handle_message(self, message: OperationMessage) -> None:
+        if isinstance(message, dict):  # the legacy protocol ignores what it cannot read
+            await super().handle_message(message)
+
     async def handle_connection_init(self, message: LegacyConnectionInitMessage) -> None:
         try:
             await super().handle_connection_init(message)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
+from websockets.exceptions import ConnectionClosed
 
 from app.config import Settings
 from tests.graphql.queries import EVENTS_PAGE, INGEST_BATCH, INGEST_LIFECYCLE
 from tests.utils.service import RunningService, running_service
-from tests.utils.websocket import LEGACY_WS, graphql_websocket
+from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket
 
 SUBSCRIBE = """
 subscription Watch($filter: EventFilter, $after: String) {
@@ -199,3 +202,31 @@ async def test_a_big_batch_arrives_whole_and_in_order(service: RunningService) -
         pushed = [(await client.next_event())["data"]["events"] for _ in batch]
 
     assert [event["raw"]["n"] for event in pushed] == list(range(250))
+
+
+async def test_mistakes_on_a_websocket_get_answers_not_silence(service: RunningService) -> None:
+    answers = {}
+    for protocol in (TRANSPORT_WS, LEGACY_WS):
+        async with graphql_websocket(service.ws_url, protocol) as client:
+            await client.subscribe("not graphql")
+            answers[protocol, "syntax"] = await client.receive()
+            await client.subscribe("{ events { totalCount } }")
+            answers[protocol, "query"] = await client.receive()
+    async with graphql_websocket(service.ws_url) as client:
+        await client.connection.send("[]")
+        with pytest.raises(ConnectionClosed) as closed:
+            await client.receive()
+
+    for protocol in (TRANSPORT_WS, LEGACY_WS):
+        syntax = answers[protocol, "syntax"]
+        assert syntax["type"] == "error"
+        assert "GRAPHQL_PARSE_FAILED" in json.dumps(syntax["payload"])
+    # The legacy protocol carries subscriptions only; the newer one runs queries too.
+    assert answers[LEGACY_WS, "query"]["type"] == "error"
+    assert "queries are not allowed" in json.dumps(answers[LEGACY_WS, "query"]["payload"])
+    assert answers[TRANSPORT_WS, "query"]["type"] == "next"
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        4400,
+        "WebSocket message must be a JSON object",
+    )

@@ -1,0 +1,37 @@
+"""Each GraphQL document parsed once: scripts send the same mutation again and again.
+
+Strawberry's `ParserCache` raises a syntax error from inside its extension hook, where the
+websocket transports do not catch it (the subscription then ends without a word). Here a
+document that does not parse is left to Strawberry's own parsing, which reports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+
+from graphql import DocumentNode, GraphQLError, parse
+from strawberry.extensions import SchemaExtension
+
+__all__ = ["DocumentCache"]
+
+# Bounded: distinct documents sent by clients cannot grow memory.
+_CACHED_DOCUMENTS = 256
+
+
+@functools.lru_cache(maxsize=_CACHED_DOCUMENTS)
+def _parsed(query: str, max_tokens: int | None) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
+
+
+class DocumentCache(SchemaExtension):
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        # A document that does not parse is left for Strawberry to parse again and report.
+        if context.query is not None:
+            with contextlib.suppress(GraphQLError):
+                context.graphql_document = _parsed(
+                    context.query, context.parse_options.get("max_tokens")
+                )
+        yield
