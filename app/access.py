@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from app.auth import Forbidden
 from app.context import Caller
+from app.errors import FieldError, InvalidInput
 from app.events import EventSource, NewEvent, StoredEvent
 from app.filters import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
 
-__all__ = ["owned", "scoped", "scoped_key", "visible"]
+__all__ = ["MAX_KEY_LENGTH", "owned", "scoped", "scoped_key", "visible"]
+
+MAX_KEY_LENGTH = 256
 
 
 def scoped(caller: Caller, event_filter: EventFilter) -> EventFilter:
@@ -37,10 +40,18 @@ def owned(caller: Caller, event: NewEvent) -> NewEvent:
     return event.model_copy(update={"team_id": caller.team_id})
 
 
-def scoped_key(caller: Caller, key: str | None) -> str | None:
-    """Idempotency keys per team: one team's key never returns another team's event."""
+def scoped_key(caller: Caller, key: str | None, *, field: str = "idempotencyKey") -> str | None:
+    """Idempotency keys per team: one team's key never returns another team's event.
+
+    A blank key is refused, not shared: a script whose key variable is unset would otherwise
+    store its first event and silently drop every later one.
+    """
     if key is None:
         return None
+    if not key.strip():
+        raise InvalidInput([FieldError((field,), "must not be blank; leave it out for none")])
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput([FieldError((field,), f"is longer than {MAX_KEY_LENGTH} characters")])
     return f"{'*' if caller.admin else caller.team_id}:{key}"
 
 

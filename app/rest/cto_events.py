@@ -10,7 +10,7 @@ from app.errors import FieldError, InvalidInput
 from app.filters import Condition, Op, all_of, to_mongo
 from app.intake import lifecycle_event
 from app.rest.feathers import parse_feathers_query
-from app.rest.ingest_request import ingest_request
+from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
 from app.rest.responses import RestError, caller_of, cto_event, rest_endpoint
 from app.services import Services
 from app.store import DEFAULT_SORT, EventQuery
@@ -23,7 +23,7 @@ _DEFAULT_LIMIT = 50
 @rest_endpoint
 async def post_events(request: Request) -> Response:
     """Store one lifecycle event sent as CTO.ai's JSON body; 201 with the stored event."""
-    key = request.headers.get("idempotency-key")
+    key = request.headers.get(IDEMPOTENCY_HEADER)
     stored, created = await ingest_request(request, lifecycle_event, lambda body: key)
     return JSONResponse(cto_event(stored), status_code=201 if created else 200)
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.intake import flexdeploy_event
-from app.rest.ingest_request import ingest_request
+from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
 from app.rest.responses import RestError, rest_endpoint
 from app.services import Services
 
@@ -24,7 +24,7 @@ async def post_flexdeploy_message(request: Request) -> Response:
     """Store one message under the caller's team; 202 once stored, once however often sent."""
     services: Services = request.app.state.services
     _check_secret(request, services)
-    key = request.headers.get("idempotency-key")
+    key = request.headers.get(IDEMPOTENCY_HEADER)
     stored, created = await ingest_request(
         request, flexdeploy_event, lambda message: key or _delivery_key(message)
     )

@@ -16,7 +16,9 @@ from app.rest.responses import RestError, caller_of, read_json
 from app.services import Services
 from app.timestamps import utc_now
 
-__all__ = ["ingest_request"]
+__all__ = ["IDEMPOTENCY_HEADER", "ingest_request"]
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 Parser = Callable[[Any, datetime, IntakeLimits], NewEvent]
 
@@ -34,10 +36,9 @@ async def ingest_request(
     received_at = utc_now()
     try:
         event = parse(body, received_at, services.intake_limits)
+        key = scoped_key(caller, key_of(body), field=IDEMPOTENCY_HEADER)
     except InvalidInput as invalid:
         raise RestError.from_invalid(422, invalid) from None
     return await services.ingestor.ingest(
-        owned(caller, event),
-        received_at=received_at,
-        idempotency_key=scoped_key(caller, key_of(body)),
+        owned(caller, event), received_at=received_at, idempotency_key=key
     )

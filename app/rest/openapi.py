@@ -7,8 +7,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from app.access import MAX_KEY_LENGTH
 from app.catalog.lifecycle import LIFECYCLE_ACTIONS
 from app.rest.flexdeploy_webhook import SECRET_HEADER
+from app.rest.ingest_request import IDEMPOTENCY_HEADER
 
 __all__ = ["OPENAPI", "openapi_document"]
 
@@ -34,10 +36,11 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
 _ERROR = _json(_ref("Error"), "The error, naming each field at fault.")
 _UNAVAILABLE = _json(_ref("Error"), "MongoDB did not answer in time; retry later.")
 _IDEMPOTENCY = {
-    "name": "Idempotency-Key",
+    "name": IDEMPOTENCY_HEADER,
     "in": "header",
     "required": False,
-    "description": "Retries with the same key store the event once.",
+    "description": "Retries with the same key store the event once (not blank, at most "
+    f"{MAX_KEY_LENGTH} characters).",
     "schema": {"type": "string"},
 }
 _TEXT = {"type": "string"}

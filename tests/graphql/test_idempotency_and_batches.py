@@ -102,3 +102,16 @@ async def test_a_batch_over_the_maximum_is_refused(service: RunningService) -> N
     assert answer.error_codes == ["BAD_USER_INPUT"]
     assert "at most 1000" in answer.errors[0]["message"]
     assert await service.stored_count() == 0
+
+
+async def test_a_blank_or_overlong_key_is_refused_not_shared(service: RunningService) -> None:
+    # A script whose key variable is unset sends "": every later event would be dropped.
+    blank = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED, key="")
+    spaces = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED, key="  ")
+    long = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED, key="k" * 257)
+
+    for answer in (blank, spaces):
+        assert answer.error_codes == ["BAD_USER_INPUT"]
+        assert "idempotencyKey: must not be blank" in answer.errors[0]["message"]
+    assert "idempotencyKey: is longer than 256 characters" in long.errors[0]["message"]
+    assert await service.stored_count() == 0

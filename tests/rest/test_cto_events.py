@@ -100,6 +100,19 @@ async def test_a_retried_post_with_an_idempotency_key_stores_once(
     assert await service.stored_count() == 1
 
 
+async def test_an_empty_idempotency_key_is_a_422_not_a_shared_key(
+    service: RunningService,
+) -> None:
+    # `curl -H "Idempotency-Key: $KEY"` with KEY unset: each later event would be dropped.
+    answers = [await post(service, VALID[n], **{"Idempotency-Key": ""}) for n in range(2)]
+
+    assert [answer.status_code for answer in answers] == [422, 422]
+    assert answers[0].json()["errors"] == [
+        {"field": "Idempotency-Key", "message": "must not be blank; leave it out for none"}
+    ]
+    assert await service.stored_count() == 0
+
+
 async def test_feathers_operators_select_and_skip(service: RunningService) -> None:
     for n, name in enumerate(["build", "deployment", "incident", "build", "deploy-canary"]):
         body = {"event_name": name, "event_action": "initiated", "team_id": "t", "attempt": n}
