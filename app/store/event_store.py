@@ -136,7 +136,12 @@ class EventStore:
         for a client, after `query_seconds` of work in the database.
         """
         client: AsyncMongoClient[Document] = AsyncMongoClient(
-            uri, tz_aware=True, serverSelectionTimeoutMS=int(timeout_seconds * 1000)
+            uri,
+            tz_aware=True,
+            serverSelectionTimeoutMS=int(timeout_seconds * 1000),
+            # A server that accepts connections but stops answering would hold requests
+            # forever: give up well after any read may run (its maxTimeMS) and a write waits.
+            socketTimeoutMS=int((2 * query_seconds + timeout_seconds) * 1000),
         )
         return cls(client, database, timeout_seconds=timeout_seconds, query_seconds=query_seconds)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from pathlib import Path
 
 from app.config import Settings
 from app.store.embedded import EmbeddedMongo
 from tests.graphql.queries import EVENTS_PAGE, INGEST_LIFECYCLE
+from tests.utils.process import processes_running
 from tests.utils.service import running_service
 
 DEPLOYED = {"eventName": "deployment", "eventAction": "succeeded", "repo": "api"}
@@ -52,3 +55,32 @@ async def test_an_outage_is_reported_as_such_and_service_resumes_after_it(
     assert after.errors == []
     # The event before the outage is kept; the one refused during it was not half-stored.
     assert stored.data["events"]["totalCount"] == 2
+
+
+async def test_a_database_that_stops_answering_is_given_up_on(
+    tmp_path: Path, settings: Settings
+) -> None:
+    mongo = EmbeddedMongo(tmp_path / "mongo")
+    uri = await mongo.start()
+    (server,) = processes_running("secantusd", str(tmp_path / "mongo"))
+    hasty = settings.model_copy(
+        update={"mongodb_uri": uri, "mongodb_timeout_seconds": 0.5, "query_timeout_seconds": 0.5}
+    )
+    try:
+        async with running_service(hasty) as service:
+            before = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
+            os.kill(server, signal.SIGSTOP)  # alive, connected, silent
+            try:
+                frozen = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
+            finally:
+                os.kill(server, signal.SIGCONT)
+            for _ in range(300):
+                if (await service.http.get("/readyz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+            after = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
+    finally:
+        await mongo.stop()
+
+    assert before.errors == after.errors == []
+    assert frozen.error_codes == ["DATABASE_UNAVAILABLE"]
