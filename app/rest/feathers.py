@@ -54,8 +54,9 @@ class FeathersQuery:
 
 @dataclass
 class _Reading:
-    conditions: list[tuple[str, Op, Any]] = field(default_factory=list)
-    lists: dict[tuple[str, Op], list[str]] = field(default_factory=dict)
+    # (parameter as written, path, operator, value)
+    conditions: list[tuple[str, str, Op, Any]] = field(default_factory=list)
+    lists: dict[tuple[str, str, Op], list[str]] = field(default_factory=dict)
     sort: list[tuple[str, bool]] = field(default_factory=list)
     select: list[str] | None = None
     limit: int | None = None
@@ -68,9 +69,12 @@ def parse_feathers_query(items: Sequence[tuple[str, str]]) -> FeathersQuery:
     for key, value in items:
         _read(reading, key, value)
     budget = FilterBudget()
-    conditions = [_condition(name, op, value, budget) for name, op, value in reading.conditions]
+    conditions = [
+        _condition(key, name, op, value, budget) for key, name, op, value in reading.conditions
+    ]
     conditions += [
-        _condition(name, op, values, budget) for (name, op), values in reading.lists.items()
+        _condition(key, name, op, values, budget)
+        for (key, name, op), values in reading.lists.items()
     ]
     sort = build_sort([(_path(name), descending) for name, descending in reading.sort], ("$sort",))
     return FeathersQuery(
@@ -110,18 +114,32 @@ def _read_condition(
     operators = [part for part in subscripts if part.startswith("$")]
     path = ".".join([name, *(part for part in subscripts if part and not part.startswith("$"))])
     if not operators:
-        reading.conditions.append((path, Op.EQ, value))
+        reading.conditions.append((key, path, Op.EQ, value))
         return
     if len(operators) > 1 or operators[0] not in _OPERATORS:
         raise _bad(key, f"{operators[-1]} is not an operator this API knows")
     op = _OPERATORS[operators[0]]
     if op in (Op.IN, Op.NIN):
-        reading.lists.setdefault((path, op), []).extend(value.split(","))
+        reading.lists.setdefault((key, path, op), []).extend(value.split(","))
     else:
-        reading.conditions.append((path, op, value))
+        reading.conditions.append((key, path, op, value))
 
 
-def _condition(name: str, op: Op, value: str | list[str], budget: FilterBudget) -> EventFilter:
+def _condition(
+    key: str, name: str, op: Op, value: str | list[str], budget: FilterBudget
+) -> EventFilter:
+    try:
+        return _build_condition(name, op, value, budget)
+    except InvalidInput as invalid:
+        # Named as the client wrote the parameter (`repo[$in]`), not by the filter's inner path.
+        raise InvalidInput(
+            [FieldError((key,), error.message) for error in invalid.errors]
+        ) from None
+
+
+def _build_condition(
+    name: str, op: Op, value: str | list[str], budget: FilterBudget
+) -> EventFilter:
     where = (name,)
     path = _path(name)
     if isinstance(value, list):
