@@ -4,11 +4,16 @@ Python, without installing anything. Speaks GraphQL, or the REST shapes (`--rest
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from typing import Any
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+# From the environment, not the command line: CI systems keep secrets there, and a command
+# line is visible to every user of the machine.
+TOKEN_VARIABLE = "EVENTSTORE_TOKEN"
+TOKEN_HELP = f"With tokens configured on the service, set {TOKEN_VARIABLE} to yours."
 
 
 class RequestFailure(Exception):
@@ -17,10 +22,12 @@ class RequestFailure(Exception):
 
 def post_json(url: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     """POST `body` as JSON; the status and the JSON answer (errors raise RequestFailure)."""
+    token = os.environ.get(TOKEN_VARIABLE)
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
         headers={"content-type": "application/json", "accept": "application/json"}
+        | ({"authorization": f"Bearer {token}"} if token else {})
         | (headers or {}),
         method="POST",
     )

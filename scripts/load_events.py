@@ -20,6 +20,7 @@ from typing import Any
 
 from graphql_client import (
     DEFAULT_URL,
+    TOKEN_HELP,
     RequestFailure,
     execute,
     flexdeploy_input,
@@ -77,7 +78,7 @@ def load_rest(url: str, events: list[dict[str, Any]]) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=TOKEN_HELP)
     parser.add_argument("file", type=Path)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--rest", action="store_true", help="post each event to the REST API")

@@ -14,7 +14,14 @@ import json
 import sys
 from typing import Any
 
-from graphql_client import DEFAULT_URL, RequestFailure, execute, lifecycle_input, post_json
+from graphql_client import (
+    DEFAULT_URL,
+    TOKEN_HELP,
+    RequestFailure,
+    execute,
+    lifecycle_input,
+    post_json,
+)
 
 INGEST = """
 mutation Send($input: LifecycleEventInput!, $key: String) {
@@ -27,7 +34,7 @@ mutation Send($input: LifecycleEventInput!, $key: String) {
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=TOKEN_HELP)
     parser.add_argument("--name", required=True, help="event_name, e.g. deployment")
     parser.add_argument("--action", help="event_action, e.g. succeeded")
     parser.add_argument("--repo")

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
 from tests.graphql.queries import EVENTS_PAGE
 from tests.utils.service import DATA, RunningService
+from tests.utils.tokens import TEAM_A
 
 SCRIPTS = Path(__file__).parent.parent / "scripts"
 
 
-async def run_script(*args: str) -> tuple[int, str, str]:
+async def run_script(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    environment = {k: v for k, v in os.environ.items() if k != "EVENTSTORE_TOKEN"} | (env or {})
     process = await asyncio.create_subprocess_exec(
-        sys.executable, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=environment,
     )
     out, err = await process.communicate()
     assert process.returncode is not None
@@ -155,3 +162,18 @@ async def test_load_events_over_rest(service: RunningService, tmp_path: Path) ->
     assert code == 0
     assert out.strip() == f"{len(lifecycle) + len(flexdeploy)} events stored"
     assert await service.stored_count() == len(lifecycle) + len(flexdeploy)
+
+
+async def test_scripts_send_the_token_from_the_environment(guarded: RunningService) -> None:
+    send = [str(SCRIPTS / "send_event.py"), "--url", guarded.url, "--name", "deployment"]
+    send += ["--action", "succeeded"]
+
+    refused = await run_script(*send, env={})
+    accepted = await run_script(*send, env={"EVENTSTORE_TOKEN": TEAM_A})
+    over_rest = await run_script(*send, "--rest", env={"EVENTSTORE_TOKEN": TEAM_A})
+
+    assert refused[0] == 1
+    assert "HTTP 401" in refused[2]
+    assert (accepted[0], over_rest[0]) == (0, 0)
+    assert json.loads(accepted[1])["event"]["teamId"] == "team-a"
+    assert json.loads(over_rest[1])["team_id"] == "team-a"
