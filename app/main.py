@@ -71,10 +71,15 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
+    """Ready when MongoDB answers; live events are reported, not required: without them,
+    ingest and queries still work, and subscribers resume from their cursors later."""
     services: Services = request.app.state.services
+    live = "ok" if services.bus.healthy else "unavailable"
     if await services.store.ping():
-        return JSONResponse({"status": "ready"})
-    return JSONResponse({"status": "unavailable", "reason": "MongoDB does not answer"}, 503)
+        return JSONResponse({"status": "ready", "liveEvents": live})
+    return JSONResponse(
+        {"status": "unavailable", "reason": "MongoDB does not answer", "liveEvents": live}, 503
+    )
 
 
 async def internal_error(request: Request, error: Exception) -> JSONResponse:

@@ -6,7 +6,7 @@ async def test_alive_and_ready(service: RunningService) -> None:
     ready = await service.http.get("/readyz")
 
     assert (alive.status_code, alive.json()) == (200, {"status": "ok"})
-    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready", "liveEvents": "ok"})
 
 
 async def test_graphiql_for_browsers(service: RunningService) -> None:

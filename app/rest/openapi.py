@@ -120,6 +120,8 @@ OPENAPI: dict[str, Any] = {
         "/readyz": {
             "get": {
                 "summary": "Ready: MongoDB answers",
+                "description": "`liveEvents` tells whether live events flow (`ok`) or not "
+                "(`unavailable`: ingest and queries still work).",
                 "responses": {
                     "200": {"description": "Ready"},
                     "503": {"description": "MongoDB does not answer"},

@@ -89,12 +89,15 @@ async def test_when_redis_fails_subscribers_are_told_and_resume_after_it_returns
 
             await redis.stop()
             ended = await client.receive(within=30)
+            ready = await service.http.get("/readyz")
             # Stored all the same while live events are down.
             stored = await service.graphql(
                 INGEST_LIFECYCLE, input={"eventName": "two", "eventAction": "x"}
             )
 
         assert ended["payload"]["errors"][0]["extensions"]["code"] == "LIVE_EVENTS_UNAVAILABLE"
+        # Still ready: ingest and queries work without live events.
+        assert (ready.status_code, ready.json()["liveEvents"]) == (200, "unavailable")
         assert "resume with the cursor" in ended["payload"]["errors"][0]["message"]
         assert stored.errors == []
 
