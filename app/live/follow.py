@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from app.errors import FieldError, InvalidInput
 from app.events import StoredEvent
 from app.filters import EventFilter, matches, to_mongo
 from app.live.dispatcher import LiveDispatcher
@@ -29,6 +30,18 @@ async def follow(
     repeated even while events keep arriving.
     """
     after_seq = None if after is None else cursor_seq(after)
+    if after_seq is not None and after_seq > await store.last_seq():
+        # Every cursor points at a stored event: this one was made against another database
+        # (or forged), and the feed would wait, silently, until the sequence caught up with it.
+        raise InvalidInput(
+            [
+                FieldError(
+                    ("after",),
+                    "points past the newest stored event: not a cursor of "
+                    "this event store's database",
+                )
+            ]
+        )
     feed = Feed(
         lambda document: matches(event_filter, document), after_seq=after_seq, capacity=capacity
     )

@@ -230,3 +230,21 @@ async def test_mistakes_on_a_websocket_get_answers_not_silence(service: RunningS
         4400,
         "WebSocket message must be a JSON object",
     )
+
+
+async def test_a_cursor_of_another_database_is_refused_not_waited_on(
+    service: RunningService, settings: Settings
+) -> None:
+    for n in range(3):
+        answer = await service.graphql(INGEST_LIFECYCLE, input=build(n, "x"))
+    third = answer.data["ingestLifecycleEvent"]["event"]["cursor"]
+    elsewhere = settings.model_copy(update={"database": f"{settings.database}_elsewhere"})
+
+    async with running_service(elsewhere) as fresh, graphql_websocket(fresh.ws_url) as client:
+        await fresh.graphql(INGEST_LIFECYCLE, input=build(0, "x"))  # one event, seq 1
+        await client.subscribe(SUBSCRIBE, after=third)
+        refused = await client.receive()
+
+    errors = refused["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "after: points past the newest stored event" in errors[0]["message"]
