@@ -10,7 +10,6 @@ from app.filters import EventFilter, matches, to_mongo
 from app.live.dispatcher import LiveDispatcher
 from app.live.feed import Feed
 from app.store import EventStore
-from app.store.paging import cursor_seq
 
 __all__ = ["follow"]
 
@@ -29,16 +28,17 @@ async def follow(
     has every event up to it and the feed gets every event past it, so nothing is missed or
     repeated even while events keep arriving.
     """
-    after_seq = None if after is None else cursor_seq(after)
+    after_seq = None if after is None else store.seq_of_cursor(after)
     if after_seq is not None and after_seq > await store.last_seq():
-        # Every cursor points at a stored event: this one was made against another database
-        # (or forged), and the feed would wait, silently, until the sequence caught up with it.
+        # Cursors are signed with the database's key, and every one points at a stored event:
+        # this one outlived its event (a restore from an older backup). Its feed would wait,
+        # silently, until the sequence caught up with it.
         raise InvalidInput(
             [
                 FieldError(
                     ("after",),
-                    "points past the newest stored event: not a cursor of "
-                    "this event store's database",
+                    "points past the newest stored event (a database restored from an older "
+                    "backup?)",
                 )
             ]
         )

@@ -5,15 +5,17 @@ The only module that talks to the driver (PyMongo's native async API).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from bson import ObjectId
+from bson import Binary, ObjectId
 from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import (
@@ -26,17 +28,11 @@ from pymongo.errors import (
 
 from app.errors import DatabaseUnavailable, FieldError, InvalidInput, QueryTimeout
 from app.events import NewEvent, StoredEvent
+from app.store.cursors import CursorCodec
 from app.store.documents import from_document, to_document
 from app.store.group_commit import GroupCommit
 from app.store.indexes import ensure_indexes
-from app.store.paging import (
-    SortKey,
-    after_clause,
-    decode_cursor,
-    encode_cursor,
-    sort_spec,
-    sort_value,
-)
+from app.store.paging import SortKey, after_clause, sort_spec, sort_value
 
 __all__ = ["DEFAULT_SORT", "Appended", "EventPage", "EventQuery", "EventStore", "PagedEvent"]
 
@@ -123,8 +119,10 @@ class EventStore:
         self._counters: AsyncCollection[Document] = db.get_collection(
             "counters", write_concern=_DURABLE
         )
+        self._keys: AsyncCollection[Document] = db.get_collection("keys", write_concern=_DURABLE)
         self._transactions = False
         self._group_commit = GroupCommit(self._events, self._allocate)
+        self._cursors: CursorCodec | None = None
 
     @classmethod
     def connect(
@@ -152,6 +150,7 @@ class EventStore:
         # Multi-document transactions need a replica set (or a sharded cluster).
         self._transactions = "setName" in hello or hello.get("msg") == "isdbgrid"
         await self._prepare_counter()
+        self._cursors = CursorCodec(await self._cursor_key())
 
     async def close(self) -> None:
         await self._group_commit.close()
@@ -228,7 +227,7 @@ class EventStore:
         """
         condition: Document = dict(query.match)
         if query.after is not None:
-            after = after_clause(query.sort, decode_cursor(query.sort, query.after))
+            after = after_clause(query.sort, self._codec.decode(query.sort, query.after))
             condition = {"$and": [condition, after]} if condition else after
         found = (
             await self._events.find(condition, max_time_ms=self._query_ms)
@@ -241,7 +240,7 @@ class EventStore:
             events=[
                 PagedEvent(
                     event=from_document(document),
-                    cursor=encode_cursor(
+                    cursor=self._codec.encode(
                         query.sort,
                         tuple(sort_value(document, key) for key in query.sort),
                         document["seq"],
@@ -336,7 +335,27 @@ class EventStore:
 
     def cursor_of(self, event: StoredEvent) -> str:
         """The cursor of `event` in the default order (newest first)."""
-        return encode_cursor(DEFAULT_SORT, (event.timestamp,), event.seq)
+        return self._codec.encode(DEFAULT_SORT, (event.timestamp,), event.seq)
+
+    def seq_of_cursor(self, token: str) -> int:
+        """The sequence number a cursor of any sort points at (BAD_USER_INPUT if not ours)."""
+        return self._codec.seq(token)
+
+    @property
+    def _codec(self) -> CursorCodec:
+        if self._cursors is None:
+            raise RuntimeError("cursors need the database's key: was EventStore.prepare() run?")
+        return self._cursors
+
+    async def _cursor_key(self) -> bytes:
+        """The key cursors are signed with, made once per database and kept in it."""
+        # Already made, maybe by another process starting now: then the insert is refused.
+        with contextlib.suppress(DuplicateKeyError):
+            await self._keys.insert_one({"_id": "cursors", "key": Binary(secrets.token_bytes(32))})
+        document = await self._keys.find_one({"_id": "cursors"})
+        if document is None:
+            raise RuntimeError("the cursor key could not be stored")
+        return bytes(document["key"])
 
     async def _allocate(self, count: int) -> range:
         """Reserve `count` consecutive sequence numbers."""

@@ -1,31 +1,22 @@
-"""Sorting and keyset pagination: the order of a page and the opaque cursors into it.
+"""Sorting and keyset pagination: the order of a page, and what comes after a position.
 
-A cursor carries the sort values of the event it points at plus its sequence number, the
-tie-breaker that makes every order total and stable. Paging uses no `skip`: the next page is
-"after these values", which stays right however many events arrive meanwhile.
+A position (`Cursor`; opaque to clients, see `cursors.py`) is the sort values of an event
+plus its sequence number, the tie-breaker that makes every order total and stable. Paging
+uses no `skip`: the next page is "after these values", which stays right however many events
+arrive meanwhile.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from bson import json_util
-from bson.errors import InvalidBSON
-
-from app.errors import FieldError, InvalidInput
 from app.store.ordering import TypeClass, leaf_values, reach, sort_rank, type_class
 
 __all__ = [
     "Cursor",
     "SortKey",
     "after_clause",
-    "cursor_seq",
-    "decode_cursor",
-    "encode_cursor",
     "sort_spec",
     "sort_value",
 ]
@@ -45,50 +36,11 @@ class Cursor:
     seq: int
 
 
-def _signature(sort: tuple[SortKey, ...]) -> str:
-    return ",".join(("-" if key.descending else "+") + key.path for key in sort)
-
-
 def sort_spec(sort: tuple[SortKey, ...]) -> list[tuple[str, int]]:
     """The MongoDB sort, made total by the sequence number (in the last key's direction)."""
     spec = [(key.path, -1 if key.descending else 1) for key in sort]
     spec.append(("seq", -1 if _tie_descending(sort) else 1))
     return spec
-
-
-def encode_cursor(sort: tuple[SortKey, ...], values: tuple[Any, ...], seq: int) -> str:
-    text = json_util.dumps({"k": _signature(sort), "v": list(values), "s": seq})
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def decode_cursor(sort: tuple[SortKey, ...], token: str) -> Cursor:
-    """The cursor `token` stands for; it must have been made for the same sort."""
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        content = json_util.loads(base64.urlsafe_b64decode(padded.encode()))
-        values, seq, signature = tuple(content["v"]), int(content["s"]), content["k"]
-    except (binascii.Error, ValueError, KeyError, TypeError, InvalidBSON, json.JSONDecodeError):
-        raise InvalidInput([FieldError(("after",), "is not a cursor this service made")]) from None
-    if _holds_operators(values):
-        # Stored keys never start with `$` (they are escaped): a value that does was forged.
-        raise InvalidInput([FieldError(("after",), "is not a cursor this service made")])
-    if signature != _signature(sort) or len(values) != len(sort):
-        raise InvalidInput(
-            [FieldError(("after",), "was made for a different sort; pass the same sort")]
-        )
-    return Cursor(values, seq)
-
-
-def cursor_seq(token: str) -> int:
-    """The sequence number any cursor of this service carries, whatever sort it was made for.
-
-    Live subscriptions resume from it.
-    """
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        return int(json_util.loads(base64.urlsafe_b64decode(padded.encode()))["s"])
-    except (binascii.Error, ValueError, KeyError, TypeError, InvalidBSON, json.JSONDecodeError):
-        raise InvalidInput([FieldError(("after",), "is not a cursor this service made")]) from None
 
 
 def after_clause(sort: tuple[SortKey, ...], cursor: Cursor) -> dict[str, Any]:
@@ -126,14 +78,6 @@ def _equal_to(path: str, value: Any) -> dict[str, Any]:
     # `$eq` takes its operand literally, whatever it holds; `$eq: null` also matches a
     # missing field, which sorts as null does.
     return {path: {"$eq": value}}
-
-
-def _holds_operators(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(str(key).startswith("$") or _holds_operators(v) for key, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_operators(item) for item in value)
-    return False
 
 
 def _beyond(path: str, descending: bool, value: Any) -> list[dict[str, Any]]:

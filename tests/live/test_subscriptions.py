@@ -241,7 +241,25 @@ async def test_a_cursor_of_another_database_is_refused_not_waited_on(
     elsewhere = settings.model_copy(update={"database": f"{settings.database}_elsewhere"})
 
     async with running_service(elsewhere) as fresh, graphql_websocket(fresh.ws_url) as client:
-        await fresh.graphql(INGEST_LIFECYCLE, input=build(0, "x"))  # one event, seq 1
+        await fresh.graphql(INGEST_LIFECYCLE, input=build(0, "x"))
+        await client.subscribe(SUBSCRIBE, after=third)
+        refused = await client.receive()
+
+    errors = refused["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "after: is not a cursor of this event store" in errors[0]["message"]
+
+
+async def test_a_cursor_past_a_restored_database_is_refused_not_waited_on(
+    service: RunningService,
+) -> None:
+    for n in range(3):
+        answer = await service.graphql(INGEST_LIFECYCLE, input=build(n, "x"))
+    third = answer.data["ingestLifecycleEvent"]["event"]["cursor"]
+    # As if restored from a backup taken before the last two events.
+    await service.mongo[service.settings.database]["events"].delete_many({"data.n": {"$gt": 0}})
+
+    async with graphql_websocket(service.ws_url) as client:
         await client.subscribe(SUBSCRIBE, after=third)
         refused = await client.receive()
 

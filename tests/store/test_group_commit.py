@@ -23,13 +23,13 @@ from app.timestamps import utc_now
 
 
 class InsertCommands(CommandListener):
-    """How many documents each `insert` command the driver sends carries."""
+    """How many events each `insert` command the driver sends carries."""
 
     def __init__(self) -> None:
         self.sizes: list[int] = []
 
     def started(self, event: CommandStartedEvent) -> None:
-        if event.command_name == "insert":
+        if event.command_name == "insert" and event.command["insert"] == "events":
             self.sizes.append(len(event.command["documents"]))
 
     def succeeded(self, event: CommandSucceededEvent) -> None: ...
