@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -75,10 +76,21 @@ def run_workers(settings: Settings) -> None:
     # One embedded server for all workers, started here; workers find it through the env.
     embedded = EmbeddedMongo(settings.data_dir)
     os.environ["MONGODB_URI"] = asyncio.run(embedded.start())
+    done = threading.Event()
+
+    async def keep_running() -> None:
+        embedded.keep_running()
+        await asyncio.to_thread(done.wait)
+        await embedded.stop()
+
+    # uvicorn's worker supervisor holds this thread: the server is watched from another.
+    watcher = threading.Thread(target=asyncio.run, args=(keep_running(),), name="embedded")
+    watcher.start()
     try:
         _run_worker_processes(settings)
     finally:
-        asyncio.run(embedded.stop())
+        done.set()
+        watcher.join()
 
 
 def _run_worker_processes(settings: Settings) -> None:
