@@ -10,7 +10,6 @@ import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -318,7 +317,7 @@ class EventStore:
         stages = [dict(stage) for stage in pipeline]
         return await (await self._events.aggregate(stages, maxTimeMS=self._query_ms)).to_list()
 
-    @contextmanager
+    @contextlib.contextmanager
     def _driver_errors(self) -> Iterator[None]:
         try:
             yield
