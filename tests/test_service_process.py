@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.graphql.queries import EVENT_BY_ID, INGEST_LIFECYCLE
-from tests.utils.process import free_port, processes_running, service_process
+from tests.utils.process import RedisServer, free_port, processes_running, service_process
 
 
 async def graphql(http: httpx.AsyncClient, query: str, **variables: object) -> dict[str, object]:
@@ -78,3 +78,27 @@ async def test_the_embedded_database_is_started_again_if_it_dies(tmp_path: Path)
     assert "errors" not in after
     assert read["data"]["event"]["type"] == "before"  # type: ignore[index]
     assert "The embedded MongoDB exited" in (tmp_path / f"service-{port}.log").read_text()
+
+
+async def test_workers_share_one_embedded_database_that_is_kept_running(
+    tmp_path: Path, redis: RedisServer
+) -> None:
+    port = free_port()
+    data = str(tmp_path / "data")
+    workers = ("serve", "--workers", "2")
+    async with service_process(tmp_path, port, {"BROADCAST_URL": redis.url}, *workers) as http:
+        first = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "before"})
+        (crashed,) = processes_running("secantusd", data)
+        os.kill(crashed, signal.SIGKILL)
+        for _ in range(600):
+            restarted = [pid for pid in processes_running("secantusd", data) if pid != crashed]
+            if restarted and (await http.get("/readyz")).status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        after = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "after"})
+        listed = (await http.get("/events")).json()
+
+    assert "errors" not in first
+    assert "errors" not in after
+    assert sorted(event["event_name"] for event in listed["data"]) == ["after", "before"]
+    assert processes_running("secantusd", data) == []  # stopped with the service
