@@ -136,6 +136,7 @@ class EventStore:
             uri,
             tz_aware=True,
             serverSelectionTimeoutMS=int(timeout_seconds * 1000),
+            connectTimeoutMS=int(timeout_seconds * 1000),
             # A server that accepts connections but stops answering would hold requests
             # forever: give up well after any read may run (its maxTimeMS) and a write waits.
             socketTimeoutMS=int((2 * query_seconds + timeout_seconds) * 1000),
