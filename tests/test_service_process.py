@@ -12,6 +12,7 @@ import httpx
 
 from tests.graphql.queries import EVENT_BY_ID, INGEST_LIFECYCLE
 from tests.utils.process import RedisServer, free_port, processes_running, service_process
+from tests.utils.service import until_ready
 
 
 async def graphql(http: httpx.AsyncClient, query: str, **variables: object) -> dict[str, object]:
@@ -58,6 +59,15 @@ async def test_a_bad_setting_stops_the_start_with_the_variable_to_fix(tmp_path: 
     assert "Traceback" not in message
 
 
+async def restarted(data: str, crashed: int) -> None:
+    """Wait until an embedded server other than `crashed` runs on `data`."""
+    for _ in range(600):
+        if [pid for pid in processes_running("secantusd", data) if pid != crashed]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the embedded database was not started again")
+
+
 async def test_the_embedded_database_is_started_again_if_it_dies(tmp_path: Path) -> None:
     port = free_port()
     data = str(tmp_path / "data")
@@ -66,11 +76,8 @@ async def test_the_embedded_database_is_started_again_if_it_dies(tmp_path: Path)
         (crashed,) = processes_running("secantusd", data)
         os.kill(crashed, signal.SIGKILL)
 
-        for _ in range(600):
-            restarted = [pid for pid in processes_running("secantusd", data) if pid != crashed]
-            if restarted and (await http.get("/readyz")).status_code == 200:
-                break
-            await asyncio.sleep(0.1)
+        await restarted(data, crashed)
+        await until_ready(http)
         after = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "after"})
         event_id = ingested["data"]["ingestLifecycleEvent"]["event"]["id"]  # type: ignore[index]
         read = await graphql(http, EVENT_BY_ID, id=event_id)
@@ -90,11 +97,8 @@ async def test_workers_share_one_embedded_database_that_is_kept_running(
         first = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "before"})
         (crashed,) = processes_running("secantusd", data)
         os.kill(crashed, signal.SIGKILL)
-        for _ in range(600):
-            restarted = [pid for pid in processes_running("secantusd", data) if pid != crashed]
-            if restarted and (await http.get("/readyz")).status_code == 200:
-                break
-            await asyncio.sleep(0.1)
+        await restarted(data, crashed)
+        await until_ready(http)
         after = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "after"})
         listed = (await http.get("/events")).json()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 from pathlib import Path
@@ -11,7 +10,7 @@ from app.config import Settings
 from app.store.embedded import EmbeddedMongo
 from tests.graphql.queries import EVENTS_PAGE, INGEST_LIFECYCLE
 from tests.utils.process import processes_running
-from tests.utils.service import running_service
+from tests.utils.service import running_service, until_ready
 
 DEPLOYED = {"eventName": "deployment", "eventAction": "succeeded", "repo": "api"}
 CTO_BODY = {"event_name": "deployment", "event_action": "succeeded", "repo": "api"}
@@ -35,10 +34,7 @@ async def test_an_outage_is_reported_as_such_and_service_resumes_after_it(
             ready = await service.http.get("/readyz")
 
             await mongo.start()
-            for _ in range(300):  # as a client would: until the service says it is ready
-                if (await service.http.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.1)
+            await until_ready(service.http)
             after = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
             stored = await service.graphql(EVENTS_PAGE, limit=5)
     finally:
@@ -74,10 +70,7 @@ async def test_a_database_that_stops_answering_is_given_up_on(
                 frozen = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
             finally:
                 os.kill(server, signal.SIGCONT)
-            for _ in range(300):
-                if (await service.http.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.1)
+            await until_ready(service.http)
             after = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
     finally:
         await mongo.stop()

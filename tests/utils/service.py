@@ -113,3 +113,11 @@ async def running_service(settings: Settings) -> AsyncIterator[RunningService]:
         await serving
         await mongo.drop_database(settings.database)
         await mongo.close()
+
+
+async def until_ready(http: httpx.AsyncClient, *, within: float = 60) -> None:
+    """Poll `/readyz` as a load balancer would, until the service says it is ready."""
+    deadline = asyncio.get_running_loop().time() + within
+    while (await http.get("/readyz")).status_code != 200:
+        assert asyncio.get_running_loop().time() < deadline, "the service never became ready"
+        await asyncio.sleep(0.1)
