@@ -59,13 +59,17 @@ async def test_a_bad_setting_stops_the_start_with_the_variable_to_fix(tmp_path: 
     assert "Traceback" not in message
 
 
-async def restarted(data: str, crashed: int) -> None:
-    """Wait until an embedded server other than `crashed` runs on `data`."""
+async def crash_embedded_database(http: httpx.AsyncClient, data: str) -> None:
+    """Kill the embedded server on `data`; return once another one serves and all is ready."""
+    (crashed,) = processes_running("secantusd", data)
+    os.kill(crashed, signal.SIGKILL)
     for _ in range(600):
         if [pid for pid in processes_running("secantusd", data) if pid != crashed]:
-            return
+            break
         await asyncio.sleep(0.1)
-    raise AssertionError("the embedded database was not started again")
+    else:
+        raise AssertionError("the embedded database was not started again")
+    await until_ready(http)
 
 
 async def test_the_embedded_database_is_started_again_if_it_dies(tmp_path: Path) -> None:
@@ -73,11 +77,7 @@ async def test_the_embedded_database_is_started_again_if_it_dies(tmp_path: Path)
     data = str(tmp_path / "data")
     async with service_process(tmp_path, port) as http:
         ingested = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "before"})
-        (crashed,) = processes_running("secantusd", data)
-        os.kill(crashed, signal.SIGKILL)
-
-        await restarted(data, crashed)
-        await until_ready(http)
+        await crash_embedded_database(http, data)
         after = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "after"})
         event_id = ingested["data"]["ingestLifecycleEvent"]["event"]["id"]  # type: ignore[index]
         read = await graphql(http, EVENT_BY_ID, id=event_id)
@@ -95,10 +95,7 @@ async def test_workers_share_one_embedded_database_that_is_kept_running(
     workers = ("serve", "--workers", "2")
     async with service_process(tmp_path, port, {"BROADCAST_URL": redis.url}, *workers) as http:
         first = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "before"})
-        (crashed,) = processes_running("secantusd", data)
-        os.kill(crashed, signal.SIGKILL)
-        await restarted(data, crashed)
-        await until_ready(http)
+        await crash_embedded_database(http, data)
         after = await graphql(http, INGEST_LIFECYCLE, input={"eventName": "after"})
         listed = (await http.get("/events")).json()
 
