@@ -109,34 +109,11 @@ async def test_load_events_ingests_a_file(service: RunningService, tmp_path: Pat
 
 
 async def test_send_event_speaks_the_cto_rest_shape(service: RunningService) -> None:
-    code, out, _ = await run_script(
-        str(SCRIPTS / "send_event.py"),
-        "--rest",
-        "--url",
-        service.url,
-        "--name",
-        "incident",
-        "--action",
-        "initiated",
-        "--team",
-        "02f71e12",
-        "--data",
-        "severity=2",
-        "--idempotency-key",
-        "pager-1",
-    )
-    again, _, _ = await run_script(
-        str(SCRIPTS / "send_event.py"),
-        "--rest",
-        "--url",
-        service.url,
-        "--name",
-        "incident",
-        "--action",
-        "initiated",
-        "--idempotency-key",
-        "pager-1",
-    )
+    incident = [str(SCRIPTS / "send_event.py"), "--rest", "--url", service.url]
+    incident += ["--name", "incident", "--action", "initiated", "--idempotency-key", "pager-1"]
+
+    code, out, _ = await run_script(*incident, "--team", "02f71e12", "--data", "severity=2")
+    again, _, _ = await run_script(*incident)
 
     assert (code, again) == (0, 0)
     stored = json.loads(out)
