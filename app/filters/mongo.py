@@ -1,32 +1,77 @@
-"""A filter as a MongoDB query."""
+"""A filter as a MongoDB query.
+
+The conditions a filter requires all of are written as one flat document
+(`{"teamId": {"$eq": …}, "timestamp": {"$gte": …, "$lt": …}}`), not as `$and`: that is the
+shape every server plans index ranges from (the embedded server scans everything once a
+logical operator stands at the top). Only what cannot be flat (`or`, `not`, a second bound of
+the same kind on one field) goes under `$and`.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op
+from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
 
-__all__ = ["MATCH_NOTHING", "to_mongo"]
+__all__ = ["MATCH_NOTHING", "split_conjunction", "to_mongo", "to_mongo_tree"]
 
 # `$or: []` is refused by MongoDB; an empty disjunction is this instead.
 MATCH_NOTHING: dict[str, Any] = {"_id": {"$exists": False}}
 
 
 def to_mongo(event_filter: EventFilter) -> dict[str, Any]:
+    flat, rest = split_conjunction(event_filter)
+    if rest is None:
+        return flat
+    return flat | {"$and": [to_mongo_tree(rest)]}
+
+
+def to_mongo_tree(event_filter: EventFilter) -> dict[str, Any]:
+    """The filter as MongoDB's logical operators, node for node."""
     match event_filter:
         case Condition():
             return {event_filter.path: _operator(event_filter)}
         case AllOf(filters=()):
             return {}
         case AllOf(filters=filters):
-            return {"$and": [to_mongo(item) for item in filters]}
+            return {"$and": [to_mongo_tree(item) for item in filters]}
         case AnyOf(filters=()):
             return MATCH_NOTHING
         case AnyOf(filters=filters):
-            return {"$or": [to_mongo(item) for item in filters]}
+            return {"$or": [to_mongo_tree(item) for item in filters]}
         case Not(filter=inner):
-            return {"$nor": [to_mongo(inner)]}
+            return {"$nor": [to_mongo_tree(inner)]}
+
+
+def split_conjunction(event_filter: EventFilter) -> tuple[dict[str, Any], EventFilter | None]:
+    """The filter as a flat MongoDB condition and the rest (None when nothing is left).
+
+    Both must hold: the flat part is what an index can serve, the rest is what only a
+    logical operator (or the live predicate, on fetched documents) can express.
+    """
+    flat: dict[str, dict[str, Any]] = {}
+    rest: list[EventFilter] = []
+    for item in _conjuncts(event_filter):
+        if not isinstance(item, Condition):
+            rest.append(item)
+            continue
+        operator = _operator(item)
+        existing = flat.setdefault(item.path, {})
+        if existing.keys() & operator.keys():
+            rest.append(item)
+        else:
+            existing.update(operator)
+    return dict(flat), (all_of(rest) if rest else None)
+
+
+def _conjuncts(event_filter: EventFilter) -> Iterator[EventFilter]:
+    if isinstance(event_filter, AllOf):
+        for item in event_filter.filters:
+            yield from _conjuncts(item)
+    else:
+        yield event_filter
 
 
 def _operator(condition: Condition) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from pymongo.errors import (
 
 from app.errors import DatabaseUnavailable, FieldError, InvalidInput, QueryTimeout
 from app.events import NewEvent, StoredEvent
+from app.store.conditions import narrowed
 from app.store.cursors import CursorCodec
 from app.store.documents import from_document, to_document
 from app.store.group_commit import GroupCommit
@@ -271,8 +272,7 @@ class EventStore:
         Read in batches, so a long catch-up holds neither a cursor open nor much memory.
         """
         while after_seq < through_seq:
-            window = {"seq": {"$gt": after_seq, "$lte": through_seq}}
-            condition = {"$and": [dict(match), window]} if match else window
+            condition = narrowed(match, "seq", {"$gt": after_seq, "$lte": through_seq})
             with self._driver_errors():
                 found = self._events.find(condition, max_time_ms=self._query_ms)
                 found = found.sort("seq", 1).limit(batch)
