@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument("--workers", type=int, help="overrides EVENTSTORE_WORKERS")
     export = commands.add_parser("export-schema", help="write the schema's SDL")
     export.add_argument("path", nargs="?", default="schema.graphql", help="'-' for stdout")
+    commands.add_parser(
+        "rebuild-read-models",
+        help="build the read models (counts, delivery events) again from the stored events",
+    )
     args = parser.parse_args(argv)
     if args.command == "export-schema":
         export_schema(args.path)
@@ -49,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if settings.workers == 1:
+    if args.command == "rebuild-read-models":
+        asyncio.run(rebuild_read_models(settings))
+    elif settings.workers == 1:
         run_service(settings)
     else:
         run_workers(settings)
@@ -115,6 +122,48 @@ def _serve(
         # A connection that will not close must not keep a stopping service alive.
         timeout_graceful_shutdown=10,
     )
+
+
+async def rebuild_read_models(settings: Settings) -> None:
+    """Rebuild on the configured database (the embedded one when no URI is set), with progress.
+
+    A running service may stay up: its reads stay exact meanwhile, only slower.
+    """
+    from app.store import EventStore
+    from app.store.embedded import EmbeddedMongo
+
+    embedded: EmbeddedMongo | None = None
+    uri = settings.mongodb_uri
+    if uri is None:
+        embedded = EmbeddedMongo(settings.data_dir)
+        uri = await embedded.start()
+    store = EventStore.connect(
+        uri,
+        settings.database,
+        timeout_seconds=settings.mongodb_timeout_seconds,
+        query_seconds=settings.query_timeout_seconds,
+    )
+    started = time.monotonic()
+    last_report = 0.0
+
+    def progress(done: int, of: int) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if now - last_report < 1 and done < of:
+            return
+        last_report = now
+        rate = done / max(now - started, 1e-9)
+        share = 100 * done / of if of else 100
+        print(f"read models: {done:,}/{of:,} events ({share:.0f}%), {rate:,.0f}/s", flush=True)
+
+    try:
+        await store.prepare()
+        await store.rebuild_read_models(progress)
+        print(f"read models rebuilt in {time.monotonic() - started:.1f}s", flush=True)
+    finally:
+        await store.close()
+        if embedded is not None:
+            await embedded.stop()
 
 
 def export_schema(path: str) -> None:

@@ -49,6 +49,7 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         )
         stack.push_async_callback(store.close)
         await store.prepare()
+        store.keep_read_models()
         dispatcher = LiveDispatcher(store, gap_seconds=settings.live_gap_seconds)
         await dispatcher.start()
         stack.push_async_callback(dispatcher.stop)

@@ -1,7 +1,7 @@
 """The filter language: one definition, compiled to a MongoDB query and to a live predicate."""
 
 from app.filters.build import FilterBudget, build_condition, build_sort
-from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
+from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of, paths_of
 from app.filters.mongo import to_mongo
 from app.filters.predicate import matches, matches_event
 
@@ -18,5 +18,6 @@ __all__ = [
     "build_sort",
     "matches",
     "matches_event",
+    "paths_of",
     "to_mongo",
 ]

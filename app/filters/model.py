@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-__all__ = ["AllOf", "AnyOf", "Condition", "EventFilter", "Not", "Op", "Scalar", "all_of"]
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "Condition",
+    "EventFilter",
+    "Not",
+    "Op",
+    "Scalar",
+    "all_of",
+    "paths_of",
+]
 
 # What a condition compares with. Null, objects and arrays are not among them: use `exists`
 # for presence, and a path into an object or array for what it holds.
@@ -70,3 +80,14 @@ EventFilter = Condition | AllOf | AnyOf | Not
 def all_of(filters: Sequence[EventFilter]) -> EventFilter:
     """The conjunction, without a wrapper for a single member (none: matches everything)."""
     return filters[0] if len(filters) == 1 else AllOf(tuple(filters))
+
+
+def paths_of(event_filter: EventFilter) -> set[str]:
+    """Every stored path the filter reads."""
+    match event_filter:
+        case Condition(path=path):
+            return {path}
+        case AllOf(filters=filters) | AnyOf(filters=filters):
+            return {path for item in filters for path in paths_of(item)}
+        case Not(filter=inner):
+            return paths_of(inner)

@@ -10,13 +10,14 @@ from strawberry.scalars import JSON
 
 from app.access import scoped
 from app.errors import FieldError, InvalidInput
-from app.filters import Condition, Op, all_of, to_mongo
+from app.filters import Condition, Op, all_of
 from app.filters.paths import stored_path
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, selection
-from app.insights.counts import Bucket, count_events, time_range
+from app.insights.counts import count_events, time_range
 from app.insights.dora import DoraBand
 from app.insights.dora import delivery_metrics as compute_delivery_metrics
+from app.periods import Bucket
 from app.timestamps import to_storage_precision
 
 __all__ = [
@@ -68,7 +69,7 @@ async def event_counts(
     selected = selection(info.context.caller, filter, None)
     counts = await count_events(
         info.context.services.store,
-        to_mongo(selected),
+        selected,
         fields,
         bucket,
         time_range(selected),

@@ -9,7 +9,6 @@ import strawberry
 from app.access import visible
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource
-from app.filters import to_mongo
 from app.graphql.connections import ANY_EVENTS, FLEXDEPLOY_EVENTS, LIFECYCLE_EVENTS, ConnectionType
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, EventSort, selection, sort_keys
@@ -50,9 +49,9 @@ async def _page(
             [FieldError(("limit",), f"must be between 0 and {maximum}, got {limit}")]
         )
     selected = selection(info.context.caller, event_filter, source)
-    query = EventQuery(match=to_mongo(selected), sort=sort_keys(sort), limit=limit, after=after)
+    query = EventQuery(filter=selected, sort=sort_keys(sort), limit=limit, after=after)
     store = info.context.services.store
-    return connection.answer(await store.page(query), lambda: store.count(query.match))
+    return connection.answer(await store.page(query), lambda: store.count(selected))
 
 
 @strawberry.type

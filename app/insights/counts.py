@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 
 from app.errors import FieldError, InvalidInput
 from app.filters import AllOf, Condition, EventFilter, Op
+from app.periods import Bucket, following, truncate
 from app.store import EventStore
 from app.store.keys import unescape_keys
 
 __all__ = ["Bucket", "EventCount", "count_events", "time_range"]
-
-
-class Bucket(StrEnum):
-    HOUR = "hour"
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
 
 
 @dataclass(frozen=True)
@@ -40,7 +32,7 @@ class TimeRange:
 
 async def count_events(
     store: EventStore,
-    match: dict[str, Any],
+    event_filter: EventFilter,
     group_by: Sequence[tuple[str, str]],
     bucket: Bucket | None,
     within: TimeRange | None,
@@ -53,7 +45,7 @@ async def count_events(
     century, or grouping by a field every event has its own value of).
     """
     rows = await store.count_groups(
-        match, [path for _, path in group_by], bucket, limit=max_rows + 1
+        event_filter, [path for _, path in group_by], bucket, limit=max_rows + 1
     )
     if len(rows) > max_rows:
         message = (
@@ -128,31 +120,8 @@ def periods(bucket: Bucket, within: TimeRange, *, at_most: int | None = None) ->
         starts.append(current)
         if at_most is not None and len(starts) > at_most:
             break
-        current = _next(bucket, current)
+        current = following(bucket, current)
     return starts
-
-
-def truncate(bucket: Bucket, moment: datetime) -> datetime:
-    moment = moment.astimezone(UTC)
-    if bucket is Bucket.HOUR:
-        return moment.replace(minute=0, second=0, microsecond=0)
-    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    if bucket is Bucket.DAY:
-        return day
-    if bucket is Bucket.WEEK:
-        return day - timedelta(days=day.weekday())
-    return day.replace(day=1)
-
-
-def _next(bucket: Bucket, start: datetime) -> datetime:
-    if bucket is Bucket.HOUR:
-        return start + timedelta(hours=1)
-    if bucket is Bucket.DAY:
-        return start + timedelta(days=1)
-    if bucket is Bucket.WEEK:
-        return start + timedelta(weeks=1)
-    days = calendar.monthrange(start.year, start.month)[1]
-    return start + timedelta(days=days)
 
 
 def _json_safe(value: Any) -> Any:

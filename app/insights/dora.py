@@ -10,7 +10,8 @@ Which events feed which metric (also in the README), decided here only:
 - time to restore: `incident` `initiated` in the range → the first later `incident`
   `succeeded` or `recovery` `succeeded` of the same repo.
 
-MongoDB groups and projects; only one row per commit, day or incident reaches Python.
+The events come from the store's delivery read model (only these kinds, only the fields read
+here), so a metric costs what the deployments, commits and incidents in its range cost.
 """
 
 from __future__ import annotations
@@ -22,18 +23,22 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from app.filters import AnyOf, Condition, EventFilter, Op, all_of, to_mongo
-from app.insights.counts import Bucket, TimeRange, periods
+from app.filters import AnyOf, Condition, EventFilter, Op, all_of
+from app.insights.counts import TimeRange, periods
+from app.insights.delivery_kinds import (
+    CHANGE_STARTS,
+    DEPLOYED,
+    DEPLOYMENT_FAILED,
+    INCIDENT_OPENED,
+    RESTORED,
+)
+from app.periods import Bucket, Unit, truncate
 from app.store import EventStore
 
 __all__ = ["DeliveryMetrics", "DoraBand", "delivery_metrics"]
 
-# (event_name, event_action) of the events each metric reads.
-DEPLOYED = ("deployment", "succeeded")
-DEPLOYMENT_FAILED = ("deployment", "failed")
-CHANGE_STARTS = ("commit", "change")  # event names, any action
-INCIDENT_OPENED = ("incident", "initiated")
-RESTORED = (("incident", "succeeded"), ("recovery", "succeeded"))
+# Lead-time lookups name this many commits at a time.
+_COMMITS_PER_READ = 200
 
 
 class DoraBand(StrEnum):
@@ -101,11 +106,10 @@ async def delivery_metrics(
     in_range = all_of(
         [scope, Condition("timestamp", Op.GTE, start), Condition("timestamp", Op.LT, end)]
     )
-    deploys = await _deployments(store, in_range)
+    deploys, days = await _deployments(store, in_range)
     successes = {row["commit"]: row for row in deploys if row["first_success"] is not None}
     first_changes = await _first_changes(store, scope, [c for c in successes if c is not None])
     lead_spans, ignored, without_event = _lead_times(successes, first_changes)
-    days = await _deploy_days(store, in_range)
     succeeded = sum(row["succeeded"] for row in deploys)
     failed = sum(row["failed"] for row in deploys)
     incidents, resolutions = await _incidents(store, scope, in_range)
@@ -141,47 +145,43 @@ def _is(kind: tuple[str, str]) -> EventFilter:
     return all_of([Condition("type", Op.EQ, kind[0]), Condition("action", Op.EQ, kind[1])])
 
 
-async def _deployments(store: EventStore, in_range: EventFilter) -> list[dict[str, Any]]:
-    """Per commit (None for deployments without one): first success, successes, failures."""
-    deployments = to_mongo(all_of([in_range, Condition("type", Op.EQ, DEPLOYED[0])]))
-    success = {"$eq": ["$action", DEPLOYED[1]]}
-    rows = await store.aggregate(
-        [
-            {"$match": deployments},
-            {
-                "$group": {
-                    "_id": {"$ifNull": ["$commit", None]},
-                    "first_success": {"$min": {"$cond": [success, "$timestamp", None]}},
-                    "succeeded": {"$sum": {"$cond": [success, 1, 0]}},
-                    "failed": {
-                        "$sum": {"$cond": [{"$eq": ["$action", DEPLOYMENT_FAILED[1]]}, 1, 0]}
-                    },
-                }
-            },
-        ]
-    )
-    return [row | {"commit": row["_id"]} for row in rows]
+async def _deployments(
+    store: EventStore, in_range: EventFilter
+) -> tuple[list[dict[str, Any]], list[datetime]]:
+    """Per commit (None for deployments without one): first success, successes, failures;
+    and the days (UTC) with a successful deployment."""
+    rows = await store.delivery_events(all_of([in_range, Condition("type", Op.EQ, DEPLOYED[0])]))
+    per_commit: dict[Any, dict[str, Any]] = {}
+    days: set[datetime] = set()
+    for row in rows:
+        commit = row.get("commit")
+        seen = per_commit.setdefault(
+            commit, {"commit": commit, "first_success": None, "succeeded": 0, "failed": 0}
+        )
+        if row.get("action") == DEPLOYED[1]:
+            seen["succeeded"] += 1
+            moment = row["timestamp"]
+            first = seen["first_success"]
+            seen["first_success"] = moment if first is None else min(first, moment)
+            days.add(truncate(Unit.DAY, moment))
+        elif row.get("action") == DEPLOYMENT_FAILED[1]:
+            seen["failed"] += 1
+    return list(per_commit.values()), sorted(days)
 
 
 async def _first_changes(
     store: EventStore, scope: EventFilter, commits: list[str]
 ) -> dict[str, datetime]:
-    if not commits:
-        return {}
-    starts = all_of(
-        [
-            scope,
-            Condition("type", Op.IN, CHANGE_STARTS),
-            Condition("commit", Op.IN, tuple(commits)),
-        ]
-    )
-    rows = await store.aggregate(
-        [
-            {"$match": to_mongo(starts)},
-            {"$group": {"_id": "$commit", "first": {"$min": "$timestamp"}}},
-        ]
-    )
-    return {row["_id"]: row["first"] for row in rows}
+    first: dict[str, datetime] = {}
+    for start in range(0, len(commits), _COMMITS_PER_READ):
+        chunk = tuple(commits[start : start + _COMMITS_PER_READ])
+        starts = all_of(
+            [scope, Condition("type", Op.IN, CHANGE_STARTS), Condition("commit", Op.IN, chunk)]
+        )
+        for row in await store.delivery_events(starts):
+            commit, moment = row["commit"], row["timestamp"]
+            first[commit] = min(first.get(commit, moment), moment)
+    return first
 
 
 def _lead_times(
@@ -202,13 +202,6 @@ def _lead_times(
         else:
             spans.append(seconds)
     return spans, ignored, without_event
-
-
-async def _deploy_days(store: EventStore, in_range: EventFilter) -> list[datetime]:
-    deployed = all_of([in_range, _is(DEPLOYED)])
-    day = {"$dateTrunc": {"date": "$timestamp", "unit": "day"}}
-    rows = await store.aggregate([{"$match": to_mongo(deployed)}, {"$group": {"_id": day}}])
-    return sorted(row["_id"] for row in rows)
 
 
 def _band(days: list[datetime], within: TimeRange) -> DoraBand:
@@ -232,15 +225,21 @@ def _band(days: list[datetime], within: TimeRange) -> DoraBand:
 async def _incidents(
     store: EventStore, scope: EventFilter, in_range: EventFilter
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    opened = all_of([in_range, _is(INCIDENT_OPENED)])
-    restoring = all_of([scope, AnyOf(tuple(_is(kind) for kind in RESTORED))])
-    fields = {"_id": 0, "timestamp": 1, "repo": 1, "commit": 1}
-    incidents = await store.aggregate(
-        [{"$match": to_mongo(opened)}, {"$project": fields}, {"$sort": {"timestamp": 1}}]
+    incidents = await store.delivery_events(all_of([in_range, _is(INCIDENT_OPENED)]))
+    incidents.sort(key=lambda row: row["timestamp"])
+    if not incidents:
+        return [], []
+    # A restoration only answers a later incident: none before the first is needed.
+    restoring = all_of(
+        [
+            scope,
+            Condition("type", Op.IN, tuple(sorted({name for name, _ in RESTORED}))),
+            AnyOf(tuple(_is(kind) for kind in RESTORED)),
+            Condition("timestamp", Op.GTE, incidents[0]["timestamp"]),
+        ]
     )
-    resolutions = await store.aggregate(
-        [{"$match": to_mongo(restoring)}, {"$project": fields}, {"$sort": {"timestamp": 1}}]
-    )
+    resolutions = await store.delivery_events(restoring)
+    resolutions.sort(key=lambda row: row["timestamp"])
     return incidents, resolutions
 
 

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from app.access import scoped
 from app.errors import FieldError, InvalidInput
-from app.filters import Condition, Op, all_of, to_mongo
+from app.filters import Condition, Op, all_of
 from app.intake import lifecycle_event
 from app.rest.feathers import parse_feathers_query
 from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
@@ -43,9 +43,9 @@ async def get_events(request: Request) -> Response:
         problem = FieldError(("$limit",), f"must be at most {maximum}, got {limit}")
         raise RestError(400, problem.describe(), [problem])
     lifecycle = all_of([query.filter, Condition("source", Op.EQ, "LIFECYCLE")])
-    match = to_mongo(scoped(caller, lifecycle))
+    selected = scoped(caller, lifecycle)
     page = await services.store.page(
-        EventQuery(match=match, sort=query.sort or DEFAULT_SORT, limit=limit, skip=query.skip)
+        EventQuery(filter=selected, sort=query.sort or DEFAULT_SORT, limit=limit, skip=query.skip)
     )
     events = [cto_event(item.event) for item in page.events]
     if query.select is not None:
@@ -53,7 +53,7 @@ async def get_events(request: Request) -> Response:
         events = [{key: value for key, value in event.items() if key in chosen} for event in events]
     return JSONResponse(
         {
-            "total": await services.store.count(match),
+            "total": await services.store.count(selected),
             "limit": limit,
             "skip": query.skip,
             "data": events,

@@ -5,6 +5,7 @@ The only module that talks to the driver (PyMongo's native async API).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -27,12 +28,18 @@ from pymongo.errors import (
 
 from app.errors import DatabaseUnavailable, FieldError, InvalidInput, QueryTimeout
 from app.events import NewEvent, StoredEvent
+from app.filters import AllOf, EventFilter, to_mongo
+from app.periods import Bucket
 from app.store.conditions import narrowed
+from app.store.counting import count_from_model, count_plan
 from app.store.cursors import CursorCodec
+from app.store.delivery_reads import read_deliveries
 from app.store.documents import from_document, to_document
 from app.store.group_commit import GroupCommit
 from app.store.indexes import ensure_indexes
 from app.store.paging import SortKey, after_clause, sort_spec, sort_value
+from app.store.projection import Projection
+from app.store.windows import Density, read_in_windows
 
 __all__ = ["DEFAULT_SORT", "Appended", "EventPage", "EventQuery", "EventStore", "PagedEvent"]
 
@@ -46,9 +53,9 @@ _DURABLE = WriteConcern(w="majority", j=True)
 
 @dataclass(frozen=True)
 class EventQuery:
-    """What to read: `match` is a MongoDB condition built by the filter language."""
+    """What to read: the events `filter` selects, in `sort` order, after the cursor `after`."""
 
-    match: Mapping[str, Any] = field(default_factory=dict)
+    filter: EventFilter = field(default_factory=lambda: AllOf(()))
     sort: tuple[SortKey, ...] = DEFAULT_SORT
     limit: int = 50
     after: str | None = None
@@ -123,6 +130,10 @@ class EventStore:
         self._transactions = False
         self._group_commit = GroupCommit(self._events, self._allocate)
         self._cursors: CursorCodec | None = None
+        # A gap in the log is given up after any write could have landed (socket timeout).
+        settle = 2 * query_seconds + 2 * timeout_seconds
+        self._projection = Projection(db, self._events, self.allocated, settle_seconds=settle)
+        self._projecting: asyncio.Task[None] | None = None
 
     @classmethod
     def connect(
@@ -152,8 +163,22 @@ class EventStore:
         self._transactions = "setName" in hello or hello.get("msg") == "isdbgrid"
         await self._prepare_counter()
         self._cursors = CursorCodec(await self._cursor_key())
+        await self._projection.prepare()
+
+    def keep_read_models(self) -> None:
+        """Keep the read models up with the log in the background, until `close`."""
+        self._projecting = asyncio.create_task(self._projection.run(), name="read-models")
+
+    async def rebuild_read_models(self, progress: Callable[[int, int], None]) -> None:
+        """Build the read models again from every stored event, reporting (done, of)."""
+        await self._projection.reset()
+        await self._projection.catch_up(progress)
 
     async def close(self) -> None:
+        if self._projecting is not None:
+            self._projecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._projecting
         await self._group_commit.close()
         await self._client.close()
 
@@ -185,7 +210,9 @@ class EventStore:
             if earlier is None:
                 raise
             refused: Document = (duplicate.details or {})["op"]
+            self._projection.given_up([refused["seq"]])
             return Appended(from_document(earlier), created=False, skipped_seq=refused["seq"])
+        self._projection.nudge()
         return Appended(from_document(document), created=True)
 
     @_translates_driver_errors
@@ -200,13 +227,18 @@ class EventStore:
             to_document(event, seq=seq, received_at=received_at)
             for event, seq in zip(events, seqs, strict=True)
         ]
-        if self._transactions:
-            async with self._client.start_session() as session:
-                await session.with_transaction(
-                    lambda s: self._events.insert_many(documents, session=s)
-                )
-        else:
-            await self._insert_all_or_none(documents)
+        try:
+            if self._transactions:
+                async with self._client.start_session() as session:
+                    await session.with_transaction(
+                        lambda s: self._events.insert_many(documents, session=s)
+                    )
+            else:
+                await self._insert_all_or_none(documents)
+        except BaseException:
+            self._projection.given_up(seqs)
+            raise
+        self._projection.nudge()
         return [from_document(document) for document in documents]
 
     @_translates_driver_errors
@@ -217,8 +249,16 @@ class EventStore:
         return None if document is None else from_document(document)
 
     @_translates_driver_errors
-    async def count(self, match: Mapping[str, Any]) -> int:
-        return await self._events.count_documents(dict(match), maxTimeMS=self._query_ms)
+    async def count(self, event_filter: EventFilter) -> int:
+        """How many events `event_filter` selects: from the count read model when it can."""
+        plan = count_plan(event_filter, (), None)
+        if plan is not None:
+            counts = await count_from_model(
+                plan, self._projection, self._events, await self.allocated(), self._query_ms
+            )
+            if counts is not None:
+                return sum(counts.values())
+        return await self._events.count_documents(to_mongo(event_filter), maxTimeMS=self._query_ms)
 
     @_translates_driver_errors
     async def page(self, query: EventQuery) -> EventPage:
@@ -226,17 +266,29 @@ class EventStore:
 
         Counting all matches is a separate `count`, paid for only by callers who want it.
         """
-        condition: Document = dict(query.match)
-        if query.after is not None:
-            after = after_clause(query.sort, self._codec.decode(query.sort, query.after))
-            condition = {"$and": [condition, after]} if condition else after
-        found = (
-            await self._events.find(condition, max_time_ms=self._query_ms)
-            .sort(sort_spec(query.sort))
-            .skip(query.skip)
-            .limit(query.limit + 1)
-            .to_list()
-        )
+        after = None if query.after is None else self._codec.decode(query.sort, query.after)
+        if query.sort and query.sort[0].path == "timestamp":
+            checkpoint = await self._projection.checkpoint()
+            density = Density(checkpoint.count, checkpoint.first, checkpoint.last)
+            wanted = query.skip + query.limit + 1
+            found = await read_in_windows(
+                self._events,
+                query.filter,
+                query.sort,
+                after,
+                wanted,
+                density,
+                self._query_ms / 1000,
+            )
+            found = found[query.skip :]
+        else:
+            condition = to_mongo(query.filter)
+            if after is not None:
+                clause = after_clause(query.sort, after)
+                condition = {"$and": [condition, clause]} if condition else clause
+            cursor = self._events.find(condition, max_time_ms=self._query_ms)
+            cursor = cursor.sort(sort_spec(query.sort)).skip(query.skip).limit(query.limit + 1)
+            found = await cursor.to_list()
         return EventPage(
             events=[
                 PagedEvent(
@@ -285,20 +337,27 @@ class EventStore:
 
     @_translates_driver_errors
     async def count_groups(
-        self, match: Mapping[str, Any], fields: Sequence[str], bucket: str | None, *, limit: int
+        self, event_filter: EventFilter, fields: Sequence[str], bucket: Bucket | None, *, limit: int
     ) -> list[tuple[tuple[Any, ...], datetime | None, int]]:
-        """Counts of matching events per value of `fields` (stored paths) and, with `bucket`
-        (hour, day, week, month), per UTC period of `timestamp`; computed by MongoDB.
+        """Counts of matching events per value of `fields` (stored paths) and, with `bucket`,
+        per UTC period of `timestamp`: from the count read model when it can, else by MongoDB.
 
         At most `limit` of them (which ones is arbitrary).
         """
+        plan = count_plan(event_filter, fields, bucket)
+        if plan is not None:
+            counts = await count_from_model(
+                plan, self._projection, self._events, await self.allocated(), self._query_ms
+            )
+            if counts is not None:
+                return [(key, period, count) for (key, period), count in counts.items()][:limit]
         group: Document = {f"k{index}": f"${path}" for index, path in enumerate(fields)}
         if bucket is not None:
             group["bucket"] = {
-                "$dateTrunc": {"date": "$timestamp", "unit": bucket, "startOfWeek": "monday"}
+                "$dateTrunc": {"date": "$timestamp", "unit": bucket.value, "startOfWeek": "monday"}
             }
         pipeline: list[Document] = [
-            {"$match": dict(match)},
+            {"$match": to_mongo(event_filter)},
             {"$group": {"_id": group, "count": {"$sum": 1}}},
             {"$limit": limit},
         ]
@@ -313,10 +372,12 @@ class EventStore:
         ]
 
     @_translates_driver_errors
-    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
-        """Rows of an aggregation pipeline over the events (insights build their own)."""
-        stages = [dict(stage) for stage in pipeline]
-        return await (await self._events.aggregate(stages, maxTimeMS=self._query_ms)).to_list()
+    async def delivery_events(self, event_filter: EventFilter) -> list[Document]:
+        """The delivery fields (`DELIVERY_FIELDS`) of the events the filter selects; from the
+        delivery read model when the filter asks only for its kinds and fields."""
+        return await read_deliveries(
+            event_filter, self._projection, self._events, await self.allocated(), self._query_ms
+        )
 
     @contextlib.contextmanager
     def _driver_errors(self) -> Iterator[None]:
@@ -356,6 +417,11 @@ class EventStore:
         if document is None:
             raise RuntimeError("the cursor key could not be stored")
         return bytes(document["key"])
+
+    async def allocated(self) -> int:
+        """The last sequence number handed out (its event may not be written yet)."""
+        counter = await self._counters.find_one({"_id": "events"})
+        return 0 if counter is None else int(counter["seq"])
 
     async def _allocate(self, count: int) -> range:
         """Reserve `count` consecutive sequence numbers."""

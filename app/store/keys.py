@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["escape_key", "escape_keys", "unescape_keys"]
+__all__ = ["escape_key", "escape_keys", "unescape_key", "unescape_keys"]
 
 _ESCAPE = {"~": "~0", ".": "~1", "$": "~2", "\x00": "~3"}
 _UNESCAPE = {code: char for char, code in _ESCAPE.items()}
@@ -23,7 +23,8 @@ def escape_key(key: str) -> str:
     return _NEEDS_ESCAPE.sub(lambda match: _ESCAPE[match.group()], key)
 
 
-def _unescape_key(key: str) -> str:
+def unescape_key(key: str) -> str:
+    """The inverse of `escape_key`."""
     return _ESCAPED.sub(lambda match: _UNESCAPE[match.group()], key) if "~" in key else key
 
 
@@ -39,7 +40,7 @@ def escape_keys(value: Any) -> Any:
 def unescape_keys(value: Any) -> Any:
     """The inverse of `escape_keys`."""
     if isinstance(value, dict):
-        return {_unescape_key(key): unescape_keys(item) for key, item in value.items()}
+        return {unescape_key(key): unescape_keys(item) for key, item in value.items()}
     if isinstance(value, list):
         return [unescape_keys(item) for item in value]
     return value

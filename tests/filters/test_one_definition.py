@@ -28,7 +28,6 @@ from app.filters import (
     all_of,
     build_condition,
     matches_event,
-    to_mongo,
 )
 from app.intake import IntakeLimits, flexdeploy_event, lifecycle_event
 from app.store import EventQuery, EventStore
@@ -165,7 +164,7 @@ async def test_store_and_live_predicate_select_the_same_events(
     stored = await scratch.store.append_many(events, received_at=NOW)
     try:
         for event_filter in cases:
-            query = EventQuery(match=to_mongo(event_filter), limit=1000)
+            query = EventQuery(filter=event_filter, limit=1000)
             from_store = {item.event.id for item in (await scratch.store.page(query)).events}
             live = {event.id for event in stored if matches_event(event_filter, event)}
             assert from_store == live, event_filter

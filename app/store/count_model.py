@@ -1,0 +1,157 @@
+"""Read model of event counts: per period, team, family, type and action.
+
+One document per (unit, period, team), holding a count per (source, type, action) seen in it,
+and one per (unit, period) for all teams together. Units are hours, days, weeks, months and
+years, so any range is answered from a few dozen documents (`app.periods.cover`).
+
+Absorbing is idempotent: a document remembers the last batch of the event log it took in
+(`upto`, a sequence number), and a batch is added only to documents below it. A batch redone
+after a crash therefore counts once, however far the first attempt got.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from app.periods import Run, Unit, truncate
+from app.store.keys import escape_key, unescape_key
+
+__all__ = [
+    "COUNTED_FIELDS",
+    "CountDocument",
+    "CountModel",
+    "TeamScope",
+]
+
+Document = dict[str, Any]
+
+# The named fields the model counts by; a filter on anything else is answered from events.
+COUNTED_FIELDS = frozenset({"teamId", "source", "type", "action"})
+_KIND_FIELDS = ("source", "type", "action")
+_UNITS = tuple(Unit)
+_DUPLICATE_KEY = 11000
+_ALL, _TEAM = "all", "team"
+
+
+@dataclass(frozen=True)
+class TeamScope:
+    """Which documents a read needs: all teams together, or per team (some or every team)."""
+
+    per_team: bool
+    teams: tuple[str | None, ...] | None = None  # None: every team
+
+
+@dataclass(frozen=True)
+class CountDocument:
+    start: datetime
+    upto: int
+    # The named fields of each counted kind, as a stored event holds them (absent: missing).
+    counts: list[tuple[Document, int]]
+
+
+class CountModel:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._collection = collection
+
+    async def prepare(self) -> None:
+        await self._collection.create_indexes(
+            [
+                IndexModel(
+                    [(field, ASCENDING) for field in ("level", "scope", "team", "start")],
+                    name="level_scope_team_start",
+                ),
+                IndexModel(
+                    [(field, ASCENDING) for field in ("level", "scope", "start")],
+                    name="level_scope_start",
+                ),
+            ]
+        )
+
+    async def absorb(self, events: Sequence[Mapping[str, Any]], upto: int) -> None:
+        """Add `events` (a batch of the log ending at sequence number `upto`)."""
+        increments: dict[tuple[Unit, datetime, str, str | None], Counter[str]] = defaultdict(
+            Counter
+        )
+        for event in events:
+            key = _kind_key(event)
+            team = event.get("teamId")
+            for unit in _UNITS:
+                start = truncate(unit, event["timestamp"])
+                increments[(unit, start, _ALL, None)][key] += 1
+                increments[(unit, start, _TEAM, team)][key] += 1
+        updates = [
+            UpdateOne(
+                {"_id": _document_id(unit, start, scope, team), "upto": {"$lt": upto}},
+                {
+                    "$inc": {f"counts.{key}": count for key, count in counts.items()},
+                    "$set": {"upto": upto},
+                    "$setOnInsert": {"level": unit.value, "scope": scope, "team": team}
+                    | {"start": start},
+                },
+                upsert=True,
+            )
+            for (unit, start, scope, team), counts in increments.items()
+        ]
+        await _apply(self._collection, updates)
+
+    async def read(self, run: Run, scope: TeamScope) -> list[tuple[str | None, CountDocument]]:
+        """The documents of `run`'s periods, each with its team (None for all teams)."""
+        query: Document = {
+            "level": run.unit.value,
+            "scope": _TEAM if scope.per_team else _ALL,
+            "start": {"$gte": run.first, "$lt": run.last},
+        }
+        if scope.per_team and scope.teams is not None:
+            query["team"] = scope.teams[0] if len(scope.teams) == 1 else {"$in": list(scope.teams)}
+        found = await self._collection.find(query).to_list()
+        return [
+            (
+                document.get("team") if scope.per_team else None,
+                CountDocument(
+                    start=document["start"],
+                    upto=int(document["upto"]),
+                    counts=[
+                        (_kind_fields(key), int(count))
+                        for key, count in document.get("counts", {}).items()
+                    ],
+                ),
+            )
+            for document in found
+        ]
+
+
+async def _apply(collection: AsyncCollection[Document], updates: list[UpdateOne]) -> None:
+    """Run the upserts; a document already past this batch refuses it, which is no error."""
+    for start in range(0, len(updates), 1000):
+        try:
+            await collection.bulk_write(updates[start : start + 1000], ordered=False)
+        except BulkWriteError as error:
+            details = error.details
+            others = [e for e in details.get("writeErrors", []) if e.get("code") != _DUPLICATE_KEY]
+            if others or details.get("writeConcernErrors"):
+                raise
+
+
+def _document_id(unit: Unit, start: datetime, scope: str, team: str | None) -> str:
+    return f"{unit.value}|{start.isoformat()}|{scope}|{json.dumps(team)}"
+
+
+def _kind_key(event: Mapping[str, Any]) -> str:
+    """The field name of an event's kind inside `counts` (escaped: it is client text)."""
+    return escape_key(json.dumps([event.get(field) for field in _KIND_FIELDS]))
+
+
+def _kind_fields(key: str) -> Document:
+    values: Iterable[Any] = json.loads(unescape_key(key))
+    return {
+        field: value for field, value in zip(_KIND_FIELDS, values, strict=True) if value is not None
+    }

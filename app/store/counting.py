@@ -1,0 +1,198 @@
+"""Counting events from the count read model: the cost follows the periods asked for, not the
+events stored.
+
+A count is the model's documents for the whole periods of the range (`app.periods.cover`),
+the events of the pieces at its ends too short for an hour, and the events the model has not
+absorbed yet (the log after its checkpoint). The filter is tested on each counted kind with
+the live predicate, so it means here exactly what it means in a query.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from app.filters import AllOf, Condition, EventFilter, Op, all_of, matches, paths_of
+from app.filters.mongo import split_conjunction
+from app.periods import Bucket, cover, truncate
+from app.store.conditions import narrowed
+from app.store.count_model import COUNTED_FIELDS, TeamScope
+from app.store.projection import Checkpoint, Projection
+
+__all__ = ["TAIL_LIMIT", "CountPlan", "GroupCounts", "count_from_model", "count_plan"]
+
+Document = dict[str, Any]
+GroupCounts = Counter[tuple[tuple[Any, ...], datetime | None]]
+_MS = timedelta(milliseconds=1)
+# Past this many unabsorbed events (the models rebuilding, say) counting reads the events.
+TAIL_LIMIT = 20_000
+_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class CountPlan:
+    """A count the model can answer: `kinds` on counted fields, within [start, end)."""
+
+    kinds: EventFilter
+    start: datetime | None
+    end: datetime | None
+    groups: tuple[str, ...]
+    bucket: Bucket | None
+
+
+def count_plan(
+    event_filter: EventFilter, groups: Sequence[str], bucket: Bucket | None
+) -> CountPlan | None:
+    """How the model answers this count, or None when it cannot (other fields, or time
+    conditions other than a range at the top)."""
+    if not set(groups) <= COUNTED_FIELDS:
+        return None
+    start: datetime | None = None
+    end: datetime | None = None
+    kinds: list[EventFilter] = []
+    for item in event_filter.filters if isinstance(event_filter, AllOf) else (event_filter,):
+        bounds = _bounds(item)
+        if bounds is None:
+            if not paths_of(item) <= COUNTED_FIELDS:
+                return None
+            kinds.append(item)
+            continue
+        low, high = bounds
+        if low is not None:
+            start = low if start is None else max(start, low)
+        if high is not None:
+            end = high if end is None else min(end, high)
+    return CountPlan(all_of(kinds), start, end, tuple(groups), bucket)
+
+
+async def count_from_model(
+    plan: CountPlan,
+    projection: Projection,
+    events: AsyncCollection[Document],
+    allocated: int,
+    max_time_ms: int,
+) -> GroupCounts | None:
+    """The counts per (group values, period start); None when the tail is too long."""
+    for _ in range(_ATTEMPTS):
+        checkpoint = await projection.checkpoint()
+        if allocated - checkpoint.seq > TAIL_LIMIT:
+            return None
+        counts = await _model_counts(plan, projection, checkpoint)
+        if counts is None:
+            continue  # the model moved past the checkpoint while being read: read again
+        reader = _EventReader(plan, events, max_time_ms)
+        for start, end in _edges(plan, checkpoint):
+            await reader.add(counts, {"timestamp": {"$gte": start, "$lt": end}}, checkpoint.seq)
+        await reader.add(counts, {"seq": {"$gt": checkpoint.seq}}, None)
+        return counts
+    return None
+
+
+async def _model_counts(
+    plan: CountPlan, projection: Projection, checkpoint: Checkpoint
+) -> GroupCounts | None:
+    counts: GroupCounts = Counter()
+    span = _absorbed_span(plan, checkpoint)
+    if span is None:
+        return counts
+    scope = _team_scope(plan)
+    for run in cover(*span, plan.bucket).runs:
+        for team, document in await projection.counts.read(run, scope):
+            if document.upto > checkpoint.seq:
+                return None
+            period = None if plan.bucket is None else truncate(plan.bucket, document.start)
+            for kind, count in document.counts:
+                counted = kind if team is None and not scope.per_team else kind | _team(team)
+                if matches(plan.kinds, counted):
+                    key = tuple(counted.get(field) for field in plan.groups)
+                    counts[(key, period)] += count
+    return counts
+
+
+class _EventReader:
+    """Counts events read from the log (the range's ends, the tail) as the model would."""
+
+    def __init__(
+        self, plan: CountPlan, events: AsyncCollection[Document], max_time_ms: int
+    ) -> None:
+        self._plan = plan
+        self._events = events
+        self._max_time_ms = max_time_ms
+        self._flat, _ = split_conjunction(plan.kinds)
+
+    async def add(self, counts: GroupCounts, where: Document, through: int | None) -> None:
+        query = dict(self._flat)
+        for path, operators in where.items():
+            query = narrowed(query, path, operators)
+        if through is not None:
+            query = narrowed(query, "seq", {"$lte": through})
+        fields = dict.fromkeys((*COUNTED_FIELDS, "timestamp"), 1)
+        found = self._events.find(query, fields, max_time_ms=self._max_time_ms)
+        for document in await found.to_list():
+            if not self._within(document["timestamp"]) or not matches(self._plan.kinds, document):
+                continue
+            bucket = self._plan.bucket
+            period = None if bucket is None else truncate(bucket, document["timestamp"])
+            counts[(tuple(document.get(f) for f in self._plan.groups), period)] += 1
+
+    def _within(self, moment: datetime) -> bool:
+        plan = self._plan
+        return (plan.start is None or moment >= plan.start) and (
+            plan.end is None or moment < plan.end
+        )
+
+
+def _absorbed_span(plan: CountPlan, checkpoint: Checkpoint) -> tuple[datetime, datetime] | None:
+    """The plan's range within the absorbed events' (nothing is outside it)."""
+    if checkpoint.first is None or checkpoint.last is None:
+        return None
+    start = checkpoint.first if plan.start is None else max(plan.start, checkpoint.first)
+    end = checkpoint.last + _MS if plan.end is None else min(plan.end, checkpoint.last + _MS)
+    return (start, end) if start < end else None
+
+
+def _edges(plan: CountPlan, checkpoint: Checkpoint) -> list[tuple[datetime, datetime]]:
+    span = _absorbed_span(plan, checkpoint)
+    return [] if span is None else cover(*span, plan.bucket).rest
+
+
+def _team_scope(plan: CountPlan) -> TeamScope:
+    if "teamId" not in plan.groups and "teamId" not in paths_of(plan.kinds):
+        return TeamScope(per_team=False)
+    return TeamScope(per_team=True, teams=_named_teams(plan.kinds))
+
+
+def _named_teams(kinds: EventFilter) -> tuple[str | None, ...] | None:
+    """The teams a conjunction limits itself to (`teamId` eq/in at its top), if it does."""
+    for item in kinds.filters if isinstance(kinds, AllOf) else (kinds,):
+        match item:
+            case Condition(path="teamId", op=Op.EQ, value=str() as team):
+                return (team,)
+            case Condition(path="teamId", op=Op.IN, value=tuple() as teams):
+                return tuple(str(team) for team in teams)
+    return None
+
+
+def _team(team: str | None) -> Document:
+    return {} if team is None else {"teamId": team}
+
+
+def _bounds(item: EventFilter) -> tuple[datetime | None, datetime | None] | None:
+    """[start, end) of a top-level `timestamp` comparison (stored to the millisecond)."""
+    if not isinstance(item, Condition) or item.path != "timestamp":
+        return None
+    value = item.value
+    if not isinstance(value, datetime):
+        return None
+    return {
+        Op.GT: (value + _MS, None),
+        Op.GTE: (value, None),
+        Op.LT: (None, value),
+        Op.LTE: (None, value + _MS),
+        Op.EQ: (value, value + _MS),
+    }.get(item.op)

@@ -1,0 +1,69 @@
+"""Read model of delivery events: the lifecycle events the DORA metrics read, and only the
+fields they read, so a metric costs what the deployments, commits and incidents in its range
+cost rather than what the whole event log costs.
+
+One document per event, keyed by its sequence number: absorbing a batch twice stores it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from app.insights.delivery_kinds import DELIVERY_TYPES
+
+__all__ = ["DELIVERY_FIELDS", "DeliveryModel", "is_delivery_event"]
+
+Document = dict[str, Any]
+
+# What the model keeps of each event; a filter on anything else is answered from events.
+DELIVERY_FIELDS = frozenset(
+    {"source", "type", "action", "teamId", "repo", "branch", "commit", "timestamp"}
+)
+_LIFECYCLE = "LIFECYCLE"
+_DUPLICATE_KEY = 11000
+
+
+def is_delivery_event(event: Mapping[str, Any]) -> bool:
+    return event.get("source") == _LIFECYCLE and event.get("type") in DELIVERY_TYPES
+
+
+class DeliveryModel:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._collection = collection
+
+    @property
+    def collection(self) -> AsyncCollection[Document]:
+        return self._collection
+
+    async def prepare(self) -> None:
+        await self._collection.create_indexes(
+            [
+                IndexModel(
+                    [("type", ASCENDING), ("teamId", ASCENDING), ("timestamp", DESCENDING)],
+                    name="type_team_timestamp",
+                ),
+                IndexModel([("type", ASCENDING), ("timestamp", DESCENDING)], name="type_timestamp"),
+                IndexModel([("commit", ASCENDING)], name="commit"),
+            ]
+        )
+
+    async def absorb(self, events: Sequence[Mapping[str, Any]]) -> None:
+        rows = [
+            {"_id": event["seq"]} | {f: event[f] for f in DELIVERY_FIELDS if f in event}
+            for event in events
+            if is_delivery_event(event)
+        ]
+        if not rows:
+            return
+        try:
+            await self._collection.insert_many(rows, ordered=False)
+        except BulkWriteError as error:
+            details = error.details
+            others = [e for e in details.get("writeErrors", []) if e.get("code") != _DUPLICATE_KEY]
+            if others or details.get("writeConcernErrors"):
+                raise

@@ -1,0 +1,240 @@
+"""Keeping the read models up with the event log.
+
+The log is the `events` collection in sequence order. The read models (event counts, delivery
+events) have absorbed every event up to a checkpoint sequence number, kept in `read_models`
+with the generation of the models' collections; a read adds what lies after the checkpoint
+(the tail) from the log itself, so answers are exact however far behind the models are.
+
+A batch is planned before it is applied: the plan (its range of sequence numbers and the ones
+given up in it) is written to the checkpoint document first, so a batch interrupted by a crash
+is redone, by any process, with exactly the same events; each model absorbs idempotently.
+Several processes may project at once: the checkpoint moves only from where a plan started.
+
+Sequence numbers are handed out before their events are written, so the log can hold a gap
+that is only an event still in flight. The checkpoint waits at a gap until it is known to be
+given up (this process gave it up) or has stayed open for `settle_seconds`, far longer than a
+write may take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from app.store.count_model import CountModel
+from app.store.delivery_model import DELIVERY_FIELDS, DeliveryModel
+
+__all__ = ["FORMAT", "Checkpoint", "Projection"]
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+# Bump when what the read models hold changes: databases on an older format rebuild them.
+FORMAT = 1
+_ID = "checkpoint"
+# What the models read of an event.
+PROJECTED = dict.fromkeys(DELIVERY_FIELDS | {"seq", "teamId", "source", "type"}, 1)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    generation: int
+    seq: int
+    count: int
+    first: datetime | None
+    last: datetime | None
+
+
+class Projection:
+    def __init__(
+        self,
+        database: AsyncDatabase[Document],
+        events: AsyncCollection[Document],
+        allocated: Callable[[], Any],
+        *,
+        settle_seconds: float = 30,
+        batch: int = 2000,
+    ) -> None:
+        self._database = database
+        self._events = events
+        self._allocated = allocated
+        self._meta: AsyncCollection[Document] = database.get_collection("read_models")
+        self._settle_seconds = settle_seconds
+        self._batch = batch
+        self._generation = -1
+        self.counts = CountModel(database.get_collection("read_counts_0"))
+        self.deliveries = DeliveryModel(database.get_collection("read_deliveries_0"))
+        self._gaps: dict[int, float] = {}
+        self._given_up: set[int] = set()
+        self._nudged = asyncio.Event()
+
+    async def prepare(self) -> None:
+        """Make the read models usable; start them over when missing or of an older format."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self._meta.insert_one(_fresh(generation=1))
+        meta = await self._meta.find_one({"_id": _ID})
+        if meta is None or meta.get("format", 0) < FORMAT:
+            await self.reset()
+        else:
+            await self._use(int(meta["generation"]))
+
+    async def reset(self) -> None:
+        """Start the read models over, empty, in a new generation of collections."""
+        meta = await self._meta.find_one({"_id": _ID}) or {}
+        generation = int(meta.get("generation", 0)) + 1
+        await self._meta.replace_one({"_id": _ID}, _fresh(generation), upsert=True)
+        await self._use(generation)
+        for name in await self._database.list_collection_names():
+            if name.startswith(("read_counts_", "read_deliveries_")) and not name.endswith(
+                f"_{generation}"
+            ):
+                await self._database.drop_collection(name)
+
+    async def checkpoint(self) -> Checkpoint:
+        meta = await self._meta.find_one({"_id": _ID})
+        if meta is None:
+            raise RuntimeError("the read models are missing: was EventStore.prepare() run?")
+        if meta["generation"] != self._generation:
+            await self._use(int(meta["generation"]))
+        return Checkpoint(
+            generation=int(meta["generation"]),
+            seq=int(meta["seq"]),
+            count=int(meta["count"]),
+            first=meta.get("first"),
+            last=meta.get("last"),
+        )
+
+    def nudge(self) -> None:
+        """Events were stored: absorb them soon."""
+        self._nudged.set()
+
+    def given_up(self, seqs: Iterable[int]) -> None:
+        """Sequence numbers this process reserved and will never write."""
+        self._given_up.update(seqs)
+        self.nudge()
+
+    async def absorb_next(self) -> int:
+        """Absorb the next batch of the log, if one is ready; how many events it held."""
+        meta = await self._meta.find_one({"_id": _ID})
+        if meta is None:
+            return 0
+        if meta["generation"] != self._generation:
+            await self._use(int(meta["generation"]))
+        plan = meta.get("pending")
+        if plan is None:
+            plan = await self._plan(int(meta["seq"]))
+            if plan is None:
+                return 0
+            claimed = await self._meta.update_one(
+                {"_id": _ID, "generation": self._generation, "seq": plan["from"], "pending": None},
+                {"$set": {"pending": plan}},
+            )
+            if claimed.matched_count == 0:
+                return 0  # another process planned first; its plan is read next time
+        return await self._apply(plan)
+
+    async def catch_up(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Absorb until the models hold the whole log (gaps still open are waited for)."""
+        while True:
+            absorbed = await self.absorb_next()
+            if progress is not None:
+                checkpoint = await self.checkpoint()
+                progress(checkpoint.seq, int(await self._allocated()))
+            if absorbed == 0:
+                if (await self.checkpoint()).seq >= int(await self._allocated()):
+                    return
+                await asyncio.sleep(0.5)
+
+    async def run(self, poll_seconds: float = 1.0) -> None:
+        """Absorb for as long as the service runs: when nudged, and every `poll_seconds` for
+        events other processes stored."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._nudged.wait(), poll_seconds)
+            self._nudged.clear()
+            try:
+                while await self.absorb_next() > 0:
+                    pass
+            except PyMongoError as error:
+                log.warning("read models wait for the database: %s", error)
+
+    async def _plan(self, after: int) -> Document | None:
+        """The next batch: the longest run after `after` with no gap still open."""
+        found = await self._events.find(
+            {"seq": {"$gt": after, "$lte": after + self._batch}}, {"seq": 1}
+        ).to_list()
+        present = {int(document["seq"]) for document in found}
+        allocated = int(await self._allocated())
+        skipped: list[int] = []
+        end = after
+        for seq in range(after + 1, min(after + self._batch, allocated) + 1):
+            if seq not in present:
+                if not self._settled(seq):
+                    break
+                skipped.append(seq)
+            end = seq
+        if end == after:
+            return None
+        return {"from": after, "to": end, "skipped": skipped}
+
+    def _settled(self, seq: int) -> bool:
+        if seq in self._given_up:
+            return True
+        now = time.monotonic()
+        return now - self._gaps.setdefault(seq, now) >= self._settle_seconds
+
+    async def _apply(self, plan: Mapping[str, Any]) -> int:
+        first, last = int(plan["from"]), int(plan["to"])
+        skipped = set(plan["skipped"])
+        events = [
+            document
+            for document in await self._events.find(
+                {"seq": {"$gt": first, "$lte": last}}, PROJECTED
+            ).to_list()
+            if document["seq"] not in skipped
+        ]
+        await self.counts.absorb(events, upto=last)
+        await self.deliveries.absorb(events)
+        update: Document = {"$set": {"seq": last, "pending": None}, "$inc": {"count": len(events)}}
+        if events:
+            update["$min"] = {"first": min(event["timestamp"] for event in events)}
+            update["$max"] = {"last": max(event["timestamp"] for event in events)}
+        await self._meta.update_one(
+            {"_id": _ID, "generation": self._generation, "seq": first}, update
+        )
+        for seq in range(first + 1, last + 1):
+            self._gaps.pop(seq, None)
+            self._given_up.discard(seq)
+        return len(events) + len(skipped)
+
+    async def _use(self, generation: int) -> None:
+        if generation == self._generation:
+            return
+        self._generation = generation
+        self.counts = CountModel(self._database.get_collection(f"read_counts_{generation}"))
+        self.deliveries = DeliveryModel(
+            self._database.get_collection(f"read_deliveries_{generation}")
+        )
+        await self.counts.prepare()
+        await self.deliveries.prepare()
+
+
+def _fresh(generation: int) -> Document:
+    return {
+        "_id": _ID,
+        "format": FORMAT,
+        "generation": generation,
+        "seq": 0,
+        "pending": None,
+        "count": 0,
+    }
