@@ -130,7 +130,7 @@ async def test_paging_by_cursor_visits_every_matching_event_once_in_order(
             newest,
         ),
         (
-            {"filter": {"timestamp": {"gte": "2026-03-01T00:00:00Z", "lt": "2026-04-01T00:00:00Z"}}},
+            {"filter": {"timestamp": {"gte": "2026-03-01T00:00Z", "lt": "2026-04-01T00:00Z"}}},
             {"timestamp": {"$gte": datetime(2026, 3, 1), "$lt": datetime(2026, 4, 1)}},
             newest,
         ),
@@ -174,7 +174,7 @@ async def answers(service: RunningService, *, from_events: bool) -> dict[str, An
         return conditions | {"field": [FROM_EVENTS]} if from_events else conditions
 
     year = {"gte": START.isoformat(), "lt": (START + timedelta(days=365)).isoformat()}
-    filters = {
+    filters: dict[str, dict[str, Any]] = {
         "all": {},
         "team": {"teamId": {"eq": "team-a"}},
         "type": {"type": {"in": ["deployment", "incident"]}},
@@ -197,9 +197,7 @@ async def answers(service: RunningService, *, from_events: bool) -> dict[str, An
             )
     for team in (None, "team-b"):
         span = {"from": "2026-01-05T10:00:00Z", "to": "2026-07-01T00:00:00Z"}
-        metrics = await service.graphql(
-            METRICS, teamId=team, filter=narrowed({}) or None, **span
-        )
+        metrics = await service.graphql(METRICS, teamId=team, filter=narrowed({}) or None, **span)
         assert not metrics.errors, metrics.errors
         found[f"metrics {team}"] = metrics.data["deliveryMetrics"]
     return found
