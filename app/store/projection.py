@@ -42,6 +42,7 @@ Document = dict[str, Any]
 # Bump when what the read models hold changes: databases on an older format rebuild them.
 FORMAT = 1
 _ID = "checkpoint"
+_REPORT_SECONDS = 5
 # What the models read of an event.
 PROJECTED = dict.fromkeys(DELIVERY_FIELDS | {"seq", "teamId", "source", "type"}, 1)
 
@@ -84,9 +85,13 @@ class Projection:
             await self._meta.insert_one(_fresh(generation=1))
         meta = await self._meta.find_one({"_id": _ID})
         if meta is None or meta.get("format", 0) < FORMAT:
+            log.info("read models are of an older format: rebuilding them from the events")
             await self.reset()
         else:
             await self._use(int(meta["generation"]))
+        behind = int(await self._allocated()) - (await self.checkpoint()).seq
+        if behind > self._batch:
+            log.info("read models absorb %d stored events in the background", behind)
 
     async def reset(self) -> None:
         """Start the read models over, empty, in a new generation of collections."""
@@ -163,10 +168,18 @@ class Projection:
                 await asyncio.wait_for(self._nudged.wait(), poll_seconds)
             self._nudged.clear()
             try:
-                while await self.absorb_next() > 0:
-                    pass
+                await self._absorb_all()
             except PyMongoError as error:
                 log.warning("read models wait for the database: %s", error)
+
+    async def _absorb_all(self) -> None:
+        """Absorb every batch ready; a long backlog (a rebuild at start-up) says how it goes."""
+        reported = time.monotonic()
+        while await self.absorb_next() > 0:
+            if time.monotonic() - reported >= _REPORT_SECONDS:
+                reported = time.monotonic()
+                done, of = (await self.checkpoint()).seq, int(await self._allocated())
+                log.info("read models: %d of %d events absorbed", done, of)
 
     async def _plan(self, after: int) -> Document | None:
         """The next batch: the longest run after `after` with no gap still open."""
