@@ -20,10 +20,10 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
 
 from app.periods import Run, Unit, truncate
 from app.store.keys import escape_key, unescape_key
+from app.store.repeated_writes import done_already_is_fine
 
 __all__ = [
     "COUNTED_FIELDS",
@@ -38,7 +38,6 @@ Document = dict[str, Any]
 COUNTED_FIELDS = frozenset({"teamId", "source", "type", "action"})
 _KIND_FIELDS = ("source", "type", "action")
 _UNITS = tuple(Unit)
-_DUPLICATE_KEY = 11000
 _ALL, _TEAM = "all", "team"
 
 
@@ -132,13 +131,8 @@ class CountModel:
 async def _apply(collection: AsyncCollection[Document], updates: list[UpdateOne]) -> None:
     """Run the upserts; a document already past this batch refuses it, which is no error."""
     for start in range(0, len(updates), 1000):
-        try:
+        with done_already_is_fine():
             await collection.bulk_write(updates[start : start + 1000], ordered=False)
-        except BulkWriteError as error:
-            details = error.details
-            others = [e for e in details.get("writeErrors", []) if e.get("code") != _DUPLICATE_KEY]
-            if others or details.get("writeConcernErrors"):
-                raise
 
 
 def _document_id(unit: Unit, start: datetime, scope: str, team: str | None) -> str:

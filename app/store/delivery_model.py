@@ -12,9 +12,9 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
 
 from app.insights.delivery_kinds import DELIVERY_TYPES
+from app.store.repeated_writes import done_already_is_fine
 
 __all__ = ["DELIVERY_FIELDS", "DeliveryModel", "is_delivery_event"]
 
@@ -25,7 +25,6 @@ DELIVERY_FIELDS = frozenset(
     {"source", "type", "action", "teamId", "repo", "branch", "commit", "timestamp"}
 )
 _LIFECYCLE = "LIFECYCLE"
-_DUPLICATE_KEY = 11000
 
 
 def is_delivery_event(event: Mapping[str, Any]) -> bool:
@@ -60,10 +59,5 @@ class DeliveryModel:
         ]
         if not rows:
             return
-        try:
+        with done_already_is_fine():
             await self._collection.insert_many(rows, ordered=False)
-        except BulkWriteError as error:
-            details = error.details
-            others = [e for e in details.get("writeErrors", []) if e.get("code") != _DUPLICATE_KEY]
-            if others or details.get("writeConcernErrors"):
-                raise
