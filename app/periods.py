@@ -86,6 +86,7 @@ class Cover:
     rest: list[tuple[datetime, datetime]]
 
 
+_SIZES = {Unit.HOUR: 1, Unit.DAY: 2, Unit.WEEK: 3, Unit.MONTH: 4, Unit.YEAR: 5}
 # Units that nest, coarsest first: every period of a unit lies inside one of the unit before.
 _CHAINS: dict[Bucket | None, tuple[Unit, ...]] = {
     None: (Unit.YEAR, Unit.MONTH, Unit.DAY, Unit.HOUR),
@@ -96,13 +97,21 @@ _CHAINS: dict[Bucket | None, tuple[Unit, ...]] = {
 }
 
 
-def cover(start: datetime, end: datetime, bucket: Bucket | None) -> Cover:
-    """[start, end) as whole periods that each lie inside one period of `bucket`.
+def cover(
+    start: datetime, end: datetime, bucket: Bucket | None, *, finest: Unit = Unit.HOUR
+) -> Cover:
+    """[start, end) as whole periods, none finer than `finest`, that each lie inside one
+    period of `bucket`.
 
     Coarsest first, so a year costs a handful of periods, not 8,760 hours.
     """
     result = Cover(runs=[], rest=[])
-    _cover(start, end, _CHAINS[bucket], result)
+    chain = _CHAINS[bucket]
+    if finest in chain:
+        chain = chain[: chain.index(finest) + 1]
+    else:
+        chain = tuple(unit for unit in chain if _SIZES[unit] > _SIZES[finest])
+    _cover(start, end, chain, result)
     return result
 
 

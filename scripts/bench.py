@@ -2,6 +2,7 @@
 """Benchmarks, each figure beside a baseline measured in the same run on the same machine.
 
     .venv/bin/python scripts/bench.py [--subscribers 500] [--events 100] [--json bench.json]
+    .venv/bin/python scripts/bench.py --scale [--sizes 10000,100000,1000000]
 
 1. ingest: single `ingestLifecycleEvent` calls over HTTP at concurrency C vs the raw driver's
    `insert_one` of the same documents; `ingestEvents` batches vs `insert_many`.
@@ -9,6 +10,8 @@
 3. fan-out: S websocket subscribers of one subscription, E events, vs a bare websocket server
    sending one prepared message per socket (scripts/bench_broadcast.py).
 4. memory: resident memory of the service per idle subscriber.
+
+With --scale, runs scripts/bench_scale.py instead: the reads over stores of growing size.
 
 Uses MONGODB_URI when set, else starts the embedded server. Ratios are ours / baseline
 (for rates, higher is better; for latencies, lower is better).
@@ -28,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import bench_scale
 import httpx
 from pymongo import AsyncMongoClient, WriteConcern
 from websockets.asyncio.client import ClientConnection, connect
@@ -449,8 +453,22 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=200, help="page reads")
     parser.add_argument("--subscribers", type=int, default=500)
     parser.add_argument("--events", type=int, default=100, help="events fanned out")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench-results" / "bench.json")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="default bench-results/bench.json (with --scale, bench-results/scale-<time>.json)",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="run the scale benchmark instead: reads over stores of growing size",
+    )
+    bench_scale.add_arguments(parser)
     args = parser.parse_args()
+    if args.scale:
+        bench_scale.main(args)
+        return
+    args.json = args.json or ROOT / "bench-results" / "bench.json"
     started = time.perf_counter()
     results = asyncio.run(run(args))
     results["seconds"] = time.perf_counter() - started

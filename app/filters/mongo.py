@@ -63,7 +63,10 @@ def split_conjunction(event_filter: EventFilter) -> tuple[dict[str, Any], EventF
             rest.append(item)
         else:
             existing.update(operator)
-    return dict(flat), (all_of(rest) if rest else None)
+    # A lone equality as the plain value: the same meaning (operands are scalars), and the
+    # embedded server plans index ranges only from that spelling.
+    plain = {path: ops["$eq"] if ops.keys() == {"$eq"} else ops for path, ops in flat.items()}
+    return plain, (all_of(rest) if rest else None)
 
 
 def _conjuncts(event_filter: EventFilter) -> Iterator[EventFilter]:

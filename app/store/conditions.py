@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["narrowed"]
+__all__ = ["index_friendly", "narrowed", "time_bounds_exclusive"]
+
+_MS = timedelta(milliseconds=1)
+
+
+def index_friendly(flat: Mapping[str, Any], shapes: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """The equalities of `flat` that lead an index, by the first of `shapes` they fill.
+
+    The embedded server plans well only a query shaped like one index (its leading equalities,
+    then one range); a reader sends that and tests the rest of its filter on what it fetches.
+    """
+    for shape in shapes:
+        if all(path in flat and not isinstance(flat[path], dict) for path in shape):
+            return {path: flat[path] for path in shape}
+    return {}
+
+
+def time_bounds_exclusive(query: Mapping[str, Any]) -> dict[str, Any]:
+    """`query` with each `$gte` on a time written as `$gt` one millisecond earlier.
+
+    The same range, since times are stored to the millisecond; the embedded server drops the
+    events on a `$gte` bound of a compound index's descending key (seen with SecantusDB 0.7).
+    """
+    sent = dict(query)
+    for path, operators in query.items():
+        if isinstance(operators, dict) and isinstance(operators.get("$gte"), datetime):
+            bounds = {key: value for key, value in operators.items() if key != "$gte"}
+            earlier = operators["$gte"] - _MS
+            sent[path] = bounds | {"$gt": max(earlier, bounds.get("$gt", earlier))}
+    return sent
 
 
 def narrowed(match: Mapping[str, Any], path: str, operators: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Read model of event counts: per period, team, family, type and action.
 
 One document per (unit, period, team), holding a count per (source, type, action) seen in it,
-and one per (unit, period) for all teams together. Units are hours, days, weeks, months and
-years, so any range is answered from a few dozen documents (`app.periods.cover`).
+and one per (unit, period) for all teams together. Units are hours (all teams only: per team
+they would be nearly one document per event; a team's day is read from its events), days,
+weeks, months and years, so any range is answered from a few dozen documents
+(`app.periods.cover`).
 
 Absorbing is idempotent: a document remembers the last batch of the event log it took in
 (`upto`, a sequence number), and a batch is added only to documents below it. A batch redone
@@ -27,6 +29,7 @@ from app.store.repeated_writes import done_already_is_fine
 
 __all__ = [
     "COUNTED_FIELDS",
+    "FINEST_PER_TEAM",
     "CountDocument",
     "CountModel",
     "TeamScope",
@@ -39,6 +42,7 @@ COUNTED_FIELDS = frozenset({"teamId", "source", "type", "action"})
 _KIND_FIELDS = ("source", "type", "action")
 _UNITS = tuple(Unit)
 _ALL, _TEAM = "all", "team"
+FINEST_PER_TEAM = Unit.DAY
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ class CountModel:
             for unit in _UNITS:
                 start = truncate(unit, event["timestamp"])
                 increments[(unit, start, _ALL, None)][key] += 1
-                increments[(unit, start, _TEAM, team)][key] += 1
+                if unit is not Unit.HOUR:
+                    increments[(unit, start, _TEAM, team)][key] += 1
         updates = [
             UpdateOne(
                 {"_id": _document_id(unit, start, scope, team), "upto": {"$lt": upto}},

@@ -19,9 +19,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from app.filters import AllOf, Condition, EventFilter, Op, all_of, matches, paths_of
 from app.filters.mongo import split_conjunction
-from app.periods import Bucket, cover, truncate
-from app.store.conditions import narrowed
-from app.store.count_model import COUNTED_FIELDS, TeamScope
+from app.periods import Bucket, Cover, Unit, cover, truncate
+from app.store.conditions import index_friendly, time_bounds_exclusive
+from app.store.count_model import COUNTED_FIELDS, FINEST_PER_TEAM, TeamScope
 from app.store.projection import Checkpoint, Projection
 
 __all__ = ["TAIL_LIMIT", "CountPlan", "GroupCounts", "count_from_model", "count_plan"]
@@ -101,7 +101,7 @@ async def _model_counts(
     if span is None:
         return counts
     scope = _team_scope(plan)
-    for run in cover(*span, plan.bucket).runs:
+    for run in _cover(plan, span).runs:
         for team, document in await projection.counts.read(run, scope):
             if document.upto > checkpoint.seq:
                 return None
@@ -123,17 +123,19 @@ class _EventReader:
         self._plan = plan
         self._events = events
         self._max_time_ms = max_time_ms
-        self._flat, _ = split_conjunction(plan.kinds)
+        self._indexed = index_friendly(split_conjunction(plan.kinds)[0], (("teamId",),))
 
     async def add(self, counts: GroupCounts, where: Document, through: int | None) -> None:
-        query = dict(self._flat)
-        for path, operators in where.items():
-            query = narrowed(query, path, operators)
-        if through is not None:
-            query = narrowed(query, "seq", {"$lte": through})
-        fields = dict.fromkeys((*COUNTED_FIELDS, "timestamp"), 1)
-        found = self._events.find(query, fields, max_time_ms=self._max_time_ms)
+        """Count the events `where` selects (one range; the rest is tested here)."""
+        fields = dict.fromkeys((*COUNTED_FIELDS, "timestamp", "seq"), 1)
+        # Only a time range leads with the team (a team's index ends in time, not seq).
+        query = self._indexed | where if "timestamp" in where else where
+        found = self._events.find(
+            time_bounds_exclusive(query), fields, max_time_ms=self._max_time_ms
+        )
         for document in await found.to_list():
+            if through is not None and document["seq"] > through:
+                continue
             if not self._within(document["timestamp"]) or not matches(self._plan.kinds, document):
                 continue
             bucket = self._plan.bucket
@@ -158,7 +160,12 @@ def _absorbed_span(plan: CountPlan, checkpoint: Checkpoint) -> tuple[datetime, d
 
 def _edges(plan: CountPlan, checkpoint: Checkpoint) -> list[tuple[datetime, datetime]]:
     span = _absorbed_span(plan, checkpoint)
-    return [] if span is None else cover(*span, plan.bucket).rest
+    return [] if span is None else _cover(plan, span).rest
+
+
+def _cover(plan: CountPlan, span: tuple[datetime, datetime]) -> Cover:
+    finest = FINEST_PER_TEAM if _team_scope(plan).per_team else Unit.HOUR
+    return cover(*span, plan.bucket, finest=finest)
 
 
 def _team_scope(plan: CountPlan) -> TeamScope:

@@ -10,7 +10,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from app.filters import AllOf, Condition, EventFilter, Op, matches, paths_of, to_mongo
 from app.filters.mongo import split_conjunction
 from app.insights.delivery_kinds import DELIVERY_TYPES
-from app.store.conditions import narrowed
+from app.store.conditions import index_friendly, time_bounds_exclusive
 from app.store.counting import TAIL_LIMIT
 from app.store.delivery_model import DELIVERY_FIELDS
 from app.store.projection import Projection
@@ -19,6 +19,8 @@ __all__ = ["read_deliveries"]
 
 Document = dict[str, Any]
 _FIELDS = dict.fromkeys(DELIVERY_FIELDS, 1)
+# The equalities leading the model's indexes (`DeliveryModel.prepare`).
+_SHAPES = (("type", "teamId"), ("type",))
 
 
 async def read_deliveries(
@@ -30,18 +32,23 @@ async def read_deliveries(
 ) -> list[Document]:
     """The delivery fields of the events `event_filter` selects (no order)."""
     checkpoint = await projection.checkpoint()
-    flat, rest = split_conjunction(event_filter)
+    flat, _ = split_conjunction(event_filter)
     if not _answerable(event_filter) or allocated - checkpoint.seq > TAIL_LIMIT:
         everything = events.find(to_mongo(event_filter), _FIELDS, max_time_ms=max_time_ms)
         return await everything.to_list()
+    # Shaped like one of the model's indexes; the whole filter is tested on what comes back.
+    indexed = index_friendly(flat, _SHAPES)
+    if not indexed and isinstance(flat.get("commit"), dict) and "$in" in flat["commit"]:
+        indexed = {"commit": {"$in": flat["commit"]["$in"]}}
+    if "commit" not in indexed and isinstance(flat.get("timestamp"), dict):
+        indexed["timestamp"] = flat["timestamp"]
     absorbed = projection.deliveries.collection.find(
-        narrowed(flat, "_id", {"$lte": checkpoint.seq}), _FIELDS, max_time_ms=max_time_ms
+        time_bounds_exclusive(indexed), _FIELDS | {"_id": 1}, max_time_ms=max_time_ms
     )
-    tail = events.find(
-        narrowed(flat, "seq", {"$gt": checkpoint.seq}), _FIELDS, max_time_ms=max_time_ms
-    )
-    found = [*await absorbed.to_list(), *await tail.to_list()]
-    return found if rest is None else [row for row in found if matches(rest, row)]
+    tail = events.find({"seq": {"$gt": checkpoint.seq}}, _FIELDS, max_time_ms=max_time_ms)
+    found = [row for row in await absorbed.to_list() if row["_id"] <= checkpoint.seq]
+    found += await tail.to_list()
+    return [row for row in found if matches(event_filter, row)]
 
 
 def _answerable(event_filter: EventFilter) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-__all__ = ["EVENT_INDEXES", "ensure_indexes"]
+__all__ = ["EVENT_INDEXES", "PAGE_SHAPES", "ensure_indexes"]
 
 EVENT_INDEXES = [
     IndexModel([("seq", ASCENDING)], name="seq", unique=True),
@@ -27,12 +27,21 @@ EVENT_INDEXES = [
         name="source_type_timestamp_seq",
     ),
     IndexModel(
+        [("type", ASCENDING), ("timestamp", DESCENDING), ("seq", DESCENDING)],
+        name="type_timestamp_seq",
+    ),
+    IndexModel(
         [("idempotencyKey", ASCENDING)],
         name="idempotency_key",
         unique=True,
         partialFilterExpression={"idempotencyKey": {"$exists": True}},
     ),
 ]
+
+
+# The equalities that lead an index ending in `timestamp`, most selective first: a page's
+# window query is one of these plus its time range.
+PAGE_SHAPES = (("teamId",), ("source", "type"), ("type",))
 
 
 async def ensure_indexes(events: AsyncCollection[dict[str, Any]]) -> None:

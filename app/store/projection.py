@@ -64,7 +64,7 @@ class Projection:
         allocated: Callable[[], Any],
         *,
         settle_seconds: float = 30,
-        batch: int = 2000,
+        batch: int = 5000,
     ) -> None:
         self._database = database
         self._events = events

@@ -22,8 +22,11 @@ from pymongo.errors import ExecutionTimeout
 
 from app.filters import EventFilter, matches
 from app.filters.mongo import split_conjunction
+from app.store.conditions import index_friendly, time_bounds_exclusive
+from app.store.indexes import PAGE_SHAPES
 from app.store.ordering import sort_rank
 from app.store.paging import Cursor, SortKey, sort_spec, sort_value
+from app.timestamps import to_storage_precision
 
 __all__ = ["Density", "read_in_windows"]
 
@@ -66,8 +69,13 @@ async def read_in_windows(
     """
     flat, rest = split_conjunction(event_filter)
     descending = sort[0].descending
-    low, high, others = _user_bounds(flat.pop("timestamp", {}))
-    read = _WindowReader(events, flat, others, rest, sort, time.monotonic() + max_seconds)
+    low, high, others = _user_bounds(_operators_of(flat.pop("timestamp", {})))
+    indexed = index_friendly(flat, PAGE_SHAPES)
+    # Everything the window query leaves out is tested on what it fetches.
+    exact = rest is None and not others and flat.keys() == indexed.keys()
+    read = _WindowReader(
+        events, indexed, None if exact else event_filter, sort, time.monotonic() + max_seconds
+    )
     found: list[Document] = []
     if after is not None:
         after = Cursor(tuple(_aware(value) for value in after.values), after.seq)
@@ -93,15 +101,13 @@ class _WindowReader:
     def __init__(
         self,
         events: AsyncCollection[Document],
-        flat: Document,
-        others: Document,
+        indexed: Document,
         rest: EventFilter | None,
         sort: tuple[SortKey, ...],
         deadline: float,
     ) -> None:
         self._events = events
-        self._flat = flat
-        self._others = others
+        self._indexed = indexed
         self._rest = rest
         self._sort = sort
         self._deadline = deadline
@@ -110,9 +116,11 @@ class _WindowReader:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise ExecutionTimeout("reading the page's windows ran out of time", 50)
-        times = self._others | window
-        query = self._flat | {"timestamp": times} if times else self._flat
-        found = self._events.find(query, max_time_ms=max(int(remaining * 1000), 1))
+        times: Any = window.get("$eq", window) if window.keys() == {"$eq"} else window
+        query = self._indexed | {"timestamp": times} if window else self._indexed
+        found = self._events.find(
+            time_bounds_exclusive(query), max_time_ms=max(int(remaining * 1000), 1)
+        )
         found = found.sort(sort_spec(self._sort))
         if self._rest is None and limit is not None:
             found = found.limit(limit)  # every fetched document is in the page: no more needed
@@ -135,7 +143,7 @@ def _window(
         return _operators(low, high), None, True  # nothing to size windows by: read it all
     if descending:
         start = density.last if edge is None else min(edge[0], density.last)
-        far: Bound | None = (start - width, True)
+        far: Bound | None = (to_storage_precision(start - width), True)
         last = far is not None and (
             far[0] <= density.first or (low is not None and far[0] <= low[0])
         )
@@ -143,7 +151,7 @@ def _window(
             far = low
         return _operators(far, edge), _beyond(far), last
     start = density.first if edge is None else max(edge[0], density.first)
-    far = (start + width, True)
+    far = (to_storage_precision(start + width), True)
     last = far is not None and (far[0] >= density.last or (high is not None and far[0] >= high[0]))
     if last:
         far = high
@@ -162,6 +170,10 @@ def _operators(low: Bound | None, high: Bound | None) -> Document:
     if high is not None:
         operators["$lte" if high[1] else "$lt"] = high[0]
     return operators
+
+
+def _operators_of(condition: Any) -> Document:
+    return condition if isinstance(condition, dict) else {"$eq": condition}
 
 
 def _user_bounds(operators: Document) -> tuple[Bound | None, Bound | None, Document]:
