@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from app.access import visible
 from app.errors import FieldError, InvalidInput
@@ -14,7 +15,7 @@ from app.graphql.context import Info
 from app.graphql.filters import EventFilter, EventSort, selection, sort_keys
 from app.graphql.insights import DeliveryMetrics, EventCount, delivery_metrics, event_counts
 from app.graphql.types import AnyEvent, event_node
-from app.store import EventQuery
+from app.store import EventPage, EventQuery
 
 __all__ = ["DEFAULT_LIMIT", "Query"]
 
@@ -51,7 +52,22 @@ async def _page(
     selected = selection(info.context.caller, event_filter, source)
     query = EventQuery(filter=selected, sort=sort_keys(sort), limit=limit, after=after)
     store = info.context.services.store
-    return connection.answer(await store.page(query), lambda: store.count(selected))
+    # A dashboard asking only `totalCount` must not pay for a page it does not read (a
+    # cursor is still read, so a bad one is still refused).
+    wanted = after is not None or _asks_for_events(info.selected_fields[0].selections)
+    page = await store.page(query) if wanted else EventPage(events=[], has_next_page=False)
+    return connection.answer(page, lambda: store.count(selected))
+
+
+def _asks_for_events(selections: list[Selection]) -> bool:
+    """Whether a selection on a connection reads more than its `totalCount`."""
+    for item in selections:
+        if isinstance(item, SelectedField):
+            if item.name not in ("totalCount", "__typename"):
+                return True
+        elif _asks_for_events(item.selections):
+            return True
+    return False
 
 
 @strawberry.type
