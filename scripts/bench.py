@@ -325,14 +325,6 @@ def progress(step: str) -> None:
     print(f"... {step}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def table(results: dict[str, Any]) -> str:
     ingest, reads, fanout = results["ingest"], results["reads"], results["fanout"]
     rows = [
@@ -403,7 +395,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         embedded = EmbeddedMongo(workdir / "mongo")
         uri = await embedded.start()
     database = f"bench_{uuid.uuid4().hex[:8]}"
-    port, bare_port = free_port(), free_port()
+    port, bare_port = bench_scale.free_port(), bench_scale.free_port()
     env = os.environ | {
         "MONGODB_URI": uri,
         "EVENTSTORE_DATABASE": database,

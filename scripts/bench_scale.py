@@ -334,13 +334,7 @@ class History:
                 "pipeline": self._pipelines[team],
                 "environment": environment,
                 "release": release,
-                "snapshot": {
-                    "snapshotId": snapshot,
-                    "snapshotName": f"{release['releaseName']} #{snapshot}",
-                    "snapshotStatus": "COMPLETED",
-                    "description": None,
-                    "releaseId": release["releaseId"],
-                },
+                "snapshot": _completed_snapshot(release, snapshot),
             },
         }
 
@@ -390,15 +384,7 @@ class History:
             "actor": "completedsnapshotsmonitor",
             "object": release["releaseName"],
             "payload": self._audited("completedsnapshotsmonitor", local)
-            | {
-                "snapshot": {
-                    "snapshotId": snapshot,
-                    "snapshotName": f"{release['releaseName']} #{snapshot}",
-                    "snapshotStatus": "COMPLETED",
-                    "description": None,
-                    "releaseId": release["releaseId"],
-                }
-            },
+            | {"snapshot": _completed_snapshot(release, snapshot)},
         }
 
     def _tag(self, team: str, when: datetime, local: str) -> Document:
@@ -433,6 +419,16 @@ class History:
                 "assignee": {"id": 1, "userName": user, "email": f"{user}@example.com"},
             },
         }
+
+
+def _completed_snapshot(release: Document, snapshot: int) -> Document:
+    return {
+        "snapshotId": snapshot,
+        "snapshotName": f"{release['releaseName']} #{snapshot}",
+        "snapshotStatus": "COMPLETED",
+        "description": None,
+        "releaseId": release["releaseId"],
+    }
 
 
 def _cumulative(weights: Iterable[int]) -> Iterator[int]:
@@ -485,7 +481,7 @@ REBUILD_COMMAND = "rebuild-read-models"
 
 @dataclass
 class Rebuild:
-    status: str  # "ok", "missing" (the command does not exist yet) or "failed"
+    status: str  # "ok" or "failed"
     seconds: float
     returncode: int
     output_tail: list[str]
@@ -514,21 +510,9 @@ async def rebuild_read_models(env: dict[str, str]) -> Rebuild:
     returncode = await process.wait()
     seconds = time.perf_counter() - started
     status = "ok" if returncode == 0 else "failed"
-    if returncode != 0 and _command_missing(returncode, tail):
-        status = "missing"
-        progress(
-            f"  rebuild | `eventstore {REBUILD_COMMAND}` does not exist yet: "
-            "the reads below run without read models"
-        )
-    elif returncode != 0:
+    if returncode != 0:
         progress(f"  rebuild | FAILED with exit status {returncode}; timing the reads anyway")
     return Rebuild(status, seconds, returncode, list(tail))
-
-
-def _command_missing(returncode: int, output: deque[str]) -> bool:
-    # Until the command lands, argparse refuses it (exit 2, "invalid choice"). Once it is in
-    # every checkout, this and the "missing" status can go.
-    return returncode == 2 and any("invalid choice" in line for line in output)
 
 
 def free_port() -> int:

@@ -194,9 +194,9 @@ def _user_bounds(operators: Document) -> tuple[Bound | None, Bound | None, Docum
 
 
 def _tighter(current: Bound | None, other: Bound, *, upper: bool) -> Bound:
-    if current is None or current[0] != other[0]:
-        if current is None:
-            return other
+    if current is None:
+        return other
+    if current[0] != other[0]:
         return min(current, other) if upper else max(current, other)
     return (current[0], current[1] and other[1])
 
