@@ -1,7 +1,17 @@
 """The filter language: one definition, compiled to a MongoDB query and to a live predicate."""
 
 from app.filters.build import FilterBudget, build_condition, build_sort
-from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of, paths_of
+from app.filters.model import (
+    AllOf,
+    AnyOf,
+    Condition,
+    EventFilter,
+    Not,
+    Op,
+    all_of,
+    conjuncts,
+    paths_of,
+)
 from app.filters.mongo import to_mongo
 from app.filters.predicate import matches, matches_event
 
@@ -16,6 +26,7 @@ __all__ = [
     "all_of",
     "build_condition",
     "build_sort",
+    "conjuncts",
     "matches",
     "matches_event",
     "paths_of",

@@ -22,6 +22,7 @@ __all__ = [
     "Op",
     "Scalar",
     "all_of",
+    "conjuncts",
     "paths_of",
 ]
 
@@ -79,7 +80,15 @@ EventFilter = Condition | AllOf | AnyOf | Not
 
 def all_of(filters: Sequence[EventFilter]) -> EventFilter:
     """The conjunction, without a wrapper for a single member (none: matches everything)."""
-    return filters[0] if len(filters) == 1 else AllOf(tuple(filters))
+    members = tuple(member for item in filters for member in conjuncts(item))
+    return members[0] if len(members) == 1 else AllOf(members)
+
+
+def conjuncts(event_filter: EventFilter) -> tuple[EventFilter, ...]:
+    """The conditions a filter requires all of, however its conjunctions nest."""
+    if isinstance(event_filter, AllOf):
+        return tuple(member for item in event_filter.filters for member in conjuncts(item))
+    return (event_filter,)
 
 
 def paths_of(event_filter: EventFilter) -> set[str]:

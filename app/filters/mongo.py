@@ -10,10 +10,9 @@ the same kind on one field) goes under `$and`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
+from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of, conjuncts
 
 __all__ = ["MATCH_NOTHING", "split_conjunction", "to_mongo", "to_mongo_tree"]
 
@@ -53,7 +52,7 @@ def split_conjunction(event_filter: EventFilter) -> tuple[dict[str, Any], EventF
     """
     flat: dict[str, dict[str, Any]] = {}
     rest: list[EventFilter] = []
-    for item in _conjuncts(event_filter):
+    for item in conjuncts(event_filter):
         if not isinstance(item, Condition):
             rest.append(item)
             continue
@@ -67,14 +66,6 @@ def split_conjunction(event_filter: EventFilter) -> tuple[dict[str, Any], EventF
     # embedded server plans index ranges only from that spelling.
     plain = {path: ops["$eq"] if ops.keys() == {"$eq"} else ops for path, ops in flat.items()}
     return plain, (all_of(rest) if rest else None)
-
-
-def _conjuncts(event_filter: EventFilter) -> Iterator[EventFilter]:
-    if isinstance(event_filter, AllOf):
-        for item in event_filter.filters:
-            yield from _conjuncts(item)
-    else:
-        yield event_filter
 
 
 def _operator(condition: Condition) -> dict[str, Any]:

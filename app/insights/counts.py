@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import FieldError, InvalidInput
-from app.filters import AllOf, Condition, EventFilter, Op
+from app.filters import Condition, EventFilter, Op, conjuncts
 from app.periods import Bucket, following, truncate
 from app.store import EventStore
 from app.store.keys import unescape_keys
@@ -94,7 +94,7 @@ def _fill_empty_periods(
 
 def time_range(event_filter: EventFilter) -> TimeRange | None:
     """The `timestamp` range a filter holds to at its top level, when it names both ends."""
-    conditions = event_filter.filters if isinstance(event_filter, AllOf) else (event_filter,)
+    conditions = conjuncts(event_filter)
     start = end = None
     inclusive = False
     for condition in conditions:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from app.filters import AnyOf, Condition, EventFilter, Op, all_of
+from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.counts import TimeRange, periods
 from app.insights.delivery_kinds import (
     CHANGE_STARTS,
@@ -37,8 +37,9 @@ from app.store import EventStore
 
 __all__ = ["DeliveryMetrics", "DoraBand", "delivery_metrics"]
 
-# Lead-time lookups name this many commits at a time.
-_COMMITS_PER_READ = 200
+# Lead-time lookups name this many commits at a time (the embedded server's `$in` slows
+# with the square of its list: 25 at a time read 1,000 commits in a third of 200's time).
+_COMMITS_PER_READ = 25
 
 
 class DoraBand(StrEnum):
@@ -229,16 +230,14 @@ async def _incidents(
     incidents.sort(key=lambda row: row["timestamp"])
     if not incidents:
         return [], []
-    # A restoration only answers a later incident: none before the first is needed.
-    restoring = all_of(
-        [
-            scope,
-            Condition("type", Op.IN, tuple(sorted({name for name, _ in RESTORED}))),
-            AnyOf(tuple(_is(kind) for kind in RESTORED)),
-            Condition("timestamp", Op.GTE, incidents[0]["timestamp"]),
-        ]
-    )
-    resolutions = await store.delivery_events(restoring)
+    # A restoration only answers a later incident: none before the first is needed. One read
+    # per kind, each a range of one index.
+    since = Condition("timestamp", Op.GTE, incidents[0]["timestamp"])
+    resolutions = [
+        row
+        for kind in RESTORED
+        for row in await store.delivery_events(all_of([scope, _is(kind), since]))
+    ]
     resolutions.sort(key=lambda row: row["timestamp"])
     return incidents, resolutions
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.filters import AllOf, Condition, EventFilter, Op, all_of, matches, paths_of
+from app.filters import Condition, EventFilter, Op, all_of, conjuncts, matches, paths_of
 from app.filters.mongo import split_conjunction
 from app.periods import Bucket, Cover, Unit, cover, truncate
 from app.store.conditions import index_friendly, time_bounds_exclusive
@@ -55,7 +55,7 @@ def count_plan(
     start: datetime | None = None
     end: datetime | None = None
     kinds: list[EventFilter] = []
-    for item in event_filter.filters if isinstance(event_filter, AllOf) else (event_filter,):
+    for item in conjuncts(event_filter):
         bounds = _bounds(item)
         if bounds is None:
             if not paths_of(item) <= COUNTED_FIELDS:
@@ -176,7 +176,7 @@ def _team_scope(plan: CountPlan) -> TeamScope:
 
 def _named_teams(kinds: EventFilter) -> tuple[str | None, ...] | None:
     """The teams a conjunction limits itself to (`teamId` eq/in at its top), if it does."""
-    for item in kinds.filters if isinstance(kinds, AllOf) else (kinds,):
+    for item in conjuncts(kinds):
         match item:
             case Condition(path="teamId", op=Op.EQ, value=str() as team):
                 return (team,)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.filters import AllOf, Condition, EventFilter, Op, matches, paths_of, to_mongo
+from app.filters import Condition, EventFilter, Op, conjuncts, matches, paths_of, to_mongo
 from app.filters.mongo import split_conjunction
 from app.insights.delivery_kinds import DELIVERY_TYPES
 from app.store.conditions import index_friendly, time_bounds_exclusive
@@ -56,7 +56,7 @@ def _answerable(event_filter: EventFilter) -> bool:
     if not paths_of(event_filter) <= DELIVERY_FIELDS:
         return False
     lifecycle = of_kinds = False
-    for item in event_filter.filters if isinstance(event_filter, AllOf) else (event_filter,):
+    for item in conjuncts(event_filter):
         match item:
             case Condition(path="source", op=Op.EQ, value="LIFECYCLE"):
                 lifecycle = True
