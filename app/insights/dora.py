@@ -109,7 +109,8 @@ async def delivery_metrics(
     )
     deploys, days = await _deployments(store, in_range)
     successes = {row["commit"]: row for row in deploys if row["first_success"] is not None}
-    first_changes = await _first_changes(store, scope, [c for c in successes if c is not None])
+    deployed = [c for c in successes if c is not None]
+    first_changes = await _first_changes(store, scope, deployed, start, end)
     lead_spans, ignored, without_event = _lead_times(successes, first_changes)
     succeeded = sum(row["succeeded"] for row in deploys)
     failed = sum(row["failed"] for row in deploys)
@@ -171,11 +172,16 @@ async def _deployments(
 
 
 async def _first_changes(
-    store: EventStore, scope: EventFilter, commits: list[str]
+    store: EventStore, scope: EventFilter, commits: list[str], start: datetime, end: datetime
 ) -> dict[str, datetime]:
+    if not commits:
+        return {}
+    known = await store.first_changes(scope, commits, (start, end))
+    if known is not None:
+        return known
     first: dict[str, datetime] = {}
-    for start in range(0, len(commits), _COMMITS_PER_READ):
-        chunk = tuple(commits[start : start + _COMMITS_PER_READ])
+    for index in range(0, len(commits), _COMMITS_PER_READ):
+        chunk = tuple(commits[index : index + _COMMITS_PER_READ])
         starts = all_of(
             [scope, Condition("type", Op.IN, CHANGE_STARTS), Condition("commit", Op.IN, chunk)]
         )

@@ -1,21 +1,25 @@
-"""Reading delivery events for the DORA metrics: from the delivery read model and the tail of
-the log it has not absorbed yet, or from the log itself for a filter the model cannot answer."""
+"""Reading delivery events and commits' first changes for the DORA metrics: from the read
+models and the tail of the log they have not absorbed yet, or from the log itself for a filter
+the models cannot answer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.filters import Condition, EventFilter, Op, conjuncts, matches, paths_of, to_mongo
+from app.filters import Condition, EventFilter, Op, all_of, conjuncts, matches, paths_of, to_mongo
 from app.filters.mongo import split_conjunction
-from app.insights.delivery_kinds import DELIVERY_TYPES
+from app.insights.delivery_kinds import CHANGE_STARTS, DELIVERY_TYPES
+from app.store.change_starts import scope_key
 from app.store.conditions import index_friendly, time_bounds_exclusive
 from app.store.counting import TAIL_LIMIT
 from app.store.delivery_model import DELIVERY_FIELDS
 from app.store.projection import Projection
 
-__all__ = ["read_deliveries"]
+__all__ = ["read_deliveries", "read_first_changes"]
 
 Document = dict[str, Any]
 _FIELDS = dict.fromkeys(DELIVERY_FIELDS, 1)
@@ -65,3 +69,50 @@ def _answerable(event_filter: EventFilter) -> bool:
             case Condition(path="type", op=Op.IN, value=tuple() as names):
                 of_kinds = of_kinds or set(names) <= DELIVERY_TYPES
     return lifecycle and of_kinds
+
+
+async def read_first_changes(
+    scope: EventFilter,
+    commits: Sequence[str],
+    deployed: tuple[datetime, datetime],
+    projection: Projection,
+    events: AsyncCollection[Document],
+    allocated: int,
+    max_time_ms: int,
+) -> dict[str, datetime] | None:
+    """Each commit's first `commit`/`change` event in `scope`; None when the model cannot say
+    (a scope other than a team and a repo, or a long unabsorbed tail)."""
+    key = _scope_key(scope)
+    checkpoint = await projection.checkpoint()
+    if key is None or allocated - checkpoint.seq > TAIL_LIMIT:
+        return None
+    found = await projection.starts.first_changes(key, commits, deployed, max_time_ms)
+    wanted = set(commits)
+    changes = all_of([scope, Condition("type", Op.IN, CHANGE_STARTS)])
+    tail = events.find({"seq": {"$gt": checkpoint.seq}}, _FIELDS, max_time_ms=max_time_ms)
+    for row in await tail.to_list():
+        commit = row.get("commit")
+        if commit in wanted and matches(changes, row):
+            found[commit] = min(found.get(commit, row["timestamp"]), row["timestamp"])
+    return found
+
+
+def _scope_key(scope: EventFilter) -> str | None:
+    """The change-starts scope of a lifecycle scope naming at most a team and a repo."""
+    named: dict[str, str] = {}
+    for item in conjuncts(scope):
+        match item:
+            case Condition(path="source", op=Op.EQ, value="LIFECYCLE"):
+                continue
+            case Condition(path="teamId" | "repo" as path, op=Op.EQ, value=str() as value) if (
+                path not in named
+            ):
+                named[path] = value
+            case _:
+                return None
+    return scope_key(
+        named.get("teamId"),
+        named.get("repo"),
+        any_team="teamId" not in named,
+        any_repo="repo" not in named,
+    )

@@ -33,7 +33,7 @@ from app.periods import Bucket
 from app.store.conditions import narrowed
 from app.store.counting import count_from_model, count_plan
 from app.store.cursors import CursorCodec
-from app.store.delivery_reads import read_deliveries
+from app.store.delivery_reads import read_deliveries, read_first_changes
 from app.store.documents import from_document, to_document
 from app.store.group_commit import GroupCommit
 from app.store.indexes import ensure_indexes
@@ -370,6 +370,23 @@ class EventStore:
             )
             for row in rows
         ]
+
+    @_translates_driver_errors
+    async def first_changes(
+        self, scope: EventFilter, commits: Sequence[str], deployed: tuple[datetime, datetime]
+    ) -> dict[str, datetime] | None:
+        """Each commit's first `commit`/`change` event in a scope of a team and a repo (either
+        may be left out), from the change-starts read model; None for another scope. Commits
+        deployed successfully in `deployed` cost one range read together, others a lookup."""
+        return await read_first_changes(
+            scope,
+            commits,
+            deployed,
+            self._projection,
+            self._events,
+            await self.allocated(),
+            self._query_ms,
+        )
 
     @_translates_driver_errors
     async def delivery_events(self, event_filter: EventFilter) -> list[Document]:

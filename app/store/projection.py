@@ -31,6 +31,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from app.store.change_starts import ChangeStarts
 from app.store.count_model import CountModel
 from app.store.delivery_model import DELIVERY_FIELDS, DeliveryModel
 
@@ -43,6 +44,7 @@ Document = dict[str, Any]
 FORMAT = 1
 _ID = "checkpoint"
 _REPORT_SECONDS = 5
+_MODEL_PREFIXES = ("read_counts_", "read_deliveries_", "read_starts_")
 # What the models read of an event.
 PROJECTED = dict.fromkeys(DELIVERY_FIELDS | {"seq", "teamId", "source", "type"}, 1)
 
@@ -75,6 +77,7 @@ class Projection:
         self._generation = -1
         self.counts = CountModel(database.get_collection("read_counts_0"))
         self.deliveries = DeliveryModel(database.get_collection("read_deliveries_0"))
+        self.starts = ChangeStarts(database.get_collection("read_starts_0"))
         self._gaps: dict[int, float] = {}
         self._given_up: set[int] = set()
         self._nudged = asyncio.Event()
@@ -100,9 +103,7 @@ class Projection:
         await self._meta.replace_one({"_id": _ID}, _fresh(generation), upsert=True)
         await self._use(generation)
         for name in await self._database.list_collection_names():
-            if name.startswith(("read_counts_", "read_deliveries_")) and not name.endswith(
-                f"_{generation}"
-            ):
+            if name.startswith(_MODEL_PREFIXES) and not name.endswith(f"_{generation}"):
                 await self._database.drop_collection(name)
 
     async def checkpoint(self) -> Checkpoint:
@@ -218,6 +219,7 @@ class Projection:
         ]
         await self.counts.absorb(events, upto=last)
         await self.deliveries.absorb(events)
+        await self.starts.absorb(events)
         update: Document = {"$set": {"seq": last, "pending": None}, "$inc": {"count": len(events)}}
         if events:
             update["$min"] = {"first": min(event["timestamp"] for event in events)}
@@ -238,8 +240,10 @@ class Projection:
         self.deliveries = DeliveryModel(
             self._database.get_collection(f"read_deliveries_{generation}")
         )
+        self.starts = ChangeStarts(self._database.get_collection(f"read_starts_{generation}"))
         await self.counts.prepare()
         await self.deliveries.prepare()
+        await self.starts.prepare()
 
 
 def _fresh(generation: int) -> Document:
