@@ -24,6 +24,7 @@ from pymongo.errors import (
     ExecutionTimeout,
     OperationFailure,
     PyMongoError,
+    WriteConcernError,
 )
 
 from app.errors import DatabaseUnavailable, FieldError, InvalidInput, QueryTimeout
@@ -31,12 +32,11 @@ from app.events import NewEvent, StoredEvent
 from app.filters import AllOf, EventFilter, to_mongo
 from app.periods import Bucket
 from app.store.conditions import narrowed
-from app.store.counting import count_from_model, count_plan
 from app.store.cursors import CursorCodec
-from app.store.delivery_reads import read_deliveries, read_first_changes
 from app.store.documents import from_document, to_document
 from app.store.group_commit import GroupCommit
 from app.store.indexes import ensure_indexes
+from app.store.model_reads import GroupCount, ModelReads
 from app.store.paging import SortKey, after_clause, sort_spec, sort_value
 from app.store.projection import Projection
 from app.store.windows import Density, read_in_windows
@@ -134,6 +134,7 @@ class EventStore:
         settle = 2 * query_seconds + 2 * timeout_seconds
         self._projection = Projection(db, self._events, self.allocated, settle_seconds=settle)
         self._projecting: asyncio.Task[None] | None = None
+        self._reads = ModelReads(self._projection, self._events, self.allocated, self._query_ms)
 
     @classmethod
     def connect(
@@ -235,8 +236,12 @@ class EventStore:
                     )
             else:
                 await self._insert_all_or_none(documents)
-        except BaseException:
-            self._projection.given_up(seqs)
+        except OperationFailure as refused:
+            # The server refused the batch and nothing of it stays: its numbers are burned.
+            # A lost connection or a cancelled caller says nothing of the kind (the batch may
+            # yet land), so those gaps wait to settle.
+            if not isinstance(refused, WriteConcernError):
+                self._projection.given_up(seqs)
             raise
         self._projection.nudge()
         return [from_document(document) for document in documents]
@@ -251,14 +256,7 @@ class EventStore:
     @_translates_driver_errors
     async def count(self, event_filter: EventFilter) -> int:
         """How many events `event_filter` selects: from the count read model when it can."""
-        plan = count_plan(event_filter, (), None)
-        if plan is not None:
-            counts = await count_from_model(
-                plan, self._projection, self._events, await self.allocated(), self._query_ms
-            )
-            if counts is not None:
-                return sum(counts.values())
-        return await self._events.count_documents(to_mongo(event_filter), maxTimeMS=self._query_ms)
+        return await self._reads.count(event_filter)
 
     @_translates_driver_errors
     async def page(self, query: EventQuery) -> EventPage:
@@ -338,38 +336,13 @@ class EventStore:
     @_translates_driver_errors
     async def count_groups(
         self, event_filter: EventFilter, fields: Sequence[str], bucket: Bucket | None, *, limit: int
-    ) -> list[tuple[tuple[Any, ...], datetime | None, int]]:
+    ) -> list[GroupCount]:
         """Counts of matching events per value of `fields` (stored paths) and, with `bucket`,
         per UTC period of `timestamp`: from the count read model when it can, else by MongoDB.
 
         At most `limit` of them (which ones is arbitrary).
         """
-        plan = count_plan(event_filter, fields, bucket)
-        if plan is not None:
-            counts = await count_from_model(
-                plan, self._projection, self._events, await self.allocated(), self._query_ms
-            )
-            if counts is not None:
-                return [(key, period, count) for (key, period), count in counts.items()][:limit]
-        group: Document = {f"k{index}": f"${path}" for index, path in enumerate(fields)}
-        if bucket is not None:
-            group["bucket"] = {
-                "$dateTrunc": {"date": "$timestamp", "unit": bucket.value, "startOfWeek": "monday"}
-            }
-        pipeline: list[Document] = [
-            {"$match": to_mongo(event_filter)},
-            {"$group": {"_id": group, "count": {"$sum": 1}}},
-            {"$limit": limit},
-        ]
-        rows = await (await self._events.aggregate(pipeline, maxTimeMS=self._query_ms)).to_list()
-        return [
-            (
-                tuple(row["_id"].get(f"k{index}") for index in range(len(fields))),
-                row["_id"].get("bucket"),
-                int(row["count"]),
-            )
-            for row in rows
-        ]
+        return await self._reads.count_groups(event_filter, fields, bucket, limit)
 
     @_translates_driver_errors
     async def first_changes(
@@ -378,23 +351,13 @@ class EventStore:
         """Each commit's first `commit`/`change` event in a scope of a team and a repo (either
         may be left out), from the change-starts read model; None for another scope. Commits
         deployed successfully in `deployed` cost one range read together, others a lookup."""
-        return await read_first_changes(
-            scope,
-            commits,
-            deployed,
-            self._projection,
-            self._events,
-            await self.allocated(),
-            self._query_ms,
-        )
+        return await self._reads.first_changes(scope, commits, deployed)
 
     @_translates_driver_errors
     async def delivery_events(self, event_filter: EventFilter) -> list[Document]:
         """The delivery fields (`DELIVERY_FIELDS`) of the events the filter selects; from the
         delivery read model when the filter asks only for its kinds and fields."""
-        return await read_deliveries(
-            event_filter, self._projection, self._events, await self.allocated(), self._query_ms
-        )
+        return await self._reads.delivery_events(event_filter)
 
     @contextlib.contextmanager
     def _driver_errors(self) -> Iterator[None]:

@@ -172,6 +172,10 @@ class Projection:
                 await self._absorb_all()
             except PyMongoError as error:
                 log.warning("read models wait for the database: %s", error)
+            except Exception:
+                # Reads stay exact without the models (they read the tail): keep trying.
+                log.exception("read models could not absorb a batch; trying again")
+                await asyncio.sleep(poll_seconds)
 
     async def _absorb_all(self) -> None:
         """Absorb every batch ready; a long backlog (a rebuild at start-up) says how it goes."""
