@@ -182,7 +182,11 @@ def _user_bounds(operators: Document) -> tuple[Bound | None, Bound | None, Docum
     high: Bound | None = None
     others: Document = {}
     for name, value in operators.items():
-        if name in _BOUNDS and isinstance(value, datetime):
+        if name == "$eq" and isinstance(value, datetime):
+            # One instant is the range from it to itself.
+            low = _tighter(low, (value, True), upper=False)
+            high = _tighter(high, (value, True), upper=True)
+        elif name in _BOUNDS and isinstance(value, datetime):
             bound = (value, name in ("$gte", "$lte"))
             if name in ("$gt", "$gte"):
                 low = _tighter(low, bound, upper=False)

@@ -11,6 +11,7 @@ import asyncio
 import os
 import random
 import sys
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,10 +64,12 @@ query($from: DateTime!, $to: DateTime!, $teamId: String, $filter: EventFilter) {
 def history(count: int, seed: int) -> list[dict[str, Any]]:
     """Lifecycle events over a year, with shared instants (ties) and commits that recur."""
     rng = random.Random(seed)
-    events = []
+    events: list[dict[str, Any]] = []
     for _ in range(count):
         name, action = rng.choice(KINDS)
         moment = START + timedelta(minutes=rng.randrange(0, 365 * 24 * 60, 7))
+        if events and rng.random() < 0.2:
+            moment = datetime.fromisoformat(events[-1]["timestamp"])  # a tie
         events.append(
             {
                 "eventName": name,
@@ -119,9 +122,13 @@ async def stored_ids(service: RunningService, query: dict[str, Any], sort: Any) 
 async def test_paging_by_cursor_visits_every_matching_event_once_in_order(
     service: RunningService,
 ) -> None:
-    await load(service, history(400, seed=1))
+    events = history(400, seed=1)
+    await load(service, events)
     await until_absorbed(service)
     newest = [("timestamp", -1), ("seq", -1)]
+    tied = datetime.fromisoformat(
+        Counter(event["timestamp"] for event in events).most_common(1)[0][0]
+    )
     cases: list[tuple[dict[str, Any], dict[str, Any], Any]] = [
         ({}, {}, newest),
         ({"filter": {"teamId": {"eq": "team-b"}}}, {"teamId": "team-b"}, newest),
@@ -137,6 +144,11 @@ async def test_paging_by_cursor_visits_every_matching_event_once_in_order(
         ),
         ({"sort": [{"field": "timestamp", "order": "ASC"}]}, {}, [("timestamp", 1), ("seq", 1)]),
         (
+            {"filter": {"timestamp": {"eq": tied.isoformat()}}},
+            {"timestamp": tied.replace(tzinfo=None)},
+            newest,
+        ),
+        (
             {"sort": [{"field": "timestamp"}, {"field": "repo", "order": "ASC"}]},
             {},
             [("timestamp", -1), ("repo", 1), ("seq", 1)],
@@ -144,7 +156,9 @@ async def test_paging_by_cursor_visits_every_matching_event_once_in_order(
     ]
     for arguments, query, sort in cases:
         paged = await every_page(service, **arguments)
-        assert paged == await stored_ids(service, query, sort), arguments
+        expected = await stored_ids(service, query, sort)
+        assert paged == expected, arguments
+        assert expected, arguments
         assert len(set(paged)) == len(paged)
 
 
