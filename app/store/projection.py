@@ -137,17 +137,19 @@ class Projection:
         if meta["generation"] != self._generation:
             await self._use(int(meta["generation"]))
         plan = meta.get("pending")
+        events = None
         if plan is None:
-            plan = await self._plan(int(meta["seq"]))
-            if plan is None:
+            planned = await self._plan(int(meta["seq"]))
+            if planned is None:
                 return 0
+            plan, events = planned
             claimed = await self._meta.update_one(
                 {"_id": _ID, "generation": self._generation, "seq": plan["from"], "pending": None},
                 {"$set": {"pending": plan}},
             )
             if claimed.matched_count == 0:
                 return 0  # another process planned first; its plan is read next time
-        return await self._apply(plan)
+        return await self._apply(plan, events)
 
     async def catch_up(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Absorb until the models hold the whole log (gaps still open are waited for)."""
@@ -186,10 +188,11 @@ class Projection:
                 done, of = (await self.checkpoint()).seq, int(await self._allocated())
                 log.info("read models: %d of %d events absorbed", done, of)
 
-    async def _plan(self, after: int) -> Document | None:
-        """The next batch: the longest run after `after` with no gap still open."""
+    async def _plan(self, after: int) -> tuple[Document, list[Document]] | None:
+        """The next batch: the longest run after `after` with no gap still open; and its
+        events, read once for planning and absorbing."""
         found = await self._events.find(
-            {"seq": {"$gt": after, "$lte": after + self._batch}}, {"seq": 1}
+            {"seq": {"$gt": after, "$lte": after + self._batch}}, PROJECTED
         ).to_list()
         present = {int(document["seq"]) for document in found}
         allocated = int(await self._allocated())
@@ -203,7 +206,8 @@ class Projection:
             end = seq
         if end == after:
             return None
-        return {"from": after, "to": end, "skipped": skipped}
+        plan = {"from": after, "to": end, "skipped": skipped}
+        return plan, [document for document in found if document["seq"] <= end]
 
     def _settled(self, seq: int) -> bool:
         if seq in self._given_up:
@@ -211,19 +215,23 @@ class Projection:
         now = time.monotonic()
         return now - self._gaps.setdefault(seq, now) >= self._settle_seconds
 
-    async def _apply(self, plan: Mapping[str, Any]) -> int:
+    async def _apply(self, plan: Mapping[str, Any], events: list[Document] | None) -> int:
+        """Absorb a plan's events (read again when redoing another attempt's plan)."""
         first, last = int(plan["from"]), int(plan["to"])
         skipped = set(plan["skipped"])
-        events = [
-            document
-            for document in await self._events.find(
-                {"seq": {"$gt": first, "$lte": last}}, PROJECTED
-            ).to_list()
-            if document["seq"] not in skipped
-        ]
-        await self.counts.absorb(events, upto=last)
-        await self.deliveries.absorb(events)
-        await self.starts.absorb(events)
+        if events is None:
+            events = [
+                document
+                for document in await self._events.find(
+                    {"seq": {"$gt": first, "$lte": last}}, PROJECTED
+                ).to_list()
+                if document["seq"] not in skipped
+            ]
+        await asyncio.gather(
+            self.counts.absorb(events, upto=last),
+            self.deliveries.absorb(events),
+            self.starts.absorb(events),
+        )
         update: Document = {"$set": {"seq": last, "pending": None}, "$inc": {"count": len(events)}}
         if events:
             update["$min"] = {"first": min(event["timestamp"] for event in events)}
