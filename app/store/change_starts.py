@@ -110,7 +110,8 @@ class ChangeStarts:
             for document in await self._collection.find(
                 {"_id": {"$in": ids}}, max_time_ms=max_time_ms
             ).to_list():
-                found[document["commit"]] = document["first"]
+                if "first" in document:  # deployed, but no change event seen yet
+                    found[document["commit"]] = document["first"]
         return found
 
 
