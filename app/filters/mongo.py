@@ -14,7 +14,7 @@ from typing import Any
 
 from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of, conjuncts
 
-__all__ = ["MATCH_NOTHING", "split_conjunction", "to_mongo", "to_mongo_tree"]
+__all__ = ["MATCH_NOTHING", "split_conjunction", "to_mongo"]
 
 # `$or: []` is refused by MongoDB; an empty disjunction is this instead.
 MATCH_NOTHING: dict[str, Any] = {"_id": {"$exists": False}}
@@ -24,10 +24,10 @@ def to_mongo(event_filter: EventFilter) -> dict[str, Any]:
     flat, rest = split_conjunction(event_filter)
     if rest is None:
         return flat
-    return flat | {"$and": [to_mongo_tree(rest)]}
+    return flat | {"$and": [_tree(rest)]}
 
 
-def to_mongo_tree(event_filter: EventFilter) -> dict[str, Any]:
+def _tree(event_filter: EventFilter) -> dict[str, Any]:
     """The filter as MongoDB's logical operators, node for node."""
     match event_filter:
         case Condition():
@@ -35,13 +35,13 @@ def to_mongo_tree(event_filter: EventFilter) -> dict[str, Any]:
         case AllOf(filters=()):
             return {}
         case AllOf(filters=filters):
-            return {"$and": [to_mongo_tree(item) for item in filters]}
+            return {"$and": [_tree(item) for item in filters]}
         case AnyOf(filters=()):
             return MATCH_NOTHING
         case AnyOf(filters=filters):
-            return {"$or": [to_mongo_tree(item) for item in filters]}
+            return {"$or": [_tree(item) for item in filters]}
         case Not(filter=inner):
-            return {"$nor": [to_mongo_tree(inner)]}
+            return {"$nor": [_tree(inner)]}
 
 
 def split_conjunction(event_filter: EventFilter) -> tuple[dict[str, Any], EventFilter | None]:

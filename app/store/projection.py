@@ -51,7 +51,9 @@ PROJECTED = dict.fromkeys(DELIVERY_FIELDS | {"seq", "teamId", "source", "type"},
 
 @dataclass(frozen=True)
 class Checkpoint:
-    generation: int
+    """How far the read models are: every event up to `seq`, `count` of them, their times
+    from `first` to `last`."""
+
     seq: int
     count: int
     first: datetime | None
@@ -113,7 +115,6 @@ class Projection:
         if meta["generation"] != self._generation:
             await self._use(int(meta["generation"]))
         return Checkpoint(
-            generation=int(meta["generation"]),
             seq=int(meta["seq"]),
             count=int(meta["count"]),
             first=meta.get("first"),
