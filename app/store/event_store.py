@@ -304,9 +304,21 @@ class EventStore:
 
     @_translates_driver_errors
     async def last_seq(self) -> int:
-        """The sequence number of the newest stored event (0 when there is none)."""
-        newest = await self._events.find_one({}, {"seq": 1}, sort=[("seq", -1)])
-        return 0 if newest is None else int(newest["seq"])
+        """The sequence number of the newest stored event (0 when there is none).
+
+        Looked for below the last number handed out, in ranges growing from the top: "the
+        greatest of all" would read the whole index on the embedded server.
+        """
+        top, width = await self.allocated(), 64
+        while top > 0:
+            low = max(top - width, 0)
+            found = await self._events.find(
+                {"seq": {"$gt": low, "$lte": top}}, {"seq": 1}
+            ).to_list()
+            if found:
+                return max(int(document["seq"]) for document in found)
+            top, width = low, width * 4
+        return 0
 
     @_translates_driver_errors
     async def events_between(self, after_seq: int, before_seq: int) -> list[StoredEvent]:
@@ -416,9 +428,12 @@ class EventStore:
 
     async def _prepare_counter(self) -> None:
         """Make the counter, ahead of every stored event even after a restore or a crash."""
-        await self._counters.update_one(
-            {"_id": "events"}, {"$max": {"seq": await self.last_seq()}}, upsert=True
-        )
+        counter = await self.allocated()
+        # Normally nothing lies past the counter; after a restore of an older counter, the
+        # events it missed do (and without any counter, all of them, once).
+        beyond = await self._events.find({"seq": {"$gt": counter}}, {"seq": 1}).to_list()
+        top = max([counter, *(int(document["seq"]) for document in beyond)])
+        await self._counters.update_one({"_id": "events"}, {"$max": {"seq": top}}, upsert=True)
 
     async def _insert_all_or_none(self, documents: list[Document]) -> None:
         """Without transactions: insert in order, and take back what got in if one fails."""
