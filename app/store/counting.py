@@ -107,7 +107,7 @@ async def _model_counts(
                 return None
             period = None if plan.bucket is None else truncate(plan.bucket, document.start)
             for kind, count in document.counts:
-                counted = kind if team is None and not scope.per_team else kind | _team(team)
+                counted = kind | _team(team)
                 if matches(plan.kinds, counted):
                     key = tuple(counted.get(field) for field in plan.groups)
                     counts[(key, period)] += count
