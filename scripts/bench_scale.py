@@ -769,10 +769,23 @@ async def time_reads(url: str, runs: int) -> dict[str, Document]:
 # One size, the whole run, the report
 
 
+FILLED_MARK = "bench-filled"
+
+
+async def kept_fill(events: AsyncCollection[Document], size: int, seed: int) -> bool:
+    """Whether a kept database already holds this size's whole history (and its read models)."""
+    counters = events.database.get_collection("counters")
+    mark = await counters.find_one({"_id": FILLED_MARK})
+    return mark is not None and mark.get("size") == size and mark.get("seed") == seed
+
+
 async def bench_size(
     client: AsyncMongoClient[Document], uri: str, size: int, args: argparse.Namespace
 ) -> Document:
-    database = f"scale_{size}_{secrets.token_hex(4)}"
+    kept = args.keep is not None
+    # A kept database is named by what it holds, so the next run finds it.
+    suffix = f"seed{args.seed}" if kept else secrets.token_hex(4)
+    database = f"scale_{size}_{suffix}"
     # The rebuild runs as an operator would run it: only the database is chosen for it.
     env = os.environ | {"MONGODB_URI": uri, "EVENTSTORE_DATABASE": database}
     port = free_port()
@@ -782,11 +795,25 @@ async def bench_size(
         "EVENTSTORE_LOG_LEVEL": "WARNING",
         "EVENTSTORE_QUERY_TIMEOUT_SECONDS": str(QUERY_TIMEOUT_SECONDS),
     }
+    events = client[database]["events"]
+    fill_seconds: float | None = None
+    rebuilt: Rebuild | None = None
     try:
-        progress(f"size {size}: filling database {database}")
-        fill_seconds = await fill(client[database]["events"], size, args.seed, args.batch_size)
-        progress(f"size {size}: rebuilding the read models")
-        rebuilt = await rebuild_read_models(env)
+        if kept and await kept_fill(events, size, args.seed):
+            # The service brings read models of an older format up to date as it starts.
+            progress(f"size {size}: reusing the filled database {database}")
+        else:
+            await client.drop_database(database)
+            progress(f"size {size}: filling database {database}")
+            fill_seconds = await fill(events, size, args.seed, args.batch_size)
+            progress(f"size {size}: rebuilding the read models")
+            rebuilt = await rebuild_read_models(env)
+            if kept and rebuilt.status == "ok":
+                await client[database]["counters"].replace_one(
+                    {"_id": FILLED_MARK},
+                    {"_id": FILLED_MARK, "size": size, "seed": args.seed},
+                    upsert=True,
+                )
         progress(f"size {size}: reads ({args.runs} timed runs each)")
         service = await start_service(service_env, url)
         try:
@@ -794,16 +821,20 @@ async def bench_size(
         finally:
             await stop(service)
     finally:
-        try:
-            await client.drop_database(database)
-        except PyMongoError as error:
-            # The figures are measured by now: losing them to a failed clean-up helps no one.
-            progress(f"could not drop {database}: {error}")
+        if not kept:
+            try:
+                await client.drop_database(database)
+            except PyMongoError as error:
+                # The figures are measured by now: losing them to a failed clean-up helps no one.
+                progress(f"could not drop {database}: {error}")
     return {
         "database": database,
+        "reused": fill_seconds is None,
         "fill_seconds": fill_seconds,
-        "fill_ms_per_1000_events": fill_seconds / size * 1_000_000,
-        "rebuild": {
+        "fill_ms_per_1000_events": None if fill_seconds is None else fill_seconds / size * 1e6,
+        "rebuild": None
+        if rebuilt is None
+        else {
             "status": rebuilt.status,
             "seconds": rebuilt.seconds,
             "returncode": rebuilt.returncode,
@@ -860,23 +891,27 @@ def table(report: Document) -> str:
         rows.append((name, *cells, ratio(report["ratios"][name])))
     rows.append(("", *("" for _ in sizes), ""))
     fills = [result["fill_seconds"] for result in results]
-    rows.append(("fill (s)", *(f"{s:.1f}" for s in fills), ratio(_ratio(fills[0], fills[-1]))))
-    rows.append(
-        (
-            "fill (ms per 1000 events)",
-            *(f"{result['fill_ms_per_1000_events']:.0f}" for result in results),
-            "",
+    if all(seconds is not None for seconds in fills):
+        rows.append(("fill (s)", *(f"{s:.1f}" for s in fills), ratio(_ratio(fills[0], fills[-1]))))
+        rows.append(
+            (
+                "fill (ms per 1000 events)",
+                *(f"{result['fill_ms_per_1000_events']:.0f}" for result in results),
+                "",
+            )
         )
-    )
     rebuilds = [result["rebuild"] for result in results]
-    rebuilt = all(rebuild["status"] == "ok" for rebuild in rebuilds)
+
+    def rebuild_cell(rebuild: Document | None) -> str:
+        if rebuild is None:
+            return "reused"
+        return f"{rebuild['seconds']:.1f}" if rebuild["status"] == "ok" else rebuild["status"]
+
+    rebuilt = all(rebuild is not None and rebuild["status"] == "ok" for rebuild in rebuilds)
     rows.append(
         (
             "rebuild read models (s)",
-            *(
-                f"{rebuild['seconds']:.1f}" if rebuild["status"] == "ok" else rebuild["status"]
-                for rebuild in rebuilds
-            ),
+            *(rebuild_cell(rebuild) for rebuild in rebuilds),
             ratio(_ratio(rebuilds[0]["seconds"], rebuilds[-1]["seconds"])) if rebuilt else "",
         )
     )
@@ -912,7 +947,7 @@ async def run(args: argparse.Namespace) -> Document:
     embedded: EmbeddedMongo | None = None
     uri = os.environ.get("MONGODB_URI")
     if uri is None:
-        workdir = Path(tempfile.mkdtemp(prefix="eventstore-scale-"))
+        workdir = args.keep or Path(tempfile.mkdtemp(prefix="eventstore-scale-"))
         embedded = EmbeddedMongo(workdir / "mongo")
         uri = await embedded.start()
     # The client sits idle through a rebuild and the reads, and the embedded server closes
@@ -930,7 +965,7 @@ async def run(args: argparse.Namespace) -> Document:
         await client.close()
         if embedded is not None:
             await embedded.stop()
-        if workdir is not None:
+        if workdir is not None and args.keep is None:
             # A million events take gigabytes on disk: nothing here is kept.
             shutil.rmtree(workdir, ignore_errors=True)
     return report
@@ -958,6 +993,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--runs", type=int, default=5, help="timed runs per read (default 5)")
     group.add_argument("--seed", type=int, default=7, help="of the generated history")
     group.add_argument("--batch-size", type=int, default=5000, help="documents per insert_many")
+    group.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the filled databases (the embedded server's files in DIR) and reuse them "
+        "on the next run with the same sizes and seed: reads measured again without refilling",
+    )
 
 
 def default_json() -> Path:

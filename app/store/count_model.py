@@ -13,6 +13,7 @@ after a crash therefore counts once, however far the first attempt got.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +33,7 @@ __all__ = [
     "FINEST_PER_TEAM",
     "CountDocument",
     "CountModel",
+    "Kind",
     "TeamScope",
 ]
 
@@ -53,12 +55,16 @@ class TeamScope:
     teams: tuple[str | None, ...] | None = None  # None: every team
 
 
+# The named fields of a counted kind as (field, value) pairs, absent fields left out; a tuple so
+# a reader can remember what it decided about a kind it meets again in the next period.
+Kind = tuple[tuple[str, Any], ...]
+
+
 @dataclass(frozen=True)
 class CountDocument:
     start: datetime
     upto: int
-    # The named fields of each counted kind, as a stored event holds them (absent: missing).
-    counts: list[tuple[Document, int]]
+    counts: list[tuple[Kind, int]]
 
 
 class CountModel:
@@ -149,8 +155,8 @@ def _kind_key(event: Mapping[str, Any]) -> str:
     return escape_key(json.dumps([event.get(field) for field in _KIND_FIELDS]))
 
 
-def _kind_fields(key: str) -> Document:
+@functools.lru_cache(maxsize=4096)
+def _kind_fields(key: str) -> Kind:
     values: Iterable[Any] = json.loads(unescape_key(key))
-    return {
-        field: value for field, value in zip(_KIND_FIELDS, values, strict=True) if value is not None
-    }
+    pairs = zip(_KIND_FIELDS, values, strict=True)
+    return tuple((field, value) for field, value in pairs if value is not None)

@@ -19,9 +19,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from app.filters import Condition, EventFilter, Op, all_of, conjuncts, matches, paths_of
 from app.filters.mongo import split_conjunction
-from app.periods import Bucket, Cover, Unit, cover, truncate
+from app.periods import Bucket, Cover, Unit, cover, following, truncate
 from app.store.conditions import index_friendly, time_bounds_exclusive
-from app.store.count_model import COUNTED_FIELDS, FINEST_PER_TEAM, TeamScope
+from app.store.count_model import COUNTED_FIELDS, FINEST_PER_TEAM, Kind, TeamScope
 from app.store.projection import Checkpoint, Projection
 
 __all__ = ["TAIL_LIMIT", "CountPlan", "GroupCounts", "count_from_model", "count_plan"]
@@ -101,17 +101,27 @@ async def _model_counts(
     if span is None:
         return counts
     scope = _team_scope(plan)
+    # The same few dozen kinds recur in every period: each is tested against the filter once.
+    groups: dict[tuple[str | None, Kind], tuple[Any, ...] | None] = {}
     for run in _cover(plan, span).runs:
         for team, document in await projection.counts.read(run, scope):
             if document.upto > checkpoint.seq:
                 return None
             period = None if plan.bucket is None else truncate(plan.bucket, document.start)
             for kind, count in document.counts:
-                counted = kind | _team(team)
-                if matches(plan.kinds, counted):
-                    key = tuple(counted.get(field) for field in plan.groups)
+                if (team, kind) not in groups:
+                    groups[(team, kind)] = _group_of(plan, dict(kind) | _team(team))
+                key = groups[(team, kind)]
+                if key is not None:
                     counts[(key, period)] += count
     return counts
+
+
+def _group_of(plan: CountPlan, counted: Document) -> tuple[Any, ...] | None:
+    """The group values of a counted kind, or None when the filter leaves it out."""
+    if not matches(plan.kinds, counted):
+        return None
+    return tuple(counted.get(field) for field in plan.groups)
 
 
 class _EventReader:
@@ -150,11 +160,18 @@ class _EventReader:
 
 
 def _absorbed_span(plan: CountPlan, checkpoint: Checkpoint) -> tuple[datetime, datetime] | None:
-    """The plan's range within the absorbed events' (nothing is outside it)."""
+    """The plan's range within the absorbed events' (nothing is outside it).
+
+    No absorbed event lies before the first or after the last, so the span reaches out to
+    the whole periods around them: an open end then needs no events read from the log.
+    """
     if checkpoint.first is None or checkpoint.last is None:
         return None
-    start = checkpoint.first if plan.start is None else max(plan.start, checkpoint.first)
-    end = checkpoint.last + _MS if plan.end is None else min(plan.end, checkpoint.last + _MS)
+    finest = _finest(plan)
+    low = truncate(finest, checkpoint.first)
+    high = following(finest, truncate(finest, checkpoint.last))
+    start = low if plan.start is None else max(plan.start, low)
+    end = high if plan.end is None else min(plan.end, high)
     return (start, end) if start < end else None
 
 
@@ -164,8 +181,11 @@ def _edges(plan: CountPlan, checkpoint: Checkpoint) -> list[tuple[datetime, date
 
 
 def _cover(plan: CountPlan, span: tuple[datetime, datetime]) -> Cover:
-    finest = FINEST_PER_TEAM if _team_scope(plan).per_team else Unit.HOUR
-    return cover(*span, plan.bucket, finest=finest)
+    return cover(*span, plan.bucket, finest=_finest(plan))
+
+
+def _finest(plan: CountPlan) -> Unit:
+    return FINEST_PER_TEAM if _team_scope(plan).per_team else Unit.HOUR
 
 
 def _team_scope(plan: CountPlan) -> TeamScope:

@@ -153,6 +153,9 @@ class EventStore:
             # A server that accepts connections but stops answering would hold requests
             # forever: give up well after any read may run (its maxTimeMS) and a write waits.
             socketTimeoutMS=int((2 * query_seconds + timeout_seconds) * 1000),
+            # The embedded server closes connections idle for 5 minutes; a pooled one it closed
+            # would fail the next write on a quiet service. Retire them before it does.
+            maxIdleTimeMS=240_000,
         )
         return cls(client, database, timeout_seconds=timeout_seconds, query_seconds=query_seconds)
 
