@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -103,3 +104,54 @@ async def test_workers_share_one_embedded_database_that_is_kept_running(
     assert "errors" not in after
     assert sorted(event["event_name"] for event in listed["data"]) == ["after", "before"]
     assert processes_running("secantusd", data) == []  # stopped with the service
+
+
+RESTART_CYCLES = 10
+
+
+def tail_of(log: Path) -> str:
+    return "\n".join(log.read_text().splitlines()[-20:])
+
+
+async def ready_or_exited(
+    http: httpx.AsyncClient, service: asyncio.subprocess.Process, log: Path
+) -> None:
+    for _ in range(600):
+        if service.returncode is not None:
+            raise AssertionError(f"exited with {service.returncode}:\n{tail_of(log)}")
+        with contextlib.suppress(httpx.TransportError):
+            if (await http.get("/readyz")).status_code == 200:
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the service never became ready")
+
+
+async def test_a_killed_service_started_again_at_once_comes_back_ready(tmp_path: Path) -> None:
+    """As a supervisor restarting it does: no wait for the killed run's database to notice."""
+    port = free_port()
+    data = str(tmp_path / "data")
+    environment = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
+    environment |= {"EVENTSTORE_PORT": str(port), "EVENTSTORE_DATA_DIR": data}
+    stored: list[str] = []
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        for cycle in range(RESTART_CYCLES):
+            with (tmp_path / "service.log").open("ab") as log:
+                service = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "app", env=environment, stdout=log, stderr=log
+                )
+            try:
+                await ready_or_exited(http, service, tmp_path / "service.log")
+                ingested = await graphql(http, INGEST_LIFECYCLE, input={"eventName": f"c{cycle}"})
+                stored.append(ingested["data"]["ingestLifecycleEvent"]["event"]["id"])  # type: ignore[index]
+            finally:
+                service.kill()
+                await service.wait()
+        # One more start, to read what every run stored; this one stops cleanly.
+        async with service_process(tmp_path, port):
+            found = [(await graphql(http, EVENT_BY_ID, id=event_id)) for event_id in stored]
+
+    assert [answer["data"]["event"]["type"] for answer in found] == [  # type: ignore[index]
+        f"c{cycle}" for cycle in range(RESTART_CYCLES)
+    ]
+    assert "Traceback" not in (tmp_path / "service.log").read_text()
+    assert processes_running("secantusd", data) == []

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import ctypes
 import logging
+import os
 import shutil
 import signal
 import socket
@@ -50,6 +51,7 @@ class EmbeddedMongo:
         """
         executable = _find_executable()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        await _outlast_orphan(self._pid_file)
         log_path = self.data_dir / "secantusd.log"
         port = self._port = self._port or _free_port()
         with log_path.open("ab") as server_log:
@@ -72,6 +74,7 @@ class EmbeddedMongo:
                 stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent,
             )
+        self._pid_file.write_text(f"{self._process.pid} {os.getpid()}\n")
         self.uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
         await self._wait_until_ready(self._process, self.uri, log_path)
         log.warning(
@@ -81,6 +84,10 @@ class EmbeddedMongo:
             self.data_dir.resolve(),
         )
         return self.uri
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.data_dir / "secantusd.pid"
 
     def keep_running(self) -> None:
         """Restart the server, on its port, whenever it exits until `stop` is called.
@@ -110,6 +117,7 @@ class EmbeddedMongo:
             log.error("The embedded MongoDB did not stop in %ss; killing it", _STOP_SECONDS)
             process.kill()
             await asyncio.to_thread(process.wait)
+        self._pid_file.unlink(missing_ok=True)
 
     async def _restart_when_exited(self) -> None:
         delay = _RESTART_SECONDS
@@ -178,10 +186,74 @@ def _free_port() -> int:
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to stop the server when this process dies, however it dies."""
+    """Ask Linux to end the server at once when this process dies, however it dies.
+
+    SIGKILL rather than SIGTERM: a server left without its parent would spend seconds
+    shutting down cleanly while holding the data folder's lock, and a service restarted at
+    once could not open it. Nothing is lost: the server syncs each commit (--sync-on-commit).
+    """
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
-        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+async def _outlast_orphan(pid_file: Path) -> None:
+    """Stop the server a previous run left behind on this data folder, if it is still alive."""
+    server = _orphan(pid_file)
+    if server is None:
+        return
+    log.warning(
+        "The embedded MongoDB of a previous run (pid %s) still holds %s; stopping it",
+        server,
+        pid_file.parent,
+    )
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(server, signal.SIGKILL)
+    deadline = asyncio.get_running_loop().time() + _STOP_SECONDS
+    while _is_embedded_server(server, pid_file.parent):
+        if asyncio.get_running_loop().time() > deadline:
+            raise EmbeddedMongoError(
+                f"the embedded MongoDB of a previous run (pid {server}) "
+                f"did not stop within {_STOP_SECONDS:.0f}s"
+            )
+        await asyncio.sleep(0.05)
+
+
+def _orphan(pid_file: Path) -> int | None:
+    """The pid of a live server whose recorded parent is gone (its service was killed).
+
+    One whose parent lives belongs to a running service and is left alone: the start then
+    fails on the folder's lock with the server's own message.
+    """
+    try:
+        server, parent = (int(part) for part in pid_file.read_text().split())
+    except (OSError, ValueError):
+        return None
+    if not _is_embedded_server(server, pid_file.parent) or _parent_of(server) == parent:
+        return None
+    return server
+
+
+def _is_embedded_server(pid: int, data_dir: Path) -> bool:
+    """Whether `pid` is alive and is the embedded server of `data_dir` (not a reused pid)."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    storage = str(data_dir / "db").encode()
+    return (
+        state != "Z"
+        and any(Path(_EXECUTABLE).name.encode() in part for part in arguments)
+        and storage in arguments
+    )
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _tail(path: Path, lines: int = 20) -> str:
