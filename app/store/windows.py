@@ -3,9 +3,10 @@
 A page sorted by `timestamp` first is read one window of `timestamp` at a time, in the
 page's direction, starting where the cursor points: each window is a bounded range of an index
 (`timestamp`, or a compound index that ends in it). The first window is sized from the density
-of stored events (the read model knows how many lie in how long) to hold the page; each next
-one is four times wider, so a sparse filter costs a few windows more, never a scan of all
-events first. What the index cannot check (`or`, `not`, and "after the cursor") is tested on
+of stored events (the read model knows how many lie in how long) to hold the page; the next
+one reaches as far as the matches found so far say the rest of the page lies (four times
+wider while nothing matched), so a sparse filter costs a few windows more, never a scan of
+all events first. What the index cannot check (`or`, `not`, and "after the cursor") is tested on
 the fetched documents with the live predicate and the sort order, which mean the same.
 """
 
@@ -33,6 +34,8 @@ __all__ = ["Density", "read_in_windows"]
 Document = dict[str, Any]
 _MS = timedelta(milliseconds=1)
 _GROWTH = 4
+# Windows reach this much further than the events expected in them need, for the variance.
+_MARGIN = 1.5
 _BOUNDS = ("$gt", "$gte", "$lt", "$lte")
 
 
@@ -87,14 +90,26 @@ async def read_in_windows(
             high = _tighter(high, (at, False), upper=True)
         else:
             low = _tighter(low, (at, False), upper=False)
-    width = timedelta(seconds=1.5 * density.seconds_for(wanted))
+    width = timedelta(seconds=_MARGIN * density.seconds_for(wanted))
     edge = high if descending else low
     last = False
+    covered, matched = timedelta(0), 0
     while len(found) < wanted and not last:
         window, edge, last = _window(descending, edge, width, (low, high), density)
-        found.extend(await read(window, wanted - len(found)))
-        width *= _GROWTH
+        fetched = await read(window, wanted - len(found))
+        found.extend(fetched)
+        covered, matched = covered + width, matched + len(fetched)
+        width = _next_width(width, covered, matched, wanted - len(found))
     return found[:wanted]
+
+
+def _next_width(width: timedelta, covered: timedelta, matched: int, missing: int) -> timedelta:
+    """How far the next window reaches: as far as the matches seen so far say the missing
+    ones lie (a filter matching few events widens at once), or four times wider when none
+    matched yet."""
+    if matched == 0:
+        return width * _GROWTH
+    return max(covered * (_MARGIN * missing / matched), _MS)
 
 
 class _WindowReader:
