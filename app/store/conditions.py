@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["index_friendly", "narrowed", "time_bounds_exclusive"]
+from app.filters import Condition, EventFilter, Op, all_of, conjuncts
+
+__all__ = ["index_friendly", "narrowed", "time_bounds_exclusive", "untested_by"]
 
 _MS = timedelta(milliseconds=1)
 
@@ -52,3 +54,32 @@ def narrowed(match: Mapping[str, Any], path: str, operators: Mapping[str, Any]) 
     else:
         combined["$and"] = [*combined.get("$and", []), {path: dict(operators)}]
     return combined
+
+
+_OPERATORS = {Op.GT: "$gt", Op.GTE: "$gte", Op.LT: "$lt", Op.LTE: "$lte"}
+
+
+def untested_by(event_filter: EventFilter, query: Mapping[str, Any]) -> EventFilter | None:
+    """What of `event_filter` a document found by `query` may still fail (None: nothing).
+
+    A top-level equality or time bound that `query` sends as it is needs no second test: a
+    page of the delivery model holds tens of thousands of rows, and testing each one again
+    against conditions its index already applied costs more than reading it.
+    """
+    left = [item for item in conjuncts(event_filter) if not _sent(item, query)]
+    return all_of(left) if left else None
+
+
+def _sent(item: EventFilter, query: Mapping[str, Any]) -> bool:
+    if not isinstance(item, Condition) or item.path not in query:
+        return False
+    sent = query[item.path]
+    if item.op is Op.EQ:
+        return not isinstance(sent, dict) and type(sent) is type(item.value) and sent == item.value
+    operator = _OPERATORS.get(item.op)
+    return (
+        operator is not None
+        and isinstance(sent, dict)
+        and isinstance(item.value, datetime)
+        and sent.get(operator) == item.value
+    )

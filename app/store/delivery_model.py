@@ -16,7 +16,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from app.insights.delivery_kinds import DELIVERY_TYPES
 from app.store.repeated_writes import done_already_is_fine
 
-__all__ = ["DELIVERY_FIELDS", "DeliveryModel", "is_delivery_event"]
+__all__ = ["DELIVERY_FIELDS", "LIFECYCLE", "DeliveryModel", "is_delivery_event"]
 
 Document = dict[str, Any]
 
@@ -24,11 +24,11 @@ Document = dict[str, Any]
 DELIVERY_FIELDS = frozenset(
     {"source", "type", "action", "teamId", "repo", "branch", "commit", "timestamp"}
 )
-_LIFECYCLE = "LIFECYCLE"
+LIFECYCLE = "LIFECYCLE"
 
 
 def is_delivery_event(event: Mapping[str, Any]) -> bool:
-    return event.get("source") == _LIFECYCLE and event.get("type") in DELIVERY_TYPES
+    return event.get("source") == LIFECYCLE and event.get("type") in DELIVERY_TYPES
 
 
 class DeliveryModel:

@@ -14,9 +14,9 @@ from app.filters import Condition, EventFilter, Op, all_of, conjuncts, matches, 
 from app.filters.mongo import split_conjunction
 from app.insights.delivery_kinds import CHANGE_STARTS, DELIVERY_TYPES
 from app.store.change_starts import scope_key
-from app.store.conditions import index_friendly, time_bounds_exclusive
+from app.store.conditions import index_friendly, time_bounds_exclusive, untested_by
 from app.store.counting import TAIL_LIMIT
-from app.store.delivery_model import DELIVERY_FIELDS
+from app.store.delivery_model import DELIVERY_FIELDS, LIFECYCLE
 from app.store.projection import Projection
 
 __all__ = ["read_deliveries", "read_first_changes"]
@@ -50,9 +50,14 @@ async def read_deliveries(
         time_bounds_exclusive(indexed), _FIELDS | {"_id": 1}, max_time_ms=max_time_ms
     )
     tail = events.find({"seq": {"$gt": checkpoint.seq}}, _FIELDS, max_time_ms=max_time_ms)
-    found = [row for row in await absorbed.to_list() if row["_id"] <= checkpoint.seq]
-    found += await tail.to_list()
-    return [row for row in found if matches(event_filter, row)]
+    # The model holds lifecycle events only: that condition is met by every row of it too.
+    left = untested_by(event_filter, indexed | {"source": LIFECYCLE})
+    found = [
+        row
+        for row in await absorbed.to_list()
+        if row["_id"] <= checkpoint.seq and (left is None or matches(left, row))
+    ]
+    return found + [row for row in await tail.to_list() if matches(event_filter, row)]
 
 
 def _answerable(event_filter: EventFilter) -> bool:
@@ -62,7 +67,7 @@ def _answerable(event_filter: EventFilter) -> bool:
     lifecycle = of_kinds = False
     for item in conjuncts(event_filter):
         match item:
-            case Condition(path="source", op=Op.EQ, value="LIFECYCLE"):
+            case Condition(path="source", op=Op.EQ, value=value) if value == LIFECYCLE:
                 lifecycle = True
             case Condition(path="type", op=Op.EQ, value=str() as name):
                 of_kinds = of_kinds or name in DELIVERY_TYPES
@@ -102,7 +107,7 @@ def _scope_key(scope: EventFilter) -> str | None:
     named: dict[str, str] = {}
     for item in conjuncts(scope):
         match item:
-            case Condition(path="source", op=Op.EQ, value="LIFECYCLE"):
+            case Condition(path="source", op=Op.EQ, value=value) if value == LIFECYCLE:
                 continue
             case Condition(path="teamId" | "repo" as path, op=Op.EQ, value=str() as value) if (
                 path not in named
