@@ -53,7 +53,7 @@ class ModelReads:
         and testing the rest here: the embedded server, left to plan the whole filter, may
         walk a family's entire history instead."""
         query = index_friendly(flat, PAGE_SHAPES) | {"timestamp": flat["timestamp"]}
-        fields = dict.fromkeys({path.split(".")[0] for path in paths_of(event_filter)}, 1)
+        fields = dict.fromkeys(_narrowest(paths_of(event_filter)), 1)
         found = self._events.find(
             time_bounds_exclusive(query), fields, max_time_ms=self._max_time_ms
         )
@@ -119,3 +119,18 @@ class ModelReads:
         if counts is None:
             return None
         return [(key, period, count) for (key, period), count in counts.items()]
+
+
+def _narrowest(paths: set[str]) -> set[str]:
+    """The fields to fetch to test conditions on `paths`: each path itself (a payload's one
+    value, not all of it), unless a shorter one holds it, or it steps by position into an
+    array (a projection path reads digits as field names)."""
+    fetched = {
+        path.split(".")[0] if any(part.isdigit() for part in path.split(".")) else path
+        for path in paths
+    }
+    return {
+        path
+        for path in fetched
+        if not any(path.startswith(other + ".") for other in fetched if other != path)
+    }
