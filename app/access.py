@@ -11,6 +11,7 @@ from app.context import Caller
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource, NewEvent, StoredEvent
 from app.filters import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
+from app.json_checks import is_unicode_text
 
 __all__ = ["MAX_KEY_LENGTH", "owned", "scoped", "scoped_key", "visible"]
 
@@ -52,6 +53,8 @@ def scoped_key(caller: Caller, key: str | None, *, field: str = "idempotencyKey"
         raise InvalidInput([FieldError((field,), "must not be blank; leave it out for none")])
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInput([FieldError((field,), f"is longer than {MAX_KEY_LENGTH} characters")])
+    if not is_unicode_text(key):
+        raise InvalidInput([FieldError((field,), "is not valid Unicode text")])
     return f"{'*' if caller.admin else caller.team_id}:{key}"
 
 

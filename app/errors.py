@@ -19,6 +19,7 @@ __all__ = [
     "InvalidInput",
     "QueryTimeout",
     "ServiceError",
+    "printable",
     "render_path",
 ]
 
@@ -32,8 +33,15 @@ def render_path(path: FieldPath) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else part
+            shown = printable(part)
+            text += f".{shown}" if text else shown
     return text
+
+
+def printable(text: str) -> str:
+    """`text` with lone surrogates written as escapes (`\\ud800`): a client's key may hold
+    one, and no UTF-8 response could carry it back in an error that names it."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from app.filters.model import Condition, Op, Scalar
 from app.filters.paths import stored_path
 from app.json_checks import is_unicode_text
 from app.store.paging import SortKey
-from app.timestamps import to_storage_precision
+from app.timestamps import OutOfRange, to_storage_precision
 
 __all__ = ["FilterBudget", "build_condition", "build_sort"]
 
@@ -117,7 +117,10 @@ def _scalar(value: Any, at: FieldPath) -> Scalar:
         return value
     if isinstance(value, datetime):
         # Cut as stored, so the store and the live stream compare the same instants.
-        return to_storage_precision(value)
+        try:
+            return to_storage_precision(value)
+        except OutOfRange as error:
+            raise InvalidInput([FieldError(at, str(error))]) from None
     if value is None:
         raise InvalidInput([FieldError(at, "must not be null; use exists to ask for presence")])
     raise InvalidInput(

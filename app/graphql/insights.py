@@ -18,7 +18,7 @@ from app.insights.counts import count_events, time_range
 from app.insights.dora import DoraBand
 from app.insights.dora import delivery_metrics as compute_delivery_metrics
 from app.periods import Bucket
-from app.timestamps import to_storage_precision
+from app.timestamps import OutOfRange, to_storage_precision
 
 __all__ = [
     "DeliveryMetrics",
@@ -157,6 +157,13 @@ async def delivery_metrics(
     if filter is not None:
         parts.append(filter.to_filter())
     scope = scoped(info.context.caller, all_of(parts))
-    start, end = to_storage_precision(from_), to_storage_precision(to)
+    start, end = _stored_time(from_, "from"), _stored_time(to, "to")
     # The domain's answer has this type's shape: Strawberry reads its fields as they are.
     return await compute_delivery_metrics(info.context.services.store, scope, start, end)
+
+
+def _stored_time(moment: datetime, argument: str) -> datetime:
+    try:
+        return to_storage_precision(moment)
+    except OutOfRange as error:
+        raise InvalidInput([FieldError((argument,), str(error))]) from None

@@ -6,6 +6,7 @@ callers in the `connection_init` payload (closed with 4401 otherwise).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.fanout import FanOut, SharedEncoding
 from app.graphql.schema import EventStoreSchema, build_schema
+from app.json_input import JsonRefused, decode
 from app.services import Services
 
 __all__ = ["GraphQLView"]
@@ -96,6 +98,17 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
     def fanout(self) -> FanOut:
         assert isinstance(self.schema, EventStoreSchema)
         return self.schema.fanout
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return decode(data)
+        except JsonRefused as refused:
+            raise HTTPException(400, f"The request's JSON is refused: {refused.reason}") from None
+        except json.JSONDecodeError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
 
     def encode_json(self, data: object) -> str | bytes:
         # A result shared by a subscription group is encoded once for all its sockets.

@@ -40,6 +40,8 @@ _OPERATORS = {
     "$gte": Op.GTE,
     "$ne": Op.NE,
 }
+_DECIMAL = re.compile(r"[0-9]+")
+_INT64_MAX = 2**63 - 1
 _KEY = re.compile(r"^(?P<name>[^\[\]]+)(?P<subscripts>(?:\[[^\[\]]*\])*)$")
 
 
@@ -97,6 +99,8 @@ def _read(reading: _Reading, key: str, value: str) -> None:
     elif name == "$skip" and not subscripts:
         reading.skip = _count(key, value)
     elif name == "$sort" and len(subscripts) == 1:
+        if subscripts[0].startswith("$"):
+            raise _bad(key, "names no field: a field name does not start with $")
         if value not in ("1", "-1"):
             raise _bad(key, "must be 1 (ascending) or -1 (descending)")
         reading.sort.append((subscripts[0], value == "-1"))
@@ -187,8 +191,11 @@ def _typed(name: str, text: str) -> list[Any]:
 
 
 def _count(key: str, value: str) -> int:
-    if not value.isdigit():
+    # ASCII digits only: `isdigit` also takes "²", which `int` refuses.
+    if not _DECIMAL.fullmatch(value):
         raise _bad(key, "must be a whole number, 0 or more")
+    if len(value) > len(str(_INT64_MAX)) or int(value) > _INT64_MAX:
+        raise _bad(key, f"must be at most {_INT64_MAX}")
     return int(value)
 
 

@@ -20,6 +20,7 @@ from app.errors import (
     render_path,
 )
 from app.events import StoredEvent
+from app.json_input import JsonRefused, decode
 from app.services import Services
 
 __all__ = ["RestError", "caller_of", "cto_event", "error_response", "read_json", "rest_endpoint"]
@@ -99,15 +100,15 @@ async def read_json(request: Request) -> Any:
     """The request body as JSON, whatever its content type (curl -d sends a form type)."""
     body = await request.body()
     try:
-        return json.loads(body)
+        return decode(body)
+    except JsonRefused as refused:
+        raise RestError(400, refused.reason, [FieldError((), refused.reason)]) from None
     except json.JSONDecodeError as error:
         raise RestError(
             400,
             f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
             [FieldError((), f"line {error.lineno}, column {error.colno}: {error.msg}")],
         ) from None
-    except UnicodeDecodeError:
-        raise RestError(400, "the body is not UTF-8 text") from None
 
 
 def cto_event(event: StoredEvent) -> dict[str, Any]:
