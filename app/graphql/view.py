@@ -103,12 +103,16 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
         return decode(data)
 
     def parse_json(self, data: str | bytes) -> Any:
+        """A request body, or `variables` or `extensions` of a GET: each a JSON object."""
         try:
-            return decode(data)
+            value = decode(data)
         except JsonRefused as refused:
             raise HTTPException(400, f"The request's JSON is refused: {refused.reason}") from None
         except json.JSONDecodeError:
             raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(value, dict):
+            raise HTTPException(400, "The request's JSON must be an object")
+        return value
 
     def encode_json(self, data: object) -> str | bytes:
         # A result shared by a subscription group is encoded once for all its sockets.
