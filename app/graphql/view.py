@@ -6,6 +6,8 @@ callers in the `connection_init` payload (closed with 4401 otherwise).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from datetime import timedelta
 from typing import Any
@@ -60,8 +62,25 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
+    async def handle(self) -> None:
+        # The legacy protocol sets no time for `connection_init`; without one, a socket that
+        # never sends it would be held (and cost memory) for as long as its client likes.
+        deadline = asyncio.create_task(self._close_unless_initialised())
+        try:
+            await super().handle()
+        finally:
+            deadline.cancel()
+
+    async def _close_unless_initialised(self) -> None:
+        await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
+        if not self.connection_acknowledged:
+            # The same code graphql-transport-ws closes with.
+            with contextlib.suppress(Exception):  # the client may be gone already
+                await self.websocket.close(code=4408, reason="Connection initialisation timeout")
+
     async def handle_message(self, message: OperationMessage) -> None:
-        if isinstance(message, dict):  # the legacy protocol ignores what it cannot read
+        # The legacy protocol ignores what it cannot read.
+        if isinstance(message, dict) and isinstance(message.get("type"), str):
             await super().handle_message(message)
 
     async def handle_connection_init(self, message: LegacyConnectionInitMessage) -> None:
