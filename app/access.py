@@ -55,6 +55,9 @@ def scoped_key(caller: Caller, key: str | None, *, field: str = "idempotencyKey"
         raise InvalidInput([FieldError((field,), f"is longer than {MAX_KEY_LENGTH} characters")])
     if not is_unicode_text(key):
         raise InvalidInput([FieldError((field,), "is not valid Unicode text")])
+    if any(ord(character) < 0x20 for character in key):
+        # They join a batch's key to its events' indexes (`app.store.batch_keys`).
+        raise InvalidInput([FieldError((field,), "must not hold control characters")])
     return f"{'*' if caller.admin else caller.team_id}:{key}"
 
 

@@ -31,9 +31,19 @@ class Ingestor:
         return appended.event, appended.created
 
     async def ingest_many(
-        self, events: Sequence[NewEvent], *, received_at: datetime
-    ) -> list[StoredEvent]:
-        """Store all of `events` or none, then publish them in order."""
-        stored = await self._store.append_many(events, received_at=received_at)
-        await self._bus.publish(stored)
-        return stored
+        self,
+        events: Sequence[NewEvent],
+        *,
+        received_at: datetime,
+        idempotency_key: str | None = None,
+    ) -> tuple[list[StoredEvent], bool]:
+        """Store all of `events` or none, then publish them in order; returns them and
+        whether they are new (a key seen before returns the batch stored under it)."""
+        appended = await self._store.append_many(
+            events, received_at=received_at, idempotency_key=idempotency_key
+        )
+        if appended.created:
+            await self._bus.publish(appended.events)
+        elif appended.skipped_seqs:
+            await self._bus.publish_skipped(appended.skipped_seqs)
+        return appended.events, appended.created

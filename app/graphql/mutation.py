@@ -39,6 +39,9 @@ class IngestResult:
 class BatchIngestResult:
     events: list[Any] = strawberry.field(graphql_type=list[AnyEvent])
     count: int
+    created: bool = strawberry.field(
+        description="Whether this call stored the batch (false: its key was seen before)."
+    )
 
 
 def _parse(item: EventInput, prefix: FieldPath, info: Info, received_at: Any) -> NewEvent:
@@ -87,6 +90,13 @@ class Mutation:
         info: Info,
         lifecycle: list[LifecycleEventInput] | None = None,
         flex_deploy: list[FlexDeployEventInput] | None = None,
+        idempotency_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Retry-safe batches: a key seen before stores nothing and returns "
+                "the batch stored under it, with `created: false`."
+            ),
+        ] = None,
     ) -> BatchIngestResult:
         items: list[tuple[EventInput, FieldPath]] = [
             *((item, ("lifecycle", index)) for index, item in enumerate(lifecycle or [])),
@@ -102,11 +112,15 @@ class Mutation:
         events, failures = _parse_all(items, info, received_at)
         if failures:
             raise InvalidInput.merge(failures)
-        events = [owned(info.context.caller, event) for event in events]
-        stored = await services.ingestor.ingest_many(events, received_at=received_at)
+        caller = info.context.caller
+        events = [owned(caller, event) for event in events]
+        stored, created = await services.ingestor.ingest_many(
+            events, received_at=received_at, idempotency_key=scoped_key(caller, idempotency_key)
+        )
         return BatchIngestResult(
             events=[event_node(event, services.store.cursor_of(event)) for event in stored],
             count=len(stored),
+            created=created,
         )
 
 

@@ -3,6 +3,7 @@
 from app.store.event_store import (
     DEFAULT_SORT,
     Appended,
+    AppendedBatch,
     EventPage,
     EventQuery,
     EventStore,
@@ -13,6 +14,7 @@ from app.store.paging import SortKey
 __all__ = [
     "DEFAULT_SORT",
     "Appended",
+    "AppendedBatch",
     "EventPage",
     "EventQuery",
     "EventStore",

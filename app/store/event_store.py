@@ -11,7 +11,7 @@ import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -19,6 +19,7 @@ from bson import Binary, ObjectId
 from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import (
+    BulkWriteError,
     ConnectionFailure,
     DuplicateKeyError,
     ExecutionTimeout,
@@ -31,6 +32,7 @@ from app.errors import DatabaseUnavailable, FieldError, InvalidInput, QueryTimeo
 from app.events import NewEvent, StoredEvent
 from app.filters import AllOf, EventFilter, to_mongo
 from app.periods import Bucket
+from app.store.batch_keys import batch_index, batch_key_range, batch_keys
 from app.store.conditions import narrowed
 from app.store.cursors import CursorCodec
 from app.store.documents import from_document, to_document
@@ -49,6 +51,7 @@ Document = dict[str, Any]
 DEFAULT_SORT = (SortKey("timestamp", descending=True),)
 # Acknowledged only once the write is in the journal of a majority: durably accepted.
 _DURABLE = WriteConcern(w="majority", j=True)
+_DUPLICATE_KEY = 11000
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,16 @@ class Appended:
     event: StoredEvent
     created: bool
     skipped_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class AppendedBatch:
+    """The outcome of `append_many`: the batch's events in order, whether this call stored
+    them, and the sequence numbers it reserved in vain (another call stored the batch)."""
+
+    events: list[StoredEvent]
+    created: bool
+    skipped_seqs: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -221,16 +234,91 @@ class EventStore:
 
     @_translates_driver_errors
     async def append_many(
-        self, events: Sequence[NewEvent], *, received_at: datetime
-    ) -> list[StoredEvent]:
-        """Store all of `events` or none of them."""
+        self,
+        events: Sequence[NewEvent],
+        *,
+        received_at: datetime,
+        idempotency_key: str | None = None,
+    ) -> AppendedBatch:
+        """Store all of `events` or none of them.
+
+        With a key seen before, store nothing and return the batch stored under it: each
+        event is kept under the key and its index, so a retry after any failure, or one
+        racing the first attempt, stores nothing twice.
+        """
         if not events:
-            return []
+            return AppendedBatch([], created=True)
+        keys = batch_keys(idempotency_key, len(events))
+        if idempotency_key is not None:
+            earlier = await self._batch_stored_under(idempotency_key)
+            if earlier:
+                return await self._complete_batch(idempotency_key, events, earlier, received_at)
         seqs = await self._allocate(len(events))
         documents = [
-            to_document(event, seq=seq, received_at=received_at)
-            for event, seq in zip(events, seqs, strict=True)
+            to_document(event, seq=seq, received_at=received_at, idempotency_key=key)
+            for event, seq, key in zip(events, seqs, keys, strict=True)
         ]
+        try:
+            await self._insert_batch(documents, seqs, keyed=idempotency_key is not None)
+        except _BatchRaced as raced:
+            # Another attempt with the key wrote first: the batch is completed around it.
+            assert idempotency_key is not None
+            earlier = await self._batch_stored_under(idempotency_key)
+            outcome = await self._complete_batch(idempotency_key, events, earlier, received_at)
+            return replace(outcome, skipped_seqs=[*raced.lost, *outcome.skipped_seqs])
+        self._projection.nudge()
+        return AppendedBatch([from_document(document) for document in documents], created=True)
+
+    async def _batch_stored_under(self, idempotency_key: str) -> list[Document]:
+        """The documents of the batch stored under `idempotency_key`, in its order."""
+        low, high = batch_key_range(idempotency_key)
+        found = await self._events.find({"idempotencyKey": {"$gte": low, "$lt": high}}).to_list()
+        return sorted(found, key=lambda document: batch_index(document["idempotencyKey"]))
+
+    async def _complete_batch(
+        self,
+        idempotency_key: str,
+        events: Sequence[NewEvent],
+        stored: list[Document],
+        received_at: datetime,
+    ) -> AppendedBatch:
+        """The batch stored under the key, with what an earlier attempt left out stored now.
+
+        Part of a batch is seen while another attempt is still writing it, or, without
+        transactions, when one died half-way: the events missing are written under their
+        own keys, and those another attempt writes first are taken as they are.
+        """
+        present = {batch_index(document["idempotencyKey"]) for document in stored}
+        missing = [index for index in range(len(events)) if index not in present]
+        skipped: list[int] = []
+        if missing:
+            keys = batch_keys(idempotency_key, len(events))
+            seqs = await self._allocate(len(missing))
+            documents = [
+                to_document(
+                    events[index], seq=seq, received_at=received_at, idempotency_key=keys[index]
+                )
+                for index, seq in zip(missing, seqs, strict=True)
+            ]
+            try:
+                await self._events.insert_many(documents, ordered=False)
+            except BulkWriteError as partly:
+                errors = partly.details.get("writeErrors", [])
+                refused = [documents[error["index"]]["seq"] for error in errors]
+                self._projection.given_up(refused)
+                if any(error.get("code") != _DUPLICATE_KEY for error in errors):
+                    raise
+                skipped = refused
+            self._projection.nudge()
+            stored = await self._batch_stored_under(idempotency_key)
+        return AppendedBatch(
+            [from_document(document) for document in stored], created=False, skipped_seqs=skipped
+        )
+
+    async def _insert_batch(self, documents: list[Document], seqs: range, *, keyed: bool) -> None:
+        """All of `documents` or, on failure, none; except that a keyed batch racing another
+        attempt keeps what it wrote (raising _BatchRaced), so the two complete one batch."""
+        raced = keyed and not self._transactions
         try:
             if self._transactions:
                 async with self._client.start_session() as session:
@@ -238,16 +326,19 @@ class EventStore:
                         lambda s: self._events.insert_many(documents, session=s)
                     )
             else:
-                await self._insert_all_or_none(documents)
+                await self._insert_all_or_none(documents, keep_on_duplicate=raced)
         except OperationFailure as refused:
-            # The server refused the batch and nothing of it stays: its numbers are burned.
-            # A lost connection or a cancelled caller says nothing of the kind (the batch may
-            # yet land), so those gaps wait to settle.
+            # The server refused (the rest of) the batch: those numbers are burned. A lost
+            # connection or a cancelled caller says nothing of the kind (the batch may yet
+            # land), so those gaps wait to settle.
+            duplicate = keyed and _is_duplicate_key(refused)
+            kept = _inserted(refused) if duplicate and raced else 0
+            lost = list(seqs[kept:])
             if not isinstance(refused, WriteConcernError):
-                self._projection.given_up(seqs)
+                self._projection.given_up(lost)
+            if duplicate:
+                raise _BatchRaced(lost) from refused
             raise
-        self._projection.nudge()
-        return [from_document(document) for document in documents]
 
     @_translates_driver_errors
     async def get(self, event_id: str) -> StoredEvent | None:
@@ -438,11 +529,38 @@ class EventStore:
         top = max([counter, *(int(document["seq"]) for document in beyond)])
         await self._counters.update_one({"_id": "events"}, {"$max": {"seq": top}}, upsert=True)
 
-    async def _insert_all_or_none(self, documents: list[Document]) -> None:
+    async def _insert_all_or_none(
+        self, documents: list[Document], *, keep_on_duplicate: bool = False
+    ) -> None:
         """Without transactions: insert in order, and take back what got in if one fails."""
         try:
             await self._events.insert_many(documents, ordered=True)
-        except (OperationFailure, PyMongoError):
+        except (OperationFailure, PyMongoError) as failed:
+            duplicate = isinstance(failed, OperationFailure) and _is_duplicate_key(failed)
+            if keep_on_duplicate and duplicate:
+                raise
             ids = [document["_id"] for document in documents]
             await self._events.delete_many({"_id": {"$in": ids}})
             raise
+
+
+def _is_duplicate_key(error: OperationFailure) -> bool:
+    """Whether the server refused a write for a unique key (in a transaction, or in bulk)."""
+    if isinstance(error, DuplicateKeyError) or error.code == _DUPLICATE_KEY:
+        return True
+    details = error.details or {}
+    return any(item.get("code") == _DUPLICATE_KEY for item in details.get("writeErrors", []))
+
+
+def _inserted(error: OperationFailure) -> int:
+    """How many documents of an ordered insert got in before it was refused."""
+    return int((error.details or {}).get("nInserted", 0))
+
+
+class _BatchRaced(Exception):
+    """Another attempt with the batch's key wrote part of it first; `lost` are the numbers
+    this attempt reserved and did not use."""
+
+    def __init__(self, lost: list[int]) -> None:
+        super().__init__(f"{len(lost)} events written by another attempt")
+        self.lost = lost

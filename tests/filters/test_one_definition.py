@@ -161,7 +161,7 @@ async def test_store_and_live_predicate_select_the_same_events(
 ) -> None:
     events = [lifecycle_event(body, NOW, LIMITS) for body in lifecycle]
     events += [flexdeploy_event(message, NOW, LIMITS) for message in flexdeploy]
-    stored = await scratch.store.append_many(events, received_at=NOW)
+    stored = (await scratch.store.append_many(events, received_at=NOW)).events
     try:
         for event_filter in cases:
             query = EventQuery(filter=event_filter, limit=1000)

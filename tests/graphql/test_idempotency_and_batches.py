@@ -115,3 +115,70 @@ async def test_a_blank_or_overlong_key_is_refused_not_shared(service: RunningSer
         assert "idempotencyKey: must not be blank" in answer.errors[0]["message"]
     assert "idempotencyKey: is longer than 256 characters" in long.errors[0]["message"]
     assert await service.stored_count() == 0
+
+
+KEYED_BATCH = """
+mutation($lifecycle: [LifecycleEventInput!], $key: String) {
+    ingestEvents(lifecycle: $lifecycle, idempotencyKey: $key) {
+        count created events { ... on Event { id type } }
+    }
+}
+"""
+RELEASE = [
+    {"eventName": "build", "eventAction": "succeeded"},
+    DEPLOYED,
+    {"eventName": "test", "eventAction": "initiated"},
+]
+
+
+async def test_a_retried_batch_returns_the_first_outcome_and_stores_nothing_twice(
+    service: RunningService,
+) -> None:
+    first = await service.graphql(KEYED_BATCH, lifecycle=RELEASE, key="release-7")
+    # The answer was lost (a timeout, a killed client): the pipeline sends it all again.
+    retry = await service.graphql(KEYED_BATCH, lifecycle=RELEASE, key="release-7")
+
+    assert first.data["ingestEvents"]["created"] is True
+    assert retry.data["ingestEvents"]["created"] is False
+    assert retry.data["ingestEvents"]["events"] == first.data["ingestEvents"]["events"]
+    assert [event["type"] for event in retry.data["ingestEvents"]["events"]] == [
+        "build",
+        "deployment",
+        "test",
+    ]
+    assert await service.stored_count() == 3
+
+
+async def test_concurrent_retries_of_a_batch_store_it_once_and_whole(
+    service: RunningService,
+) -> None:
+    # Large enough that the attempts overlap while the first is still writing.
+    builds = [
+        {"eventName": "build", "eventAction": "initiated", "commit": f"c{n}"} for n in range(200)
+    ]
+    answers = await asyncio.gather(
+        *(service.graphql(KEYED_BATCH, lifecycle=builds, key="release-8") for _ in range(6))
+    )
+
+    results = [answer.data["ingestEvents"] for answer in answers]
+    assert all(result["count"] == 200 for result in results)
+    assert sum(result["created"] for result in results) <= 1
+    assert len({str(result["events"]) for result in results}) == 1
+    assert await service.stored_count() == 200
+    # Live delivery does not wait for the numbers the losing attempts reserved.
+    late = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED)
+    assert late.errors == []
+
+
+async def test_a_batch_key_and_an_event_key_of_the_same_text_are_apart(
+    service: RunningService,
+) -> None:
+    single = await service.graphql(INGEST_LIFECYCLE, input=DEPLOYED, key="nightly")
+    batch = await service.graphql(KEYED_BATCH, lifecycle=RELEASE, key="nightly")
+    control = await service.graphql(KEYED_BATCH, lifecycle=RELEASE, key="night\x1fly")
+
+    assert single.data["ingestLifecycleEvent"]["created"] is True
+    assert batch.data["ingestEvents"]["created"] is True
+    assert control.error_codes == ["BAD_USER_INPUT"]
+    assert "idempotencyKey: must not hold control characters" in control.errors[0]["message"]
+    assert await service.stored_count() == 4
