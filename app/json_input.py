@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["MAX_NESTING", "JsonRefused", "decode"]
+__all__ = ["MAX_NESTING", "JsonRefused", "decode", "integer_literal"]
 
 # Far deeper than any event accepted (`EVENTSTORE_MAX_EVENT_DEPTH`, 32 by default, plus the
 # request around it): deeper text is refused before decoding. Event depth limits are then
@@ -47,7 +47,7 @@ def decode(text: str | bytes) -> Any:
         decoded = raw.decode("utf-8") if isinstance(text, bytes) else text
     except UnicodeDecodeError:
         raise JsonRefused("the body is not UTF-8 text") from None
-    return json.loads(decoded, parse_int=_integer, object_pairs_hook=_object)
+    return json.loads(decoded, parse_int=integer_literal, object_pairs_hook=_object)
 
 
 def _check_nesting(raw: bytes) -> None:
@@ -58,7 +58,8 @@ def _check_nesting(raw: bytes) -> None:
             raise JsonRefused(f"nested deeper than {MAX_NESTING} levels")
 
 
-def _integer(literal: str) -> int:
+def integer_literal(literal: str) -> int:
+    """The value of an integer literal (JSON, or a GraphQL document's)."""
     if len(literal) <= _LONGEST_INT64:
         return int(literal)
     # Converting thousands of digits costs time and Python refuses past 4,300: a value that

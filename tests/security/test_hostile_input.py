@@ -22,6 +22,7 @@ INGEST_FLEXDEPLOY = """mutation($input: FlexDeployEventInput!) {
   ingestFlexDeployEvent(input: $input) { created } }"""
 BATCH = """mutation($lifecycle: [LifecycleEventInput!]) {
   ingestEvents(lifecycle: $lifecycle) { __typename } }"""
+LITERAL = 'mutation { ingestLifecycleEvent(input: {eventName: "x", data: {n: @}}) { created } }'
 TOTAL = "query($filter: EventFilter) { events(filter: $filter) { totalCount } }"
 
 
@@ -150,6 +151,12 @@ CASES = [
         "/graphql",
         variables(BATCH, holding('{"lifecycle": [{"eventName": "x", "data": {"n": @}}]}', HUGE)),
         says="lifecycle[0].data.n",
+    ),
+    Hostile(
+        "GraphQL literal, 5,000 digits",
+        "/graphql",
+        json.dumps({"query": LITERAL.replace("@", HUGE)}),
+        says="input.data.n: integer does not fit in 64 bits",
     ),
     # Lone surrogates: JSON can carry them, UTF-8 (and so MongoDB) cannot.
     Hostile(
