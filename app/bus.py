@@ -32,6 +32,7 @@ EVENTS_CHANNEL = "eventstore.events"
 _HEARTBEAT = "heartbeat"
 _SKIPPED = "skipped"
 _EVENTS = "events"
+_FOUND = "found"
 # A batch is announced in a few messages, not one per event (a Redis round trip each), nor
 # in one whose size only the batch limit bounds.
 _EVENTS_PER_MESSAGE = 100
@@ -50,6 +51,9 @@ class BusListener:
 
     def on_skipped(self, seqs: list[int]) -> None:
         """These sequence numbers were reserved but will never hold an event."""
+
+    def on_found(self, event: StoredEvent) -> None:
+        """An event a retry found stored: announced before, unless a crash lost that."""
 
     def on_failure(self, reason: str) -> None: ...
 
@@ -102,6 +106,18 @@ class EventBus:
         for start in range(0, len(events), _EVENTS_PER_MESSAGE):
             chunk = events[start : start + _EVENTS_PER_MESSAGE]
             await self._send({_EVENTS: [event.model_dump(mode="json") for event in chunk]})
+
+    async def publish_found(self, events: Sequence[StoredEvent]) -> None:
+        """Announce events a retry found stored under its idempotency key.
+
+        The attempt that stored them may have died before announcing them (the service or
+        its database killed between the write and the answer): unannounced, the last of them
+        would never reach live subscribers, whose catch-up reads only up to the live stream.
+        Listeners take them only if they have not passed them yet.
+        """
+        for start in range(0, len(events), _EVENTS_PER_MESSAGE):
+            chunk = events[start : start + _EVENTS_PER_MESSAGE]
+            await self._send({_FOUND: [event.model_dump(mode="json") for event in chunk]})
 
     async def publish_skipped(self, seqs: list[int]) -> None:
         """Announce sequence numbers that will never hold an event, so no one waits for them.
@@ -163,6 +179,9 @@ class EventBus:
                 self._listener.on_event(StoredEvent.model_validate(event))
         elif _SKIPPED in content:
             self._listener.on_skipped([int(seq) for seq in content[_SKIPPED]])
+        elif _FOUND in content:
+            for event in content[_FOUND]:
+                self._listener.on_found(StoredEvent.model_validate(event))
 
     async def _wait_for_echo(self) -> None:
         """Publish a heartbeat and wait until it comes back: proof the bus carries messages."""

@@ -26,8 +26,10 @@ class Ingestor:
         )
         if appended.created:
             await self._bus.publish([appended.event])
-        elif appended.skipped_seq is not None:
-            await self._bus.publish_skipped([appended.skipped_seq])
+        else:
+            if appended.skipped_seq is not None:
+                await self._bus.publish_skipped([appended.skipped_seq])
+            await self._bus.publish_found([appended.event])
         return appended.event, appended.created
 
     async def ingest_many(
@@ -44,6 +46,8 @@ class Ingestor:
         )
         if appended.created:
             await self._bus.publish(appended.events)
-        elif appended.skipped_seqs:
-            await self._bus.publish_skipped(appended.skipped_seqs)
+        else:
+            if appended.skipped_seqs:
+                await self._bus.publish_skipped(appended.skipped_seqs)
+            await self._bus.publish_found(appended.events)
         return appended.events, appended.created

@@ -79,6 +79,11 @@ class LiveDispatcher(BusListener):
             return
         self._hold(event.seq, event)
 
+    def on_found(self, event: StoredEvent) -> None:
+        # Behind the watermark it was handed out already (or is history catch-up reads).
+        if event.seq > self._watermark:
+            self._hold(event.seq, event)
+
     def on_skipped(self, seqs: list[int]) -> None:
         for seq in seqs:
             if seq > self._watermark:

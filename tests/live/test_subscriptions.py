@@ -12,7 +12,10 @@ from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from websockets.exceptions import ConnectionClosed
 
+from app.access import owned, scoped_key
 from app.config import Settings
+from app.intake import lifecycle_event
+from app.timestamps import utc_now
 from tests.graphql.queries import EVENTS_PAGE, INGEST_BATCH, INGEST_LIFECYCLE
 from tests.utils.service import RunningService, running_service
 from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket
@@ -266,3 +269,33 @@ async def test_a_cursor_past_a_restored_database_is_refused_not_waited_on(
     errors = refused["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "after: points past the newest stored event" in errors[0]["message"]
+
+
+async def test_an_event_whose_announcement_was_lost_goes_live_when_its_retry_finds_it(
+    service: RunningService,
+) -> None:
+    """A crash between storing and announcing leaves an event stored but unannounced; the
+    client's retry with the same key is what brings it to live subscribers."""
+    async with graphql_websocket(service.ws_url) as watcher:
+        await watcher.subscribe(SUBSCRIBE)
+        await wait_until(lambda: service.subscribers == 1)
+        # Stored straight through the store: what the killed attempt got done.
+        caller = service.services.tokens.from_authorization(None)
+        now = utc_now()
+        event = lifecycle_event(
+            {"event_name": "deployment", "event_action": "failed"},
+            now,
+            service.services.intake_limits,
+        )
+        stored = await service.services.store.append(
+            owned(caller, event), received_at=now, idempotency_key=scoped_key(caller, "deploy-41")
+        )
+        retry = await service.graphql(
+            INGEST_LIFECYCLE,
+            input={"eventName": "deployment", "eventAction": "failed"},
+            key="deploy-41",
+        )
+        pushed = (await watcher.next_event())["data"]["events"]
+
+    assert retry.data["ingestLifecycleEvent"]["created"] is False
+    assert pushed["id"] == stored.event.id == retry.data["ingestLifecycleEvent"]["event"]["id"]
