@@ -103,9 +103,7 @@ class EventBus:
         A failure is reported to live subscribers, not raised: the events are stored, and
         clients resuming from their cursor read them.
         """
-        for start in range(0, len(events), _EVENTS_PER_MESSAGE):
-            chunk = events[start : start + _EVENTS_PER_MESSAGE]
-            await self._send({_EVENTS: [event.model_dump(mode="json") for event in chunk]})
+        await self._announce(_EVENTS, events)
 
     async def publish_found(self, events: Sequence[StoredEvent]) -> None:
         """Announce events a retry found stored under its idempotency key.
@@ -115,9 +113,12 @@ class EventBus:
         would never reach live subscribers, whose catch-up reads only up to the live stream.
         Listeners take them only if they have not passed them yet.
         """
+        await self._announce(_FOUND, events)
+
+    async def _announce(self, kind: str, events: Sequence[StoredEvent]) -> None:
         for start in range(0, len(events), _EVENTS_PER_MESSAGE):
             chunk = events[start : start + _EVENTS_PER_MESSAGE]
-            await self._send({_FOUND: [event.model_dump(mode="json") for event in chunk]})
+            await self._send({kind: [event.model_dump(mode="json") for event in chunk]})
 
     async def publish_skipped(self, seqs: list[int]) -> None:
         """Announce sequence numbers that will never hold an event, so no one waits for them.

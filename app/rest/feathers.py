@@ -194,9 +194,11 @@ def _count(key: str, value: str) -> int:
     # ASCII digits only: `isdigit` also takes "²", which `int` refuses.
     if not _DECIMAL.fullmatch(value):
         raise _bad(key, "must be a whole number, 0 or more")
-    if len(value) > len(str(_INT64_MAX)) or int(value) > _INT64_MAX:
+    # Measured by its digits before converting: `int` of thousands of digits is refused.
+    digits = value.lstrip("0") or "0"
+    if len(digits) > len(str(_INT64_MAX)) or int(digits) > _INT64_MAX:
         raise _bad(key, f"must be at most {_INT64_MAX}")
-    return int(value)
+    return int(digits)
 
 
 def _bad(key: str, message: str) -> InvalidInput:

@@ -238,21 +238,27 @@ def _is_embedded_server(pid: int, data_dir: Path) -> bool:
     """Whether `pid` is alive and is the embedded server of `data_dir` (not a reused pid)."""
     try:
         arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
+    except OSError:
         return False
-    storage = str(data_dir / "db").encode()
+    fields = _stat_fields(pid)
     return (
-        state != "Z"
-        and any(Path(_EXECUTABLE).name.encode() in part for part in arguments)
-        and storage in arguments
+        fields is not None
+        and fields[0] != "Z"  # exited, not yet reaped
+        and any(_EXECUTABLE.encode() in part for part in arguments)
+        and str(data_dir / "db").encode() in arguments
     )
 
 
 def _parent_of(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    return None if fields is None else int(fields[1])
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command name: state, parent pid, ... (None: no process)."""
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
         return None
 
 

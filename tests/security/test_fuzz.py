@@ -17,6 +17,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.graphql.queries import INGEST_BATCH, INGEST_FLEXDEPLOY, INGEST_LIFECYCLE
 from tests.utils.service import RunningService
 
 EXAMPLES = 500
@@ -75,12 +76,6 @@ QUERY_KEYS = [
     *("team_id", "timestamp[$gte]", "timestamp[$lt]", "repo[$in][]", "data.x[$ne]", "$or"),
 ]
 
-INGEST = """mutation($input: LifecycleEventInput!, $key: String) {
-  ingestLifecycleEvent(input: $input, idempotencyKey: $key) { created } }"""
-INGEST_FLEXDEPLOY = """mutation($input: FlexDeployEventInput!) {
-  ingestFlexDeployEvent(input: $input) { created } }"""
-BATCH = """mutation($lifecycle: [LifecycleEventInput!], $flexDeploy: [FlexDeployEventInput!]) {
-  ingestEvents(lifecycle: $lifecycle, flexDeploy: $flexDeploy) { __typename } }"""
 READ = """query($filter: EventFilter, $limit: Int, $after: String) {
   events(filter: $filter, limit: $limit, after: $after) { totalCount nodes { __typename } } }"""
 
@@ -126,7 +121,7 @@ ENTRY_POINTS: dict[str, st.SearchStrategy[Request]] = {
     ),
     "GraphQL ingest": st.one_of(
         st.builds(
-            lambda event, key: graphql(INGEST, {"input": event, "key": key}),
+            lambda event, key: graphql(INGEST_LIFECYCLE, {"input": event, "key": key}),
             objects(LIFECYCLE_INPUT),
             scalars,
         ),
@@ -134,7 +129,7 @@ ENTRY_POINTS: dict[str, st.SearchStrategy[Request]] = {
     ),
     "GraphQL batch": st.builds(
         lambda lifecycle, flexdeploy: graphql(
-            BATCH, {"lifecycle": lifecycle, "flexDeploy": flexdeploy}
+            INGEST_BATCH, {"lifecycle": lifecycle, "flexDeploy": flexdeploy}
         ),
         st.lists(objects(LIFECYCLE_INPUT), max_size=3) | scalars,
         st.lists(objects(FLEXDEPLOY), max_size=3) | scalars,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from tests.graphql.queries import INGEST_BATCH, INGEST_LIFECYCLE
 from tests.utils.service import RunningService
 
 DEEP = "[" * 5000 + "]" * 5000
@@ -16,12 +17,6 @@ HUGE = "9" * 5000
 YEAR_1_EAST = "0001-01-01T00:00:00+05:00"
 YEAR_9999_WEST = "9999-12-31T23:59:59-05:00"
 
-INGEST = """mutation($input: LifecycleEventInput!, $key: String) {
-  ingestLifecycleEvent(input: $input, idempotencyKey: $key) { created } }"""
-INGEST_FLEXDEPLOY = """mutation($input: FlexDeployEventInput!) {
-  ingestFlexDeployEvent(input: $input) { created } }"""
-BATCH = """mutation($lifecycle: [LifecycleEventInput!]) {
-  ingestEvents(lifecycle: $lifecycle) { __typename } }"""
 LITERAL = 'mutation { ingestLifecycleEvent(input: {eventName: "x", data: {n: @}}) { created } }'
 TOTAL = "query($filter: EventFilter) { events(filter: $filter) { totalCount } }"
 
@@ -67,13 +62,13 @@ CASES = [
     Hostile(
         "GraphQL variables, 5,000 levels",
         "/graphql",
-        variables(INGEST, holding('{"input": {"eventName": "x", "data": @}}', DEEP)),
+        variables(INGEST_LIFECYCLE, holding('{"input": {"eventName": "x", "data": @}}', DEEP)),
         says="256",
     ),
     Hostile(
         "GraphQL variables, 100,000 levels",
         "/graphql",
-        variables(INGEST, holding('{"input": {"eventName": "x", "data": @}}', DEEPER)),
+        variables(INGEST_LIFECYCLE, holding('{"input": {"eventName": "x", "data": @}}', DEEPER)),
         says="256",
     ),
     # Times that leave the years 1 to 9999 once moved to UTC.
@@ -98,14 +93,17 @@ CASES = [
     Hostile(
         "GraphQL ingest, year 1",
         "/graphql",
-        variables(INGEST, json.dumps({"input": {"eventName": "x", "timestamp": YEAR_1_EAST}})),
+        variables(
+            INGEST_LIFECYCLE, json.dumps({"input": {"eventName": "x", "timestamp": YEAR_1_EAST}})
+        ),
         says="input.timestamp",
     ),
     Hostile(
         "GraphQL batch, year 9999",
         "/graphql",
         variables(
-            BATCH, json.dumps({"lifecycle": [{"eventName": "x", "timestamp": YEAR_9999_WEST}]})
+            INGEST_BATCH,
+            json.dumps({"lifecycle": [{"eventName": "x", "timestamp": YEAR_9999_WEST}]}),
         ),
         says="lifecycle[0].timestamp",
     ),
@@ -143,13 +141,17 @@ CASES = [
     Hostile(
         "GraphQL variables, 5,000 digits",
         "/graphql",
-        variables(INGEST, holding('{"input": {"eventName": "x", "data": {"n": -@}}}', HUGE)),
+        variables(
+            INGEST_LIFECYCLE, holding('{"input": {"eventName": "x", "data": {"n": -@}}}', HUGE)
+        ),
         says="input.data.n",
     ),
     Hostile(
         "GraphQL batch, 5,000 digits",
         "/graphql",
-        variables(BATCH, holding('{"lifecycle": [{"eventName": "x", "data": {"n": @}}]}', HUGE)),
+        variables(
+            INGEST_BATCH, holding('{"lifecycle": [{"eventName": "x", "data": {"n": @}}]}', HUGE)
+        ),
         says="lifecycle[0].data.n",
     ),
     Hostile(
@@ -174,13 +176,13 @@ CASES = [
     Hostile(
         "GraphQL, a lone surrogate in a key",
         "/graphql",
-        variables(INGEST, '{"input": {"eventName": "x", "data": {"\\ud800": 1}}}'),
+        variables(INGEST_LIFECYCLE, '{"input": {"eventName": "x", "data": {"\\ud800": 1}}}'),
         says="input.data.\\ud800",
     ),
     Hostile(
         "GraphQL, a lone surrogate in a key",
         "/graphql",
-        variables(INGEST, '{"input": {"eventName": "x"}, "key": "\\ud800"}'),
+        variables(INGEST_LIFECYCLE, '{"input": {"eventName": "x"}, "key": "\\ud800"}'),
         says="idempotencyKey",
     ),
     # Query strings: ASCII decimals within 64 bits.
@@ -212,7 +214,7 @@ CASES = [
     Hostile(
         "GraphQL variables, a repeated key",
         "/graphql",
-        variables(INGEST, '{"input": {"eventName": "a", "eventName": "b"}}'),
+        variables(INGEST_LIFECYCLE, '{"input": {"eventName": "a", "eventName": "b"}}'),
         says='"eventName"',
     ),
 ]
