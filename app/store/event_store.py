@@ -222,11 +222,16 @@ class EventStore:
                 )
             )
         except DuplicateKeyError as duplicate:
-            # Another request with the same key won the race; its event is the answer.
             earlier = await self._events.find_one({"idempotencyKey": idempotency_key})
             if earlier is None:
                 raise
             refused: Document = (duplicate.details or {})["op"]
+            if earlier["seq"] == refused["seq"]:
+                # Our own write, landed before its connection broke and refused when the
+                # driver retried it: the event is new, and its number is not given up.
+                self._projection.nudge()
+                return Appended(from_document(earlier), created=True)
+            # Another request with the same key won the race; its event is the answer.
             self._projection.given_up([refused["seq"]])
             return Appended(from_document(earlier), created=False, skipped_seq=refused["seq"])
         self._projection.nudge()
@@ -304,7 +309,7 @@ class EventStore:
                 await self._events.insert_many(documents, ordered=False)
             except BulkWriteError as partly:
                 errors = partly.details.get("writeErrors", [])
-                refused = [documents[error["index"]]["seq"] for error in errors]
+                refused = await self._unused([documents[error["index"]]["seq"] for error in errors])
                 self._projection.given_up(refused)
                 if any(error.get("code") != _DUPLICATE_KEY for error in errors):
                     raise
@@ -333,7 +338,7 @@ class EventStore:
             # land), so those gaps wait to settle.
             duplicate = keyed and _is_duplicate_key(refused)
             kept = _inserted(refused) if duplicate and raced else 0
-            lost = list(seqs[kept:])
+            lost = await self._unused(list(seqs[kept:]))
             if not isinstance(refused, WriteConcernError):
                 self._projection.given_up(lost)
             if duplicate:
@@ -519,6 +524,15 @@ class EventStore:
             raise RuntimeError("the sequence counter is missing: was EventStore.prepare() run?")
         last: int = counter["seq"]
         return range(last - count + 1, last + 1)
+
+    async def _unused(self, seqs: list[int]) -> list[int]:
+        """Those of `seqs` no stored event holds. A write refused as a duplicate may be our
+        own, retried by the driver after its first try landed: its number is used."""
+        if not seqs:
+            return []
+        found = self._events.find({"seq": {"$in": seqs}}, {"seq": 1})
+        used = {int(document["seq"]) async for document in found}
+        return [seq for seq in seqs if seq not in used]
 
     async def _prepare_counter(self) -> None:
         """Make the counter, ahead of every stored event even after a restore or a crash."""
