@@ -206,6 +206,9 @@ async def receive_all(
         got = 0
         while got < expected:
             message = json.loads(await asyncio.wait_for(socket.recv(), 120))
+            if message.get("type") == "ping":  # the server counts on the answer
+                await socket.send(json.dumps({"type": "pong"}))
+                continue
             sent = sent_of(message)
             if sent is None:
                 continue

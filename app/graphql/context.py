@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 
 from app.auth import Unauthenticated
 from app.context import Caller
+from app.graphql.read_receipts import ReadReceipts
 from app.services import Services
 
 __all__ = ["GraphQLContext", "Info"]
@@ -27,6 +28,8 @@ class GraphQLContext:
     caller_or_none: Caller | None
     connection_params: dict[str, Any] | None = None
     websocket: WebSocket | None = None
+    # What the socket's client has read, where its protocol can tell (graphql-transport-ws).
+    receipts: ReadReceipts | None = None
 
     @property
     def caller(self) -> Caller:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import strawberry
@@ -47,15 +48,18 @@ class EventStoreSchema(strawberry.Schema):
     ) -> Any:
         """Like Strawberry's, but live subscriptions alike share one execution (see fanout)."""
 
-        async def upstream() -> Any:
+        async def run(context: Any) -> Any:
             return await super(EventStoreSchema, self).stream(
-                query, variable_values, context_value, root_value, operation_name, *args, **kwargs
+                query, variable_values, context, root_value, operation_name, *args, **kwargs
             )
 
         key = self.fanout.key(query, variable_values, operation_name, context_value)
         if key is None or not isinstance(context_value, GraphQLContext):
-            return await upstream()
-        return self.fanout.join(key, upstream, context_value)
+            return await run(context_value)
+        # The group's one run serves many sockets: what one of them has not read is counted
+        # at its own mailbox, not against the whole group.
+        shared = replace(context_value, receipts=None)
+        return self.fanout.join(key, lambda: run(shared), context_value)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

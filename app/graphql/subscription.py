@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Annotated, Any
 
 import strawberry
 
 from app.events import EventSource
-from app.graphql.context import Info
+from app.graphql.context import GraphQLContext, Info
 from app.graphql.filters import EventFilter, selection
 from app.graphql.types import AnyEvent, FlexDeployEvent, LifecycleEvent, event_node
 from app.live.follow import follow
@@ -39,9 +39,18 @@ async def _follow(
         selected,
         after=after,
         capacity=services.settings.subscriber_buffer,
+        unread=_unread_of(info.context),
     )
     async for event in events:
         yield event_node(event, services.store.cursor_of(event))
+
+
+def _unread_of(context: GraphQLContext) -> Callable[[], int]:
+    """What the subscriber's socket has sent and its client not read yet."""
+    receipts = context.receipts
+    if receipts is None:  # the legacy protocol has no replies to count by; or a shared run
+        return lambda: 0
+    return lambda: receipts.unread
 
 
 @strawberry.type

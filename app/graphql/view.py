@@ -25,6 +25,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     Message,
+    PongMessage,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import (
@@ -36,6 +37,7 @@ from app.auth import Unauthenticated
 from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.fanout import FanOut, SharedEncoding
+from app.graphql.read_receipts import ReadReceipts
 from app.graphql.schema import EventStoreSchema, build_schema
 from app.json_input import JsonRefused, decode
 from app.services import Services
@@ -46,6 +48,25 @@ UNAUTHORIZED = 4401
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
+    async def handle(self) -> None:
+        # A ping every quarter of the buffer: a client reading along confirms results long
+        # before it could count as behind.
+        buffer = self.context.services.settings.subscriber_buffer
+        self.context.receipts = ReadReceipts(ping_every=buffer // 4)
+        await super().handle()
+
+    async def send_message(self, message: Message) -> None:
+        receipts = self.context.receipts
+        ping = message["type"] == "next" and receipts is not None and receipts.sent()
+        await super().send_message(message)
+        if ping and receipts is not None:
+            receipts.pinged()
+            await super().send_message({"type": "ping"})
+
+    async def handle_pong(self, message: PongMessage) -> None:
+        if self.context.receipts is not None:
+            self.context.receipts.ponged()
+
     async def handle_message(self, message: Message) -> None:
         # Strawberry reads every message as an object; `[]` would end the connection with
         # an exception instead of the protocol's close code.

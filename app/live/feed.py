@@ -39,12 +39,21 @@ class _Closed:
 _CLOSED = _Closed()
 
 
-class Mailbox(Generic[Item]):
-    """Items for one subscriber, in order. Putting never blocks: a subscriber whose mailbox is
-    full is closed, so one slow consumer cannot hold back the others."""
+def _nothing_sent() -> int:
+    return 0
 
-    def __init__(self, capacity: int) -> None:
+
+class Mailbox(Generic[Item]):
+    """Items for one subscriber, in order. Putting never blocks: a subscriber that falls
+    `capacity` items behind is closed, so one slow consumer cannot hold back the others.
+
+    Behind counts the items queued here and `unread()`: those already sent that its client
+    has not read yet (see app/graphql/read_receipts.py).
+    """
+
+    def __init__(self, capacity: int, unread: Callable[[], int] = _nothing_sent) -> None:
         self.capacity = capacity
+        self._unread = unread
         self._queue: asyncio.Queue[Item | _Closed] = asyncio.Queue(capacity + 1)
         self._error: Exception | None = None
 
@@ -55,7 +64,12 @@ class Mailbox(Generic[Item]):
     def put(self, item: Item) -> None:
         if self.closed:
             return
-        if self._queue.qsize() >= self.capacity:
+        if self._queue.qsize() + self._unread() >= self.capacity:
+            # What is queued was never sent: the client resumes from its last cursor and reads
+            # it from the store. Dropping it frees the memory now and lets the reason be the
+            # next thing the client reads.
+            while not self._queue.empty():
+                self._queue.get_nowait()
             self.close(SubscriberTooSlow.behind(self.capacity))
             return
         self._queue.put_nowait(item)
@@ -81,9 +95,14 @@ class Feed(Mailbox[StoredEvent]):
     """The events of one subscription: past `after_seq`, and those `accepts` selects."""
 
     def __init__(
-        self, accepts: Callable[[Document], bool], *, after_seq: int | None, capacity: int
+        self,
+        accepts: Callable[[Document], bool],
+        *,
+        after_seq: int | None,
+        capacity: int,
+        unread: Callable[[], int] = _nothing_sent,
     ) -> None:
-        super().__init__(capacity)
+        super().__init__(capacity, unread)
         self._accepts = accepts
         self.after_seq = after_seq
 

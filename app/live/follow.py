@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from app.errors import FieldError, InvalidInput
 from app.events import StoredEvent
@@ -21,8 +21,10 @@ async def follow(
     *,
     after: str | None,
     capacity: int,
+    unread: Callable[[], int] = lambda: 0,
 ) -> AsyncIterator[StoredEvent]:
-    """Matching events in sequence order: first those stored after `after`, then live ones.
+    """Matching events in sequence order: first those stored after `after`, then live ones;
+    closed with SUBSCRIBER_TOO_SLOW once `capacity` are waiting, counting `unread()` ones.
 
     The feed is registered before the store is read, at the dispatcher's watermark: the store
     has every event up to it and the feed gets every event past it, so nothing is missed or
@@ -43,7 +45,10 @@ async def follow(
             ]
         )
     feed = Feed(
-        lambda document: matches(event_filter, document), after_seq=after_seq, capacity=capacity
+        lambda document: matches(event_filter, document),
+        after_seq=after_seq,
+        capacity=capacity,
+        unread=unread,
     )
     watermark = dispatcher.register(feed)
     try:

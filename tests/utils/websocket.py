@@ -36,7 +36,10 @@ class GraphQLWebSocket:
             message: dict[str, Any] = json.loads(
                 await asyncio.wait_for(self.connection.recv(), within)
             )
-            if message["type"] not in ("ka", "ping", "pong"):
+            if message["type"] == "ping":
+                # As graphql-ws, Apollo and urql clients do: the server counts on it.
+                await self.send({"type": "pong"})
+            elif message["type"] not in ("ka", "pong"):
                 return message
 
     async def subscribe(self, query: str, **variables: Any) -> str:
