@@ -9,30 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from app.bodies import FlexDeployMessage, LifecycleBody, field_problems
 from app.catalog import canonical_flexdeploy_type, canonical_lifecycle_name
 from app.catalog.flexdeploy import FLEXDEPLOY_PAYLOADS
 from app.catalog.lifecycle import LIFECYCLE_ACTIONS
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource, NewEvent
 from app.json_checks import check_json_size, check_json_value
-from app.timestamps import parse_event_time
 
 __all__ = ["LIFECYCLE_FIELDS", "IntakeLimits", "flexdeploy_event", "lifecycle_event"]
 
 # The named fields of a CTO.ai body; any other key is the event's `data`.
-LIFECYCLE_FIELDS = (
-    "event_name",
-    "event_action",
-    "team_id",
-    "commit",
-    "branch",
-    "repo",
-    "timestamp",
-)
+LIFECYCLE_FIELDS = tuple(LifecycleBody.model_fields)
+_Body = TypeVar("_Body", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -44,25 +37,25 @@ class IntakeLimits:
 def lifecycle_event(body: Any, received_at: datetime, limits: IntakeLimits) -> NewEvent:
     """A CTO.ai lifecycle event from its JSON body (`event_name`, `event_action`, …)."""
     fields = _Fields(body)
-    name = fields.text("event_name", required=True)
-    action = fields.text("event_action")
-    strings = {key: fields.text(key) for key in ("team_id", "commit", "branch", "repo")}
-    timestamp = fields.timestamp("timestamp", received_at)
+    checked = fields.model(LifecycleBody)
     fields.check_limits(limits)
-    canonical = canonical_lifecycle_name(name) if name else None
-    if canonical is not None:
+    # Read from the body as sent, so that this rule is checked even when other fields fail.
+    name, action = fields.body.get("event_name"), fields.body.get("event_action")
+    canonical = canonical_lifecycle_name(name) if isinstance(name, str) else None
+    if canonical is not None and (action is None or isinstance(action, str)):
         action = _known_action(fields, canonical, action)
     fields.raise_if_invalid()
+    assert checked is not None, "a body that failed its model has errors"
     data = {key: value for key, value in fields.body.items() if key not in LIFECYCLE_FIELDS}
     return NewEvent(
         source=EventSource.LIFECYCLE,
-        type=canonical or str(name),
+        type=canonical or checked.event_name,
         action=action,
-        team_id=strings["team_id"],
-        repo=strings["repo"],
-        branch=strings["branch"],
-        commit=strings["commit"],
-        timestamp=timestamp,
+        team_id=checked.team_id,
+        repo=checked.repo,
+        branch=checked.branch,
+        commit=checked.commit,
+        timestamp=checked.timestamp or received_at,
         data=data,
         raw=fields.body,
     )
@@ -71,25 +64,22 @@ def lifecycle_event(body: Any, received_at: datetime, limits: IntakeLimits) -> N
 def flexdeploy_event(message: Any, received_at: datetime, limits: IntakeLimits) -> NewEvent:
     """A FlexDeploy event message (`eventType`, `actor`, `object`, `timestamp`, `payload`)."""
     fields = _Fields(message)
-    event_type = fields.text("eventType", required=True)
-    actor = fields.text("actor")
-    target = fields.text("object")
-    timestamp = fields.timestamp("timestamp", received_at)
-    payload = fields.body.get("payload")
+    checked = fields.model(FlexDeployMessage)
     fields.check_limits(limits)
-    canonical = canonical_flexdeploy_type(event_type) if event_type else None
-    if payload is not None and not isinstance(payload, Mapping):
-        fields.fail(("payload",), "must be an object or null")
-    elif canonical is not None and payload is not None:
+    # Read from the body as sent, so that payloads are checked even when other fields fail.
+    event_type, payload = fields.body.get("eventType"), fields.body.get("payload")
+    canonical = canonical_flexdeploy_type(event_type) if isinstance(event_type, str) else None
+    if canonical is not None and isinstance(payload, Mapping):
         _check_payload(fields, FLEXDEPLOY_PAYLOADS[canonical], payload)
     fields.raise_if_invalid()
+    assert checked is not None, "a body that failed its model has errors"
     return NewEvent(
         source=EventSource.FLEXDEPLOY,
-        type=canonical or str(event_type),
-        actor=actor,
-        object=target,
-        timestamp=timestamp,
-        payload=payload,
+        type=canonical or checked.eventType,
+        actor=checked.actor,
+        object=checked.object,
+        timestamp=checked.timestamp or received_at,
+        payload=checked.payload,
         raw=fields.body,
     )
 
@@ -108,12 +98,14 @@ def _check_payload(fields: _Fields, model: type[Any], payload: Any) -> None:
     try:
         model.model_validate(payload)
     except ValidationError as error:
-        for problem in error.errors():
-            fields.fail(("payload", *problem["loc"]), _pydantic_message(problem["msg"]))
+        fields.errors += [
+            FieldError(("payload", *problem.path), problem.message)
+            for problem in field_problems(error.errors())
+        ]
 
 
 class _Fields:
-    """Reads fields of one JSON object, collecting every problem before giving up."""
+    """Reads one JSON object, collecting every problem before giving up."""
 
     def __init__(self, body: Any) -> None:
         self.errors: list[FieldError] = []
@@ -126,32 +118,15 @@ class _Fields:
     def fail(self, path: tuple[str | int, ...], message: str) -> None:
         self.errors.append(FieldError(path, message))
 
-    def text(self, key: str, *, required: bool = False) -> str | None:
-        value = self.body.get(key)
-        if value is None:
-            if required:
-                self.fail((key,), "is required")
+    def model(self, shape: type[_Body]) -> _Body | None:
+        """The body read as `shape`, or None with each bad field's problem noted."""
+        if self.errors:
             return None
-        if not isinstance(value, str):
-            self.fail((key,), f"must be a string, got {type(value).__name__}")
-            return None
-        if required and not value.strip():
-            self.fail((key,), "must not be empty")
-            return None
-        return value
-
-    def timestamp(self, key: str, default: datetime) -> datetime:
-        value = self.body.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            self.fail((key,), "must be a timestamp string")
-            return default
         try:
-            return parse_event_time(value)
-        except ValueError as error:
-            self.fail((key,), str(error))
-            return default
+            return shape.model_validate(self.body)
+        except ValidationError as error:
+            self.errors += field_problems(error.errors())
+            return None
 
     def check_limits(self, limits: IntakeLimits) -> None:
         deep = check_json_value(self.body, (), max_depth=limits.max_depth)
@@ -162,8 +137,3 @@ class _Fields:
     def raise_if_invalid(self) -> None:
         if self.errors:
             raise InvalidInput(self.errors)
-
-
-def _pydantic_message(message: str) -> str:
-    # Pydantic says "Input should be a valid integer"; the path already names the input.
-    return message.removeprefix("Input ").replace("should be", "must be", 1)

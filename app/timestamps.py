@@ -1,19 +1,46 @@
-"""When an event happened, from the forms delivery tools send."""
+"""When an event happened, from the forms delivery tools send.
+
+One grammar, `TIMESTAMP_PATTERN`, is both what the parser accepts and what `/openapi.json`
+publishes: the parser applies the pattern first and reads its groups, so the two cannot
+drift. It is ISO-8601's extended form (`2023-10-18T05:45:44.123-05:00`, a date alone, no zone
+meaning UTC) and FlexDeploy's `2023-10-18 05:45:44 -0500`. Every date it matches is a real day
+(29 February only in leap years), and years run from 2 to 9998 so that no offset (at most
+23:59) can move a time out of the years 1 to 9999 that a stored time may have: a rule JSON
+Schema can state, where "in range once moved to UTC" is not one.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 __all__ = [
-    "FLEXDEPLOY_FORMAT",
+    "TIMESTAMP_PATTERN",
     "OutOfRange",
     "parse_event_time",
     "to_storage_precision",
     "utc_now",
 ]
 
-# FlexDeploy writes `2023-10-18 05:45:44 -0500`.
-FLEXDEPLOY_FORMAT = "%Y-%m-%d %H:%M:%S %z"
+_YEAR = (
+    "(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+)
+# Divisible by 4 and not by 100, or by 400 (year 0 is out of range anyway).
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    "(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    "|(?:0[13-9]|1[0-2])-(?:29|30)"
+    "|(?:0[13578]|1[02])-31)"
+)
+_HOUR, _MINUTE = "([01][0-9]|2[0-3])", "([0-5][0-9])"
+_ZONE = "([Zz]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)"
+# Portable regex syntax (ECMA-262 and Python alike): plain groups, [0-9] rather than \d.
+# Groups: 1 date, 2 hour, 3 minute, 4 second, 5 fraction, 6 zone.
+TIMESTAMP_PATTERN = (
+    rf"^\s*({_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+    rf"(?:[Tt ]{_HOUR}:{_MINUTE}(?::{_MINUTE}(?:\.([0-9]{{1,9}}))?)? ?{_ZONE}?)?\s*$"
+)
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 
 
 def to_storage_precision(moment: datetime) -> datetime:
@@ -39,22 +66,31 @@ def utc_now() -> datetime:
 
 
 def parse_event_time(value: str) -> datetime:
-    """Parse FlexDeploy's format or ISO-8601 (no zone means UTC).
+    """Parse a time of `TIMESTAMP_PATTERN` (no zone means UTC), cut as stored.
 
     Raises ValueError with a message a client can act on.
     """
-    text = value.strip()
-    for parse in (_flexdeploy, datetime.fromisoformat):
-        try:
-            parsed = parse(text)
-        except ValueError:
-            continue
-        return to_storage_precision(parsed)
-    raise ValueError(
-        f"{value!r} is not a timestamp: use ISO-8601 (2023-10-18T05:45:44-05:00) "
-        "or FlexDeploy's form (2023-10-18 05:45:44 -0500)"
+    # `search`, as JSON Schema applies a pattern: its `$` also matches before a final newline.
+    match = _TIMESTAMP.search(value)
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not a timestamp: use ISO-8601 (2023-10-18T05:45:44-05:00) "
+            "or FlexDeploy's form (2023-10-18 05:45:44 -0500), in the years 2 to 9998"
+        )
+    day, hour, minute, second, fraction, zone = match.groups()
+    clock = time(
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        int((fraction or "0")[:6].ljust(6, "0")),
+        tzinfo=_offset(zone),
     )
+    return to_storage_precision(datetime.combine(date.fromisoformat(day), clock))
 
 
-def _flexdeploy(text: str) -> datetime:
-    return datetime.strptime(text, FLEXDEPLOY_FORMAT)
+def _offset(zone: str | None) -> timezone:
+    if zone is None or zone.upper() == "Z":
+        return UTC
+    digits = zone[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
+    return timezone(timedelta(minutes=-minutes if zone[0] == "-" else minutes))
