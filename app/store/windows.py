@@ -158,19 +158,25 @@ def _window(
         return _operators(low, high), None, True  # nothing to size windows by: read it all
     if descending:
         start = density.last if edge is None else min(edge[0], density.last)
-        far: Bound | None = (to_storage_precision(start - width), True)
-        last = far is not None and (
-            far[0] <= density.first or (low is not None and far[0] <= low[0])
-        )
+        far = _shifted(start, -width)
+        last = far is None or far[0] <= density.first or (low is not None and far[0] <= low[0])
         if last:
             far = low
         return _operators(far, edge), _beyond(far), last
     start = density.first if edge is None else max(edge[0], density.first)
-    far = (to_storage_precision(start + width), True)
-    last = far is not None and (far[0] >= density.last or (high is not None and far[0] >= high[0]))
+    far = _shifted(start, width)
+    last = far is None or far[0] >= density.last or (high is not None and far[0] >= high[0])
     if last:
         far = high
     return _operators(edge, far), _beyond(far), last
+
+
+def _shifted(start: datetime, width: timedelta) -> Bound | None:
+    """The bound `width` from `start`; None past the calendar's ends, which it then reaches."""
+    try:
+        return (to_storage_precision(start + width), True)
+    except OverflowError:
+        return None
 
 
 def _beyond(bound: Bound | None) -> Bound | None:

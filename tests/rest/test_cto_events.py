@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
 
 import pytest
 
-from tests.utils.service import DATA, RunningService
+from tests.utils.service import DATA, RunningService, bearer
+from tests.utils.tokens import TEAM_A
 
 TEAM = "02f71e12-fa48-45aa-a1f2-956b425e5bee"
 
@@ -171,3 +173,38 @@ async def test_only_lifecycle_events_are_read(service: RunningService) -> None:
     page = (await service.http.get("/events")).json()
 
     assert [event["event_name"] for event in page["data"]] == ["build"]
+
+
+async def projected(service: RunningService, count: int) -> None:
+    """Wait until the read model that sizes the windows holds `count` events."""
+    for _ in range(300):
+        # Private: no public call says how far the read models have come.
+        if (await service.services.store._projection.checkpoint()).count >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the read models never caught up")
+
+
+async def test_a_sparse_query_reaches_the_ends_of_the_calendar(guarded: RunningService) -> None:
+    # Pages are read in windows of time that widen while nothing matches, from the newest
+    # event (or the oldest, sorted ascending) on; the earliest and latest times accepted lie
+    # in the years 1 and 9999 once moved to UTC.
+    bodies = [{"event_name": "other", "timestamp": f"2024-05-{n + 1:02d}"} for n in range(20)]
+    bodies += [
+        {"event_name": "earliest", "timestamp": "0002-01-01T00:00:00+23:59"},
+        {"event_name": "latest", "timestamp": "9998-12-31T23:59:59-23:59"},
+    ]
+    for body in bodies:
+        await post(guarded, json.dumps(body), **bearer(TEAM_A))
+
+    await projected(guarded, len(bodies))
+    earliest = await guarded.http.get(
+        "/events?event_name=earliest&$sort[timestamp]=-1", headers=bearer(TEAM_A)
+    )
+    latest = await guarded.http.get(
+        "/events?event_name=latest&$sort[timestamp]=1", headers=bearer(TEAM_A)
+    )
+
+    assert (earliest.status_code, latest.status_code) == (200, 200)
+    assert earliest.json()["data"][0]["timestamp"] == "0001-12-31T00:01:00+00:00"
+    assert latest.json()["data"][0]["timestamp"] == "9999-01-01T23:58:59+00:00"
