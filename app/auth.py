@@ -30,7 +30,8 @@ class Unauthenticated(ServiceError):
 
 
 class Forbidden(ServiceError):
-    """A known token asking for another team's events (HTTP 403, websocket 4403)."""
+    """A known token asking for another team's events (HTTP 403; on a websocket, that
+    subscription's `error`)."""
 
     code = "FORBIDDEN"
 

@@ -109,9 +109,6 @@ class FanOut:
         group.members.add(member)
         try:
             async for result in member:
-                if _forbidden(result) and context.websocket is not None:
-                    # graphql-ws's code for "forbidden": the connection ends, not just this one.
-                    await context.websocket.close(code=4403, reason="forbidden: another team")
                 yield result
         except SubscriberTooSlow as error:
             # The protocol handler sends results, not exceptions: say it as one.
@@ -149,11 +146,6 @@ class SharedEncoding:
                 self._encoded.popitem(last=False)
         kind, operation = json.dumps(message["type"]), json.dumps(message.get("id"))
         return '{"type":' + kind + ',"id":' + operation + ',"payload":' + cached[1] + "}"
-
-
-def _forbidden(result: Result) -> bool:
-    errors = getattr(result, "errors", None) or []
-    return any((error.extensions or {}).get("code") == "FORBIDDEN" for error in errors)
 
 
 def _canonical(variables: dict[str, Any] | None) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Annotated, Any
 
 import strawberry
 
-from app.events import EventSource
+from app.events import EventSource, StoredEvent
 from app.graphql.context import GraphQLContext, Info
 from app.graphql.filters import EventFilter, selection
 from app.graphql.types import AnyEvent, FlexDeployEvent, LifecycleEvent, event_node
@@ -30,10 +30,15 @@ After = Annotated[
 async def _follow(
     info: Info, source: EventSource | None, event_filter: EventFilter | None, after: str | None
 ) -> AsyncGenerator[Any, None]:
+    """The subscription's stream, once its arguments are checked.
+
+    Checked before streaming (a coroutine returning the stream), a forbidden team or a bad
+    cursor fails that one operation with an `error` message; the socket and its other
+    subscriptions go on.
+    """
     services = info.context.services
-    # A FORBIDDEN error also closes the socket with 4403, where results are fanned out.
     selected = selection(info.context.caller, event_filter, source)
-    events = follow(
+    events = await follow(
         services.store,
         services.dispatcher,
         selected,
@@ -41,8 +46,14 @@ async def _follow(
         capacity=services.settings.subscriber_buffer,
         unread=_unread_of(info.context),
     )
+    return _nodes(events, services.store.cursor_of)
+
+
+async def _nodes(
+    events: AsyncIterator[StoredEvent], cursor_of: Callable[[StoredEvent], str]
+) -> AsyncGenerator[Any, None]:
     async for event in events:
-        yield event_node(event, services.store.cursor_of(event))
+        yield event_node(event, cursor_of(event))
 
 
 def _unread_of(context: GraphQLContext) -> Callable[[], int]:
@@ -59,8 +70,7 @@ class Subscription:
     async def events(
         self, info: Info, filter: Filter = None, after: After = None
     ) -> AsyncGenerator[Any, None]:
-        async for node in _follow(info, None, filter, after):
-            yield node
+        return await _follow(info, None, filter, after)
 
     @strawberry.subscription(
         description="Every new CTO.ai lifecycle event that matches.", graphql_type=LifecycleEvent
@@ -68,8 +78,7 @@ class Subscription:
     async def lifecycle_events(
         self, info: Info, filter: Filter = None, after: After = None
     ) -> AsyncGenerator[Any, None]:
-        async for node in _follow(info, EventSource.LIFECYCLE, filter, after):
-            yield node
+        return await _follow(info, EventSource.LIFECYCLE, filter, after)
 
     @strawberry.subscription(
         description="Every new FlexDeploy event message that matches.",
@@ -78,5 +87,4 @@ class Subscription:
     async def flex_deploy_events(
         self, info: Info, filter: Filter = None, after: After = None
     ) -> AsyncGenerator[Any, None]:
-        async for node in _follow(info, EventSource.FLEXDEPLOY, filter, after):
-            yield node
+        return await _follow(info, EventSource.FLEXDEPLOY, filter, after)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 from app.errors import FieldError, InvalidInput
 from app.events import StoredEvent
@@ -26,9 +27,8 @@ async def follow(
     """Matching events in sequence order: first those stored after `after`, then live ones;
     closed with SUBSCRIBER_TOO_SLOW once `capacity` are waiting, counting `unread()` ones.
 
-    The feed is registered before the store is read, at the dispatcher's watermark: the store
-    has every event up to it and the feed gets every event past it, so nothing is missed or
-    repeated even while events keep arriving.
+    The cursor is checked here, before anything streams: a subscription it refuses fails as
+    a whole, at its start, instead of streaming an error.
     """
     after_seq = None if after is None else store.seq_of_cursor(after)
     if after_seq is not None and after_seq > await store.last_seq():
@@ -50,12 +50,19 @@ async def follow(
         capacity=capacity,
         unread=unread,
     )
+    return _stream(store, dispatcher, feed, to_mongo(event_filter))
+
+
+async def _stream(
+    store: EventStore, dispatcher: LiveDispatcher, feed: Feed, match: Mapping[str, Any]
+) -> AsyncIterator[StoredEvent]:
+    """The feed is registered before the store is read, at the dispatcher's watermark: the
+    store has every event up to it and the feed gets every event past it, so nothing is
+    missed or repeated even while events keep arriving."""
     watermark = dispatcher.register(feed)
     try:
-        if after_seq is not None:
-            replay = store.replay(
-                to_mongo(event_filter), after_seq=after_seq, through_seq=watermark
-            )
+        if feed.after_seq is not None:
+            replay = store.replay(match, after_seq=feed.after_seq, through_seq=watermark)
             async for event in replay:
                 yield event
         async for event in feed:

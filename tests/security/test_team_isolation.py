@@ -178,14 +178,32 @@ async def test_subscriptions_live_and_catch_up_show_only_the_callers_team(
     assert [event["type"] for event in seen_a[4:]] == ["deploy", "done"]
 
 
-async def test_a_subscription_to_another_team_closes_with_4403(guarded: RunningService) -> None:
-    async with graphql_websocket(guarded.ws_url, payload={"authToken": TEAM_A}) as client:
-        await client.subscribe(SUBSCRIBE, filter={"teamId": {"eq": "team-b"}})
-        with pytest.raises(ConnectionClosed) as closed:
-            await client.receive(within=10)
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+@pytest.mark.parametrize("resuming", [False, True], ids=["live", "from-a-cursor"])
+async def test_a_subscription_to_another_team_fails_alone(
+    guarded: RunningService, protocol: str, resuming: bool
+) -> None:
+    """The forbidden operation gets an `error`; the socket and its other subscription go on."""
+    answer = await guarded.graphql(
+        INGEST_LIFECYCLE, token=TEAM_A, input={"eventName": "marker", "eventAction": "x"}
+    )
+    after = answer.data["ingestLifecycleEvent"]["event"]["cursor"] if resuming else None
+    async with graphql_websocket(guarded.ws_url, protocol, {"authToken": TEAM_A}) as client:
+        mine = await client.subscribe(SUBSCRIBE)
+        theirs = await client.subscribe(SUBSCRIBE, filter={"teamId": {"eq": "team-b"}}, after=after)
+        refusal = await client.receive()
+        await wait_until(lambda: guarded.subscribers == 1)
+        await guarded.graphql(
+            INGEST_LIFECYCLE, token=TEAM_A, input={"eventName": "deploy", "eventAction": "x"}
+        )
+        delivered = await client.receive()
 
-    assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 4403
+    assert refusal["type"] == "error"
+    assert refusal["id"] == theirs
+    errors = refusal["payload"] if protocol == TRANSPORT_WS else [refusal["payload"]]
+    assert [error["extensions"]["code"] for error in errors] == ["FORBIDDEN"]
+    assert delivered["id"] == mine
+    assert delivered["payload"]["data"]["events"]["type"] == "deploy"
 
 
 @pytest.mark.parametrize("payload", [{}, {"Authorization": "Bearer wrong"}, {"token": ""}])
