@@ -33,6 +33,7 @@ __all__ = ["Density", "read_in_windows"]
 
 Document = dict[str, Any]
 _MS = timedelta(milliseconds=1)
+_CALENDAR = datetime.max - datetime.min
 _GROWTH = 4
 # Windows reach this much further than the events expected in them need, for the variance.
 _MARGIN = 1.5
@@ -90,7 +91,7 @@ async def read_in_windows(
             high = _tighter(high, (at, False), upper=True)
         else:
             low = _tighter(low, (at, False), upper=False)
-    width = timedelta(seconds=_MARGIN * density.seconds_for(wanted))
+    width = _capped(_MARGIN * density.seconds_for(wanted))
     edge = high if descending else low
     last = False
     covered, matched = timedelta(0), 0
@@ -108,8 +109,14 @@ def _next_width(width: timedelta, covered: timedelta, matched: int, missing: int
     ones lie (a filter matching few events widens at once), or four times wider when none
     matched yet."""
     if matched == 0:
-        return width * _GROWTH
-    return max(covered * (_MARGIN * missing / matched), _MS)
+        return _capped(width.total_seconds() * _GROWTH)
+    return max(_capped(covered.total_seconds() * _MARGIN * missing / matched), _MS)
+
+
+def _capped(seconds: float) -> timedelta:
+    """A width of `seconds`, at most the whole calendar: a window that wide reaches all
+    events, and one wider is more than a timedelta holds (a page past a huge `skip`)."""
+    return timedelta(seconds=min(seconds, _CALENDAR.total_seconds()))
 
 
 class _WindowReader:

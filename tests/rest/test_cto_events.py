@@ -208,3 +208,18 @@ async def test_a_sparse_query_reaches_the_ends_of_the_calendar(guarded: RunningS
     assert (earliest.status_code, latest.status_code) == (200, 200)
     assert earliest.json()["data"][0]["timestamp"] == "0001-12-31T00:01:00+00:00"
     assert latest.json()["data"][0]["timestamp"] == "9999-01-01T23:58:59+00:00"
+
+
+async def test_a_page_past_every_event_is_empty(guarded: RunningService) -> None:
+    for day in range(1, 4):
+        body = json.dumps({"event_name": "nightly", "timestamp": f"2024-05-0{day}"})
+        await post(guarded, body, **bearer(TEAM_A))
+    await projected(guarded, 3)
+
+    answers = [
+        await guarded.http.get(f"/events?$skip={skip}&$limit=1000", headers=bearer(TEAM_A))
+        for skip in (3, 10**12, 2**63 - 1)
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert [answer.json()["data"] for answer in answers] == [[], [], []]
