@@ -9,15 +9,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 # Strawberry answers its own HTTP exception type (from cross_web, which it is built on).
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -32,11 +35,13 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyConnectionInitMessage,
 )
 from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
+from strawberry.types import ExecutionResult
 
 from app.auth import Unauthenticated
 from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.fanout import FanOut, SharedEncoding
+from app.graphql.persisted_queries import PersistedQueries, PersistedQueryError
 from app.graphql.read_receipts import ReadReceipts
 from app.graphql.schema import EventStoreSchema, build_schema
 from app.json_input import JsonRefused, decode
@@ -133,11 +138,40 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
             allowed_origins=settings.allowed_origins,
         )
         self._shared_encoding = SharedEncoding()
+        self._persisted = PersistedQueries()
 
     @property
     def fanout(self) -> FanOut:
         assert isinstance(self.schema, EventStoreSchema)
         return self.schema.fanout
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET with only a persisted query's hash is a query, not a browser opening the page.
+        return super().should_render_graphql_ide(request) and (
+            request.query_params.get("extensions") is None
+        )
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: GraphQLContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            query = self._persisted.resolve(request_data.query, request_data.extensions)
+        except PersistedQueryError as refused:
+            return ExecutionResult(data=None, errors=[refused.error])
+        return await super().execute_single(
+            request,
+            request_adapter,
+            sub_response,
+            context,
+            root_value,
+            replace(request_data, query=query),
+        )
 
     def decode_json(self, data: str | bytes) -> object:
         return decode(data)
