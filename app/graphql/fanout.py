@@ -15,21 +15,17 @@ import contextlib
 import json
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     GraphQLError,
     OperationType,
     VariableNode,
-    get_operation_ast,
-    parse,
 )
-from graphql.error import GraphQLSyntaxError
 from strawberry.types import ExecutionResult
 
 from app.graphql.context import GraphQLContext
+from app.graphql.operations import requested_operation
 from app.live.feed import Mailbox, SubscriberTooSlow
 
 __all__ = ["FanOut", "SharedEncoding"]
@@ -152,22 +148,11 @@ def _canonical(variables: dict[str, Any] | None) -> str:
     return json.dumps(variables or {}, sort_keys=True, separators=(",", ":"), default=str)
 
 
-@lru_cache(maxsize=512)
-def _document(query: str) -> DocumentNode | None:
-    try:
-        return parse(query)
-    except GraphQLSyntaxError:
-        return None
-
-
 def _is_live_subscription(
     query: str, operation_name: str | None, variables: dict[str, Any] | None
 ) -> bool:
     """A subscription without a cursor to replay from: one that can share its results."""
-    document = _document(query)
-    if document is None:
-        return False
-    operation = get_operation_ast(document, operation_name)
+    operation = requested_operation(query, operation_name)
     if operation is None or operation.operation is not OperationType.SUBSCRIPTION:
         return False
     for selection in operation.selection_set.selections:

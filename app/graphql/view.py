@@ -13,15 +13,22 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-# Strawberry answers its own HTTP exception type (from cross_web, which it is built on).
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+
+# Strawberry answers its own HTTP exception type (from cross_web, which it is built on).
+from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -41,6 +48,7 @@ from app.auth import Unauthenticated
 from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.fanout import FanOut, SharedEncoding
+from app.graphql.operations import requested_operation
 from app.graphql.persisted_queries import PersistedQueries, PersistedQueryError
 from app.graphql.read_receipts import ReadReceipts
 from app.graphql.schema import EventStoreSchema, build_schema
@@ -119,6 +127,14 @@ class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
             await self.websocket.close(code=UNAUTHORIZED, reason=str(error))
 
 
+_SUBSCRIPTION_NEEDS_A_STREAM = GraphQLError(
+    "a subscription streams: open a websocket on /graphql (graphql-transport-ws), or ask "
+    "for a stream with Accept: text/event-stream (graphql-sse) or "
+    'multipart/mixed;subscriptionSpec="1.0"',
+    extensions={"code": "BAD_REQUEST"},
+)
+
+
 class GraphQLView(GraphQL[GraphQLContext, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
@@ -127,9 +143,16 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
-            # Both protocols: graphql-transport-ws (graphql-ws, Apollo, urql) and the legacy
-            # graphql-ws of subscriptions-transport-ws, which also gets "ka" keep-alives.
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            # Both websocket protocols: graphql-transport-ws (graphql-ws, Apollo, urql) and
+            # the legacy graphql-ws of subscriptions-transport-ws, which also gets "ka"
+            # keep-alives. Over HTTP too: Server-Sent Events (graphql-sse, distinct
+            # connections) and Apollo's multipart subscriptions, where no websocket opens.
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                GRAPHQL_WS_PROTOCOL,
+                GRAPHQL_SSE_PROTOCOL,
+                MULTIPART_SUBSCRIPTION_PROTOCOL,
+            ),
             keep_alive=True,
             keep_alive_interval=settings.ws_ping_seconds,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
@@ -164,6 +187,12 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
             query = self._persisted.resolve(request_data.query, request_data.extensions)
         except PersistedQueryError as refused:
             return ExecutionResult(data=None, errors=[refused.error])
+        operation = (
+            None if query is None else requested_operation(query, request_data.operation_name)
+        )
+        if operation is not None and operation.operation is OperationType.SUBSCRIPTION:
+            # Strawberry would run it as a query and fail inside, as an internal error.
+            return ExecutionResult(data=None, errors=[_SUBSCRIPTION_NEEDS_A_STREAM])
         return await super().execute_single(
             request,
             request_adapter,
