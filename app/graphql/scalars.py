@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, NewType
 
 import strawberry
-from graphql import IntValueNode, ListValueNode, ObjectValueNode, ValueNode
+from graphql import IntValueNode, ListValueNode, ObjectValueNode, StringValueNode, ValueNode
 from graphql.utilities import value_from_ast_untyped
 from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
 from app.json_input import integer_literal
+from app.timestamps import parse_event_time
 
 __all__ = ["SCALARS", "Long"]
 
@@ -19,10 +21,39 @@ Long = NewType("Long", int)
 _INT64 = range(-(2**63), 2**63)
 
 
+# The integers a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER).
+_SAFE_IN_JAVASCRIPT = range(-(2**53 - 1), 2**53)
+
+
 def _parse_long(value: Any) -> int:
+    if isinstance(value, str) and value.lstrip("-").isascii() and value.lstrip("-").isdigit():
+        value = int(value) if len(value) <= 20 else None
     if isinstance(value, bool) or not isinstance(value, int) or value not in _INT64:
         raise ValueError(f"Long must be a 64-bit integer, got {value!r}")
     return value
+
+
+def _serialize_long(value: int) -> int | str:
+    # JSON.parse would round 9007199254740993 to ...992: past 2^53 the digits go as a string.
+    return value if value in _SAFE_IN_JAVASCRIPT else str(value)
+
+
+def _serialize_time(value: datetime) -> str:
+    """RFC 3339 in UTC with `Z` and milliseconds, always: stored times are milliseconds."""
+    utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_time(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"DateTime must be a string, got {value!r}")
+    return parse_event_time(value)
+
+
+def _time_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> datetime:
+    if not isinstance(node, StringValueNode):
+        raise ValueError("DateTime must be a string")
+    return parse_event_time(node.value)
 
 
 def _json_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
@@ -45,9 +76,18 @@ _ECMA_404 = (
 SCALARS: dict[object, ScalarDefinition] = {
     Long: strawberry.scalar(
         name="Long",
-        description="A 64-bit integer (FlexDeploy ids and epoch milliseconds outgrow Int).",
-        serialize=int,
+        description="A 64-bit integer (FlexDeploy ids and epoch milliseconds outgrow Int): a "
+        "JSON number while JavaScript holds it exactly (|n| < 2^53), else its decimal string.",
+        serialize=_serialize_long,
         parse_value=_parse_long,
+    ),
+    datetime: strawberry.scalar(
+        name="DateTime",
+        description="A time: RFC 3339 in UTC with milliseconds out (2023-10-18T10:45:44.000Z); "
+        "in, any form ingest accepts (ISO-8601, FlexDeploy's 2023-10-18 05:45:44 -0500).",
+        serialize=_serialize_time,
+        parse_value=_parse_time,
+        parse_literal=_time_literal,
     ),
     # Strawberry's own JSON scalar, with integer literals read as above.
     JSON: strawberry.scalar(

@@ -49,7 +49,8 @@ async def counts(service: RunningService, **variables: Any) -> list[dict[str, An
 
 
 def day(moment: datetime) -> str:
-    return moment.replace(hour=0).isoformat()
+    """The start of the period as the service writes a DateTime: UTC, `Z`, milliseconds."""
+    return moment.replace(hour=0).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def test_daily_counts_per_type_with_empty_days_as_zero(service: RunningService) -> None:

@@ -111,7 +111,7 @@ async def test_each_lifecycle_name_reads_back_as_its_member(
     # Documented names and actions are matched case-insensitively and stored canonical.
     assert (event["source"], event["type"], event["action"]) == ("LIFECYCLE", name, action)
     assert event["teamId"] == example["team_id"]
-    assert event["timestamp"] == "2024-03-25T18:17:08.123000+00:00"
+    assert event["timestamp"] == "2024-03-25T18:17:08.123Z"  # RFC 3339, UTC, milliseconds
     assert event["raw"] == {
         "event_name": name.upper(),
         "event_action": action.capitalize(),

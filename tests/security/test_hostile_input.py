@@ -111,13 +111,13 @@ CASES = [
         "GraphQL filter, year 1",
         "/graphql",
         variables(TOTAL, json.dumps({"filter": {"timestamp": {"gte": YEAR_1_EAST}}})),
-        says="filter.timestamp.gte",
+        says="'$filter' has invalid value at .timestamp.gte",
     ),
     Hostile(
         "GraphQL filter, year 9999",
         "/graphql",
         variables(TOTAL, json.dumps({"filter": {"timestamp": {"lt": YEAR_9999_WEST}}})),
-        says="filter.timestamp.lt",
+        says="'$filter' has invalid value at .timestamp.lt",
     ),
     Hostile(
         "query string, year 1",
