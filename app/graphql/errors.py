@@ -52,6 +52,10 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         # The document asks for something this transport does not run (a query over the
         # legacy graphql-ws protocol) or names no operation it holds.
         return _with(error, error.message, {"code": "GRAPHQL_VALIDATION_FAILED"})
+    if isinstance(original, ValueError) and error.path is None:
+        # A literal of the document that its scalar refuses (a DateTime that is no time):
+        # found while validating the document, before anything ran.
+        return _with(error, error.message, {"code": "BAD_USER_INPUT"})
     if original is not None and not isinstance(original, GraphQLError):
         error_id = uuid.uuid4().hex
         log.error("Unexpected error %s", error_id, exc_info=original)
