@@ -18,6 +18,7 @@ from app.auth import TokenRegistry
 from app.body_limit import BodySizeLimit
 from app.bus import EventBus
 from app.config import Settings
+from app.graphql.graphiql import GRAPHIQL_ROUTES
 from app.graphql.possible_types import possible_types_document
 from app.graphql.view import GraphQLView
 from app.ingest import Ingestor
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/graphql/possible-types.json", possible_types_document),
+            *GRAPHIQL_ROUTES,
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -13,12 +13,12 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 
 # Strawberry answers its own HTTP exception type (from cross_web, which it is built on).
 from graphql import GraphQLError, OperationType
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
@@ -43,6 +43,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from app.auth import Unauthenticated
 from app.config import Settings
@@ -135,6 +136,15 @@ _SUBSCRIPTION_NEEDS_A_STREAM = GraphQLError(
 )
 
 
+def _unauthenticated(message: str) -> Response:
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401,
+        # RFC 6750: the scheme the caller should use.
+        headers={"WWW-Authenticate": 'Bearer realm="eventstore"'},
+    )
+
+
 class GraphQLView(GraphQL[GraphQLContext, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
@@ -221,17 +231,33 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
         # A result shared by a subscription group is encoded once for all its sockets.
         return self._shared_encoding.encode(data) or super().encode_json(data)
 
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> GraphQLContext:
+    # Strawberry declares `run` as two overloads (HTTP, websocket); this one serves both.
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response | WebSocket:
+        """HTTP callers authenticate here, before anything runs; the IDE's page needs no
+        token (it asks for one), and a missing or unknown token is a 401 in GraphQL's shape."""
+        if isinstance(request, WebSocket) or context is not UNSET:
+            return await super().run(request, context, root_value)
+        if self.graphql_ide and self.should_render_graphql_ide(StarletteRequestAdapter(request)):
+            return await self.render_graphql_ide(request)
         services: Services = request.app.state.services
-        if isinstance(request, WebSocket):
-            return GraphQLContext(services=services, caller_or_none=None, websocket=request)
         try:
             caller = services.tokens.from_authorization(request.headers.get("authorization"))
         except Unauthenticated as error:
-            raise HTTPException(401, str(error)) from None
-        return GraphQLContext(services=services, caller_or_none=caller)
+            return _unauthenticated(str(error))
+        context = GraphQLContext(services=services, caller_or_none=caller)
+        return await super().run(request, context, root_value)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GraphQLContext:
+        """A websocket's context: its caller comes with `connection_init` (HTTP callers get
+        theirs in `run`)."""
+        services: Services = request.app.state.services
+        if not isinstance(request, WebSocket):
+            raise TypeError("HTTP requests are authenticated in GraphQLView.run")
+        return GraphQLContext(services=services, caller_or_none=None, websocket=request)
 
     async def on_ws_connect(self, context: GraphQLContext) -> Any:
         context.caller_or_none = context.services.tokens.from_connection_params(

@@ -236,3 +236,13 @@ async def test_http_without_a_valid_token_is_401(
 
     assert answer.status_code == 401
     assert await guarded.stored_count() == 0
+    if path == "/graphql":  # in GraphQL's shape, saying which scheme to use, for its clients
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+        assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_graphiql_opens_without_a_token(guarded: RunningService) -> None:
+    page = await guarded.http.get("/graphql", headers={"accept": "text/html"})
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
