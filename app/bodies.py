@@ -24,6 +24,7 @@ from app.timestamps import TIMESTAMP_PATTERN, parse_event_time
 __all__ = [
     "JSON_VALUE_REF",
     "SCHEMA_REF",
+    "EventTime",
     "FlexDeployMessage",
     "LifecycleBody",
     "field_problems",
@@ -63,8 +64,7 @@ EventTime = Annotated[
             "type": "string",
             "pattern": TIMESTAMP_PATTERN,
             "description": "ISO-8601 (`2023-10-18T05:45:44-05:00`, or a date; no zone is UTC) "
-            "or FlexDeploy's `2023-10-18 05:45:44 -0500`, years 2 to 9998; null or absent "
-            "is the receive time.",
+            "or FlexDeploy's `2023-10-18 05:45:44 -0500`, years 2 to 9998.",
         }
     ),
 ]
@@ -72,6 +72,7 @@ JsonObject = Annotated[
     dict[str, Any],
     WithJsonSchema({"type": "object", "additionalProperties": {"$ref": JSON_VALUE_REF}}),
 ]
+_RECEIVE_TIME = "When it happened; null or absent is the time it was received."
 _CHECKED = ConfigDict(
     extra="allow",
     json_schema_extra={"additionalProperties": {"$ref": JSON_VALUE_REF}},
@@ -96,7 +97,7 @@ class LifecycleBody(BaseModel):
     commit: str | None = None
     branch: str | None = None
     repo: str | None = None
-    timestamp: EventTime | None = None
+    timestamp: EventTime | None = Field(default=None, description=_RECEIVE_TIME)
 
 
 class FlexDeployMessage(BaseModel):
@@ -107,7 +108,7 @@ class FlexDeployMessage(BaseModel):
     eventType: NamedText = Field(description="A documented type (any case), or any other.")
     actor: str | None = None
     object: str | None = None
-    timestamp: EventTime | None = None
+    timestamp: EventTime | None = Field(default=None, description=_RECEIVE_TIME)
     payload: JsonObject | None = Field(
         default=None, description="A documented type's payload is checked against its fields."
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.errors import FieldError, FieldPath
 
-__all__ = ["check_json_size", "check_json_value", "is_unicode_text"]
+__all__ = ["check_json_size", "check_json_value", "is_unicode_text", "json_value_schema"]
 
 _INT64 = range(-(2**63), 2**63)
 
@@ -45,6 +45,26 @@ def check_json_value(value: Any, path: FieldPath, *, max_depth: int) -> list[Fie
         elif isinstance(item, float) and not math.isfinite(item):
             errors.append(FieldError(where, "must be a finite number"))
     return errors
+
+
+def json_value_schema(self_ref: str) -> dict[str, Any]:
+    """The JSON Schema of the values `check_json_value` accepts, nested through `self_ref`.
+
+    Depth and size limits are settings, not shapes: they are stated in words by the document.
+    """
+    return {
+        "description": "Any JSON value; integers fit in 64 bits.",
+        "anyOf": [
+            {"type": "null"},
+            {"type": "boolean"},
+            {"type": "string"},
+            # Stricter than the check for floats past 2^63 (1e300 is kept): JSON Schema cannot
+            # tell them from integers that long, which are refused.
+            {"type": "number", "minimum": _INT64.start, "maximum": _INT64.stop - 1},
+            {"type": "array", "items": {"$ref": self_ref}},
+            {"type": "object", "additionalProperties": {"$ref": self_ref}},
+        ],
+    }
 
 
 def check_json_size(document: Mapping[str, Any], *, max_bytes: int) -> list[FieldError]:

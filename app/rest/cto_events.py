@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -9,13 +11,14 @@ from app.access import scoped
 from app.errors import FieldError, InvalidInput
 from app.filters import Condition, Op, all_of
 from app.intake import lifecycle_event
+from app.rest.answers import CtoEvent, EventPage
 from app.rest.feathers import parse_feathers_query
 from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
 from app.rest.responses import RestError, caller_of, cto_event, rest_endpoint
 from app.services import Services
 from app.store import DEFAULT_SORT, EventQuery
 
-__all__ = ["get_events", "post_events"]
+__all__ = ["events", "get_events", "post_events"]
 
 _DEFAULT_LIMIT = 50
 
@@ -50,12 +53,21 @@ async def get_events(request: Request) -> Response:
     events = [cto_event(item.event) for item in page.events]
     if query.select is not None:
         chosen = {"id", *query.select}
-        events = [{key: value for key, value in event.items() if key in chosen} for event in events]
-    return JSONResponse(
-        {
-            "total": await services.store.count(selected),
-            "limit": limit,
-            "skip": query.skip,
-            "data": events,
-        }
-    )
+        events = [_only(event, chosen) for event in events]
+    answer: EventPage = {
+        "total": await services.store.count(selected),
+        "limit": limit,
+        "skip": query.skip,
+        "data": events,
+    }
+    return JSONResponse(answer)
+
+
+async def events(request: Request) -> Response:
+    """`/events`, one resource: a 405 for other methods lists both of its own in `Allow`."""
+    return await (get_events if request.method in ("GET", "HEAD") else post_events)(request)
+
+
+def _only(event: CtoEvent, chosen: set[str]) -> CtoEvent:
+    # A cast: `id` is always chosen, so the shape's one required key stays.
+    return cast(CtoEvent, {key: value for key, value in event.items() if key in chosen})

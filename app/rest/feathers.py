@@ -10,14 +10,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal, NotRequired
 
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from app.bodies import EventTime
 from app.errors import FieldError, InvalidInput
 from app.filters import EventFilter, FilterBudget, Op, all_of, build_condition, build_sort
+from app.filters.build import MAX_TEXT
 from app.store import SortKey
 from app.timestamps import parse_event_time
 
-__all__ = ["FeathersQuery", "parse_feathers_query"]
+__all__ = ["FeathersParameters", "FeathersQuery", "parse_feathers_query"]
 
 # CTO.ai body name → stored field; any other name lives in the event's `data`.
 _NAMED = {
@@ -42,7 +47,59 @@ _OPERATORS = {
 }
 _DECIMAL = re.compile(r"[0-9]+")
 _INT64_MAX = 2**63 - 1
+_SORT_ORDERS = {"1": False, "-1": True}  # as written → descending
 _KEY = re.compile(r"^(?P<name>[^\[\]]+)(?P<subscripts>(?:\[[^\[\]]*\])*)$")
+
+
+_Text = Annotated[str, Field(max_length=MAX_TEXT)]
+
+# The parameters `/openapi.json` lists, typed by the rules `parse_feathers_query` applies to
+# them (`$limit`'s maximum is a setting, added by the document). A query string is no JSON
+# object, so the parser reads it, not pydantic; the further forms (any field, any operator)
+# follow the same rules and are described in words.
+FeathersParameters = TypedDict(
+    "FeathersParameters",
+    {
+        "team_id": NotRequired[
+            Annotated[
+                _Text,
+                Field(description="Events of this team; any body field works as `name=value`."),
+            ]
+        ],
+        "event_name": NotRequired[Annotated[_Text, Field(description="Events of this name.")]],
+        "event_action": NotRequired[Annotated[_Text, Field(description="Events of this action.")]],
+        "repo": NotRequired[Annotated[_Text, Field(description="Events of this repository.")]],
+        "branch": NotRequired[Annotated[_Text, Field(description="Events of this branch.")]],
+        "commit": NotRequired[Annotated[_Text, Field(description="Events of this commit.")]],
+        "timestamp[$gte]": NotRequired[
+            Annotated[
+                EventTime,
+                Field(
+                    description="Events from this time on; every field takes `[$gte]` and "
+                    "`$in $nin $lt $lte $gt $ne`, and `received_at` too takes times."
+                ),
+            ]
+        ],
+        "timestamp[$lt]": NotRequired[
+            Annotated[EventTime, Field(description="Events before this time.")]
+        ],
+        "$sort[timestamp]": NotRequired[
+            Annotated[
+                Literal[1, -1],
+                Field(description="1 or -1 (newest first by default); several apply in order."),
+            ]
+        ],
+        "$limit": NotRequired[
+            Annotated[int, Field(ge=0, description="Page size (50 by default).")]
+        ],
+        "$skip": NotRequired[
+            Annotated[int, Field(ge=0, le=_INT64_MAX, description="Events to skip.")]
+        ],
+        "$select[]": NotRequired[
+            Annotated[list[str], Field(description="Fields to return; `id` always comes.")]
+        ],
+    },
+)
 
 
 @dataclass
@@ -101,9 +158,9 @@ def _read(reading: _Reading, key: str, value: str) -> None:
     elif name == "$sort" and len(subscripts) == 1:
         if subscripts[0].startswith("$"):
             raise _bad(key, "names no field: a field name does not start with $")
-        if value not in ("1", "-1"):
+        if value not in _SORT_ORDERS:
             raise _bad(key, "must be 1 (ascending) or -1 (descending)")
-        reading.sort.append((subscripts[0], value == "-1"))
+        reading.sort.append((subscripts[0], _SORT_ORDERS[value]))
     elif name == "$select" and len(subscripts) <= 1:
         reading.select = [*(reading.select or []), *value.split(",")]
     elif name.startswith("$"):

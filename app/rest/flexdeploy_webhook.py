@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.intake import flexdeploy_event
+from app.rest.answers import WebhookAccepted
 from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
 from app.rest.responses import RestError, rest_endpoint
 from app.services import Services
@@ -25,10 +26,12 @@ async def post_flexdeploy_message(request: Request) -> Response:
     services: Services = request.app.state.services
     _check_secret(request, services)
     key = request.headers.get(IDEMPOTENCY_HEADER)
+    # A blank key is refused as on `POST /events`, not taken for no key: one rule for both.
     stored, created = await ingest_request(
-        request, flexdeploy_event, lambda message: key or _delivery_key(message)
+        request, flexdeploy_event, lambda message: _delivery_key(message) if key is None else key
     )
-    return JSONResponse({"id": stored.id, "created": created}, status_code=202)
+    answer: WebhookAccepted = {"id": stored.id, "created": created}
+    return JSONResponse(answer, status_code=202)
 
 
 def _check_secret(request: Request, services: Services) -> None:

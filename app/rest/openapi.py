@@ -1,216 +1,224 @@
-"""The OpenAPI description of the REST endpoints, served at `/openapi.json`."""
+"""The OpenAPI description of the REST endpoints, served at `/openapi.json`.
+
+Assembled here from the models that validate requests (`app.bodies`, the Feathers parameters)
+and the shapes answers are built as (`app.rest.answers`): pydantic writes their JSON Schema
+(OpenAPI 3.1 uses JSON Schema itself), so nothing is described twice. What depends on the
+configuration (tokens, the webhook secret, the largest page) is described as configured.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.access import MAX_KEY_LENGTH
-from app.catalog.lifecycle import LIFECYCLE_ACTIONS
+from app.bodies import SCHEMA_REF, FlexDeployMessage, LifecycleBody
+from app.config import Settings
+from app.json_checks import json_value_schema
+from app.rest.answers import (
+    CtoEvent,
+    ErrorAnswer,
+    EventPage,
+    Health,
+    Readiness,
+    WebhookAccepted,
+)
+from app.rest.feathers import FeathersParameters
 from app.rest.flexdeploy_webhook import SECRET_HEADER
 from app.rest.ingest_request import IDEMPOTENCY_HEADER
+from app.services import Services
 
-__all__ = ["OPENAPI", "openapi_document"]
+__all__ = ["build_openapi", "openapi_document"]
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
-
-
-_ERROR = _json(_ref("Error"), "The error, naming each field at fault.")
-_UNAVAILABLE = _json(_ref("Error"), "MongoDB did not answer in time; retry later.")
-_IDEMPOTENCY = {
-    "name": IDEMPOTENCY_HEADER,
-    "in": "header",
-    "required": False,
-    "description": "Retries with the same key store the event once (not blank, at most "
-    f"{MAX_KEY_LENGTH} characters).",
-    "schema": {"type": "string"},
+_SHAPES: dict[str, Any] = {
+    "LifecycleBody": LifecycleBody,
+    "FlexDeployMessage": FlexDeployMessage,
+    "CtoEvent": CtoEvent,
+    "EventPage": EventPage,
+    "WebhookAccepted": WebhookAccepted,
+    "ErrorAnswer": ErrorAnswer,
+    "Health": Health,
+    "Readiness": Readiness,
+    "FeathersParameters": FeathersParameters,
 }
-_TEXT = {"type": "string"}
-_TIME = {"type": "string", "format": "date-time"}
-
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {
-        "title": "eventstore REST API",
-        "version": "1.0.0",
-        "description": "CTO.ai's events API and a FlexDeploy webhook receiver; GraphQL is at "
-        "/graphql.",
-    },
-    "paths": {
-        "/events": {
-            "post": {
-                "summary": "Send a CTO.ai lifecycle event",
-                "parameters": [_IDEMPOTENCY],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("CtoEventBody")}},
-                },
-                "responses": {
-                    "201": _json(_ref("CtoEvent"), "Stored."),
-                    "200": _json(_ref("CtoEvent"), "Stored before, under this Idempotency-Key."),
-                    "400": _json(_ref("Error"), "Malformed JSON, with the line and column."),
-                    "422": _ERROR,
-                    "503": _UNAVAILABLE,
-                },
-            },
-            "get": {
-                "summary": "Read lifecycle events, with FeathersJS query syntax",
-                "parameters": [
-                    _query("team_id", "Events of this team (any body field works: name=value)."),
-                    _query("event_name", "Events of this name."),
-                    _query("timestamp[$gte]", "Operators: $in $nin $lt $lte $gt $gte $ne."),
-                    _query("$sort[timestamp]", "1 or -1; several $sort keys apply in order."),
-                    _query("$limit", "Page size (default 50, at most 1000).", {"type": "integer"}),
-                    _query("$skip", "Events to skip.", {"type": "integer"}),
-                    _query("$select[]", "Fields to return (id always comes)."),
-                ],
-                "responses": {
-                    "200": _json(_ref("EventPage"), "A page."),
-                    "400": _ERROR,
-                    "408": _json(_ref("Error"), "The query ran past its time limit: narrow it."),
-                    "503": _UNAVAILABLE,
-                },
-            },
-        },
-        "/webhooks/flexdeploy": {
-            "post": {
-                "summary": "Receive a FlexDeploy event message",
-                "parameters": [
-                    {
-                        "name": SECRET_HEADER,
-                        "in": "header",
-                        "required": False,
-                        "description": "The shared secret, when one is configured.",
-                        "schema": {"type": "string"},
-                    },
-                    _IDEMPOTENCY,
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("FlexDeployMessage")}},
-                },
-                "responses": {
-                    "202": _json(_ref("WebhookAccepted"), "Stored (once, however often sent)."),
-                    "400": _json(_ref("Error"), "Malformed JSON, with the line and column."),
-                    "401": _json(_ref("Error"), "Missing or wrong secret."),
-                    "422": _ERROR,
-                    "503": _UNAVAILABLE,
-                },
-            }
-        },
-        "/healthz": {"get": {"summary": "Alive", "responses": {"200": {"description": "OK"}}}},
-        "/readyz": {
-            "get": {
-                "summary": "Ready: MongoDB answers",
-                "description": "`liveEvents` tells whether live events flow (`ok`) or not "
-                "(`unavailable`: ingest and queries still work).",
-                "responses": {
-                    "200": {"description": "Ready"},
-                    "503": {"description": "MongoDB does not answer"},
-                },
-            }
-        },
-    },
-    "components": {
-        "schemas": {
-            "CtoEventBody": {
-                "type": "object",
-                "required": ["event_name"],
-                "properties": {
-                    "event_name": {
-                        **_TEXT,
-                        "description": "One of "
-                        + ", ".join(LIFECYCLE_ACTIONS)
-                        + ", or any custom name.",
-                    },
-                    "event_action": _TEXT,
-                    "team_id": _TEXT,
-                    "commit": _TEXT,
-                    "branch": _TEXT,
-                    "repo": _TEXT,
-                    "timestamp": {**_TEXT, "description": "ISO-8601; the receive time if absent."},
-                },
-                "additionalProperties": True,
-            },
-            "CtoEvent": {
-                "allOf": [
-                    _ref("CtoEventBody"),
-                    {
-                        "type": "object",
-                        "required": ["id", "timestamp", "received_at"],
-                        "properties": {"id": _TEXT, "timestamp": _TIME, "received_at": _TIME},
-                    },
-                ]
-            },
-            "EventPage": {
-                "type": "object",
-                "required": ["total", "limit", "skip", "data"],
-                "properties": {
-                    "total": {"type": "integer"},
-                    "limit": {"type": "integer"},
-                    "skip": {"type": "integer"},
-                    "data": {"type": "array", "items": _ref("CtoEvent")},
-                },
-            },
-            "FlexDeployMessage": {
-                "type": "object",
-                "required": ["eventType"],
-                "properties": {
-                    "eventType": _TEXT,
-                    "actor": {**_TEXT, "nullable": True},
-                    "object": {**_TEXT, "nullable": True},
-                    "timestamp": {
-                        **_TEXT,
-                        "nullable": True,
-                        "description": "`2023-10-18 05:45:44 -0500`, ISO-8601, or null.",
-                    },
-                    "payload": {"type": "object", "nullable": True, "additionalProperties": True},
-                },
-            },
-            "WebhookAccepted": {
-                "type": "object",
-                "required": ["id", "created"],
-                "properties": {"id": _TEXT, "created": {"type": "boolean"}},
-            },
-            "Error": {
-                "type": "object",
-                "required": ["name", "message", "code", "errors"],
-                "properties": {
-                    "name": _TEXT,
-                    "message": _TEXT,
-                    "code": {"type": "integer"},
-                    "className": _TEXT,
-                    "errors": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {"field": _TEXT, "message": _TEXT},
-                        },
-                    },
-                },
-            },
-        }
-    },
-}
+# `scoped_key`'s rule for keys (not blank, no control characters), over what an HTTP header
+# can carry: printable ASCII and Latin-1 letters, with something besides spaces.
+_KEY_PATTERN = r"^[ -~\x80-\xff]*[!-~\xa1-\xff][ -~\x80-\xff]*$"
 
 
 async def openapi_document(request: Request) -> JSONResponse:
-    return JSONResponse(OPENAPI)
+    services: Services = request.app.state.services
+    return JSONResponse(build_openapi(services.settings, tokens=not services.tokens.open))
+
+
+def build_openapi(settings: Settings, *, tokens: bool) -> dict[str, Any]:
+    """The document for a service run with `settings`; `tokens`: callers must send one."""
+    schemas = _schemas()
+    parameters = _feathers_parameters(schemas.pop("FeathersParameters"), settings)
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "eventstore REST API",
+            "version": "1.0.0",
+            "description": "CTO.ai's events API and a FlexDeploy webhook receiver; GraphQL is "
+            f"at /graphql. Events are at most {settings.max_event_bytes:,} bytes as JSON and "
+            f"nest at most {settings.max_event_depth} levels; request bodies are at most "
+            f"{settings.max_request_bytes:,} bytes.",
+        },
+        "paths": {
+            "/events": {
+                "post": _post_events(tokens),
+                "get": _get_events(parameters, tokens),
+            },
+            "/webhooks/flexdeploy": {"post": _post_webhook(settings, tokens)},
+            "/healthz": {"get": _probe("Alive", {"200": _json("Health", "Alive.")})},
+            "/readyz": {
+                "get": _probe(
+                    "Ready: MongoDB answers",
+                    {
+                        "200": _json("Readiness", "Ready (live events may still be down)."),
+                        "503": _json("Readiness", "MongoDB does not answer."),
+                    },
+                )
+            },
+        },
+        "components": {"schemas": schemas},
+    }
+    if tokens:
+        document["components"]["securitySchemes"] = {"token": {"type": "http", "scheme": "bearer"}}
+        document["security"] = [{"token": []}]
+    return document
+
+
+def _schemas() -> dict[str, Any]:
+    inputs = [
+        (name, "validation" if name in ("LifecycleBody", "FlexDeployMessage") else "serialization")
+        for name in _SHAPES
+    ]
+    _, found = TypeAdapter.json_schemas(
+        [(key, mode, TypeAdapter(_SHAPES[key])) for key, mode in inputs],  # type: ignore[misc]
+        ref_template=SCHEMA_REF,
+    )
+    schemas: dict[str, Any] = found["$defs"]
+    schemas["JsonValue"] = json_value_schema(SCHEMA_REF.format(model="JsonValue"))
+    return schemas
+
+
+def _feathers_parameters(shape: dict[str, Any], settings: Settings) -> list[dict[str, Any]]:
+    shape["properties"]["$limit"]["maximum"] = settings.max_page_size
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": schema.pop("description"),
+            "schema": schema,
+        }
+        for name, schema in shape["properties"].items()
+    ]
+
+
+def _post_events(tokens: bool) -> dict[str, Any]:
+    responses = {
+        "201": _json("CtoEvent", "Stored."),
+        "200": _json("CtoEvent", f"Stored before, under this {IDEMPOTENCY_HEADER}."),
+        **_body_errors(),
+        **_token_errors(tokens, forbidden="The body names another team than the token's."),
+        "503": _json("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+    }
+    return {
+        "summary": "Send a CTO.ai lifecycle event",
+        "parameters": [_idempotency_key()],
+        "requestBody": _body("LifecycleBody"),
+        "responses": dict(sorted(responses.items())),
+    }
+
+
+def _get_events(parameters: list[dict[str, Any]], tokens: bool) -> dict[str, Any]:
+    responses = {
+        "200": _json("EventPage", "A page."),
+        "400": _json("ErrorAnswer", "A parameter this API does not take, or a bad value."),
+        **_token_errors(tokens, forbidden="The query names another team than the token's."),
+        "408": _json("ErrorAnswer", "The query ran past its time limit: narrow it."),
+        "503": _json("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+    }
+    return {
+        "summary": "Read lifecycle events, with FeathersJS query syntax",
+        "parameters": parameters,
+        "responses": dict(sorted(responses.items())),
+    }
+
+
+def _post_webhook(settings: Settings, tokens: bool) -> dict[str, Any]:
+    parameters = [_idempotency_key()]
+    responses = {
+        "202": _json("WebhookAccepted", "Stored (once, however often sent)."),
+        **_body_errors(),
+        **_token_errors(tokens),
+        "503": _json("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+    }
+    if settings.flexdeploy_secret is not None:
+        parameters.insert(0, _header(SECRET_HEADER, "The shared secret.", {"type": "string"}))
+        parameters[0]["required"] = True
+        responses["401"] = _json("ErrorAnswer", "No token, or a missing or wrong secret.")
+    return {
+        "summary": "Receive a FlexDeploy event message",
+        "parameters": parameters,
+        "requestBody": _body("FlexDeployMessage"),
+        "responses": dict(sorted(responses.items())),
+    }
+
+
+def _probe(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
+    # Probes answer load balancers, which hold no token.
+    return {"summary": summary, "security": [], "responses": responses}
+
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _body_errors() -> dict[str, Any]:
+    return {
+        "400": _json("ErrorAnswer", "Malformed JSON, with the line and column."),
+        "413": _json("ErrorAnswer", "The request body is too large."),
+        "422": _json("ErrorAnswer", "The error, naming each field at fault."),
+    }
+
+
+def _token_errors(tokens: bool, forbidden: str | None = None) -> dict[str, Any]:
+    if not tokens:
+        return {}
+    errors = {"401": _json("ErrorAnswer", "No token, or one this service does not know.")}
+    if forbidden is not None:
+        errors["403"] = _json("ErrorAnswer", forbidden)
+    return errors
+
+
+def _idempotency_key() -> dict[str, Any]:
+    return _header(
+        IDEMPOTENCY_HEADER,
+        "Retries with the same key store the event once.",
+        {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": _KEY_PATTERN},
+    )
+
+
+def _header(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _json(name: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": SCHEMA_REF.format(model=name)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -21,6 +21,7 @@ from app.errors import (
 )
 from app.events import StoredEvent
 from app.json_input import JsonRefused, decode
+from app.rest.answers import CtoEvent, ErrorAnswer
 from app.services import Services
 
 __all__ = ["RestError", "caller_of", "cto_event", "error_response", "read_json", "rest_endpoint"]
@@ -82,18 +83,16 @@ def caller_of(request: Request) -> Caller:
 def error_response(error: RestError) -> JSONResponse:
     """Errors in the shape FeathersJS clients (and CTO.ai's) already handle."""
     name, class_name = _NAMES.get(error.status, ("GeneralError", "general-error"))
-    return JSONResponse(
-        {
-            "name": name,
-            "message": error.message,
-            "code": error.status,
-            "className": class_name,
-            "errors": [
-                {"field": render_path(item.path), "message": item.message} for item in error.errors
-            ],
-        },
-        status_code=error.status,
-    )
+    answer: ErrorAnswer = {
+        "name": name,
+        "message": error.message,
+        "code": error.status,
+        "className": class_name,
+        "errors": [
+            {"field": render_path(item.path), "message": item.message} for item in error.errors
+        ],
+    }
+    return JSONResponse(answer, status_code=error.status)
 
 
 async def read_json(request: Request) -> Any:
@@ -111,7 +110,7 @@ async def read_json(request: Request) -> Any:
         ) from None
 
 
-def cto_event(event: StoredEvent) -> dict[str, Any]:
+def cto_event(event: StoredEvent) -> CtoEvent:
     """A lifecycle event as CTO.ai's API shows it: the body's fields, snake_case, plus ids."""
     named = {
         "id": event.id,
@@ -126,4 +125,5 @@ def cto_event(event: StoredEvent) -> dict[str, Any]:
     }
     shown = {key: value for key, value in named.items() if value is not None}
     extra = {key: value for key, value in (event.data or {}).items() if key not in named}
-    return shown | extra
+    # A cast: the body's further fields are keys a TypedDict cannot name.
+    return cast(CtoEvent, shown | extra)
