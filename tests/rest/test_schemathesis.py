@@ -32,7 +32,12 @@ async def schemathesis(location: str, folder: Path, *options: str) -> dict[str, 
         stderr=asyncio.subprocess.STDOUT,
         cwd=folder,  # no schemathesis.toml of anyone's is read, nothing is left behind
     )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=300)
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=300)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
     summary: dict[str, Any] = json.loads(await asyncio.to_thread(report.read_text))
     summary["output"] = output.decode(errors="replace")
     return summary
