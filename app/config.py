@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -19,6 +21,20 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
 __all__ = ["LogLevel", "Settings", "configuration_problems", "environment_name"]
+
+
+# What Apollo Client and urql send besides the usual, so their preflights pass by default.
+_CORS_HEADERS = (
+    "authorization",
+    "content-type",
+    "accept",
+    "idempotency-key",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+)
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
 
 
 class Settings(BaseSettings):
@@ -88,7 +104,12 @@ class Settings(BaseSettings):
     )
     cors_origins: str = Field(
         default="",
-        description="Origins (comma-separated) of frontends allowed to call and subscribe.",
+        description="Origins (comma-separated, e.g. http://localhost:5173, or *) of frontends "
+        "allowed to call and subscribe.",
+    )
+    cors_headers: str = Field(
+        default=",".join(_CORS_HEADERS),
+        description="Request headers (comma-separated) frontends on those origins may send.",
     )
     introspection: bool = Field(default=True, description="Answer schema introspection queries.")
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers on /graphql.")
@@ -113,7 +134,24 @@ class Settings(BaseSettings):
 
     @property
     def allowed_origins(self) -> list[str]:
-        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+        return [_origin(entry) for entry in _listed(self.cors_origins)]
+
+    @property
+    def allowed_headers(self) -> list[str]:
+        return _listed(self.cors_headers)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: str) -> str:
+        return ",".join(_origin(entry) for entry in _listed(origins))
+
+    @field_validator("cors_headers")
+    @classmethod
+    def _headers(cls, headers: str) -> str:
+        for name in _listed(headers):
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+        return ",".join(name.lower() for name in _listed(headers))
 
     @field_validator("broadcast_url")
     @classmethod
@@ -131,6 +169,42 @@ class Settings(BaseSettings):
                 "subscribers at once"
             )
         return self
+
+
+def _listed(text: str) -> list[str]:
+    return [entry.strip() for entry in text.split(",") if entry.strip()]
+
+
+def _origin(entry: str) -> str:
+    """An origin as browsers send it in `Origin`: scheme://host[:port], lower case, no path.
+
+    Copied from an address bar it often ends with `/`; that one is forgiven, not a path.
+    """
+    if entry == "*":
+        return entry
+    parts = urlsplit(entry.lower())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or port == -1
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        raise ValueError(
+            f"{entry!r} is not an origin: write scheme://host[:port], as in "
+            "http://localhost:5173 (or * for any)"
+        )
+    default = {"http": 80, "https": 443}[parts.scheme]
+    netloc = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
+    if ":" in parts.hostname:  # an IPv6 address keeps its brackets
+        netloc = f"[{parts.hostname}]" + ("" if port in (None, default) else f":{port}")
+    return f"{parts.scheme}://{netloc}"
 
 
 def environment_name(field: str) -> str:

@@ -140,7 +140,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
                 CORSMiddleware,
                 allow_origins=settings.allowed_origins,
                 allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["authorization", "content-type", "idempotency-key"],
+                allow_headers=settings.allowed_headers,
             ),
         )
     return layers

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -57,6 +58,8 @@ from app.json_input import JsonRefused, decode
 from app.services import Services
 
 __all__ = ["GraphQLView"]
+
+log = logging.getLogger(__name__)
 
 UNAUTHORIZED = 4401
 
@@ -136,6 +139,17 @@ _SUBSCRIPTION_NEEDS_A_STREAM = GraphQLError(
 )
 
 
+class _OwnOriginWarning(logging.Filter):
+    """Drops Strawberry's warning on a refused origin: it names its own `allowed_origins`
+    argument, where operators set EVENTSTORE_CORS_ORIGINS (the view logs that instead)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Rejected WebSocket connection from origin")
+
+
+logging.getLogger("strawberry.ws").addFilter(_OwnOriginWarning())
+
+
 def _unauthenticated(message: str) -> Response:
     return JSONResponse(
         {"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
@@ -172,6 +186,16 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
         )
         self._shared_encoding = SharedEncoding()
         self._persisted = PersistedQueries()
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        if super().is_websocket_origin_allowed(request, origin):
+            return True
+        log.warning(
+            "Refused a websocket from a page on %r: add it to EVENTSTORE_CORS_ORIGINS if that "
+            "page should subscribe",
+            origin,
+        )
+        return False
 
     @property
     def fanout(self) -> FanOut:

@@ -3,6 +3,9 @@ cross-origin access only as configured."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -92,3 +95,47 @@ async def test_cors_is_off_by_default(service: RunningService) -> None:
     )
 
     assert "access-control-allow-origin" not in answer.headers
+
+
+async def test_an_origin_copied_from_the_address_bar_works_for_apollo_and_websockets(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    copied = settings.model_copy(update={"cors_origins": "http://LocalHost:5173/"})
+    preflight = {
+        "origin": "http://localhost:5173",
+        "access-control-request-method": "POST",
+        # Apollo Client names itself in its own headers.
+        "access-control-request-headers": "content-type,apollographql-client-name",
+    }
+    async with running_service(copied) as service:
+        allowed = await service.http.options("/graphql", headers=preflight)
+        async with connect(
+            service.ws_url,
+            subprotocols=[Subprotocol(TRANSPORT_WS)],
+            origin=Origin("http://localhost:5173"),
+        ) as socket:
+            assert socket.subprotocol == TRANSPORT_WS
+        with pytest.raises(InvalidStatus):
+            async with connect(service.ws_url, origin=Origin("http://localhost:5174")):
+                pass
+
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert "apollographql-client-name" in allowed.headers["access-control-allow-headers"]
+    assert "EVENTSTORE_CORS_ORIGINS" in caplog.text  # the refusal says what to set
+    assert "allowed_origins" not in caplog.text
+
+
+def test_a_value_that_is_no_origin_stops_start_up_naming_the_variable() -> None:
+    started = subprocess.run(
+        [sys.executable, "-m", "app"],
+        env={**os.environ, "EVENTSTORE_CORS_ORIGINS": "localhost:5173"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert started.returncode != 0
+    assert "EVENTSTORE_CORS_ORIGINS" in started.stderr
+    assert "'localhost:5173' is not an origin" in started.stderr
+    assert "Traceback" not in started.stderr
