@@ -17,7 +17,12 @@ TOKEN_HELP = f"With tokens configured on the service, set {TOKEN_VARIABLE} to yo
 
 
 class RequestFailure(Exception):
-    """The service answered with errors, or could not be reached."""
+    """The service answered with errors, or could not be reached; `errors` are the GraphQL
+    errors when there were any."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
 
 
 def post_json(url: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
@@ -44,7 +49,8 @@ def execute(base_url: str, query: str, variables: dict[str, Any]) -> dict[str, A
     """Run one GraphQL operation; return its `data` or raise RequestFailure with the errors."""
     _, body = post_json(base_url.rstrip("/") + "/graphql", {"query": query, "variables": variables})
     if body.get("errors"):
-        raise RequestFailure("\n".join(error["message"] for error in body["errors"]))
+        errors = body["errors"]
+        raise RequestFailure("\n".join(error["message"] for error in errors), errors)
     data: dict[str, Any] = body["data"]
     return data
 

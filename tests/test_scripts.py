@@ -108,6 +108,55 @@ async def test_load_events_ingests_a_file(service: RunningService, tmp_path: Pat
     assert page["totalCount"] == total
 
 
+async def test_load_events_says_where_a_bad_event_is_and_a_rerun_stores_nothing_twice(
+    service: RunningService, tmp_path: Path
+) -> None:
+    events = [{"event_name": "deploy", "event_action": "x", "n": n} for n in range(10)]
+    events[7] = {"event_name": "build", "event_action": "nope", "n": 7}
+    events_file = tmp_path / "events.json"
+    events_file.write_text(json.dumps(events))
+    load = [str(SCRIPTS / "load_events.py"), str(events_file), "--url", service.url]
+    load += ["--batch-size", "5"]
+
+    failed, _, told = await run_script(*load)
+    stored_then = await service.stored_count()
+    events[7]["event_action"] = "failed"  # the file, fixed
+    events_file.write_text(json.dumps(events))
+    fixed, said, _ = await run_script(*load)
+    again, said_again, _ = await run_script(*load)
+
+    assert failed == 1
+    assert "nothing stored from event 5 on (5 before it are)" in told
+    assert "event 7, event_action: build events take one of" in told  # its place in the file
+    assert "5 of 10 events" in told  # progress, on stderr
+    assert stored_then == 5
+    assert (fixed, said.strip()) == (0, "5 events stored, 5 stored before")
+    assert (again, said_again.strip()) == (0, "0 events stored, 10 stored before")
+    assert await service.stored_count() == 10
+
+
+async def test_load_events_resumes_after_what_was_stored(
+    service: RunningService, tmp_path: Path
+) -> None:
+    events = [{"event_name": "deploy", "event_action": "x", "n": n} for n in range(10)]
+    events_file = tmp_path / "events.json"
+    events_file.write_text(json.dumps(events[:6]))
+    load = [str(SCRIPTS / "load_events.py"), str(events_file), "--url", service.url]
+    load += ["--batch-size", "3", "--resume"]
+
+    first = await run_script(*load)
+    events_file.write_text(json.dumps(events))  # more events appended to the file
+    second = await run_script(*load)
+    events_file.write_text(json.dumps(list(reversed(events))))
+    changed = await run_script(*load)
+
+    assert (first[0], first[1].strip()) == (0, "6 events stored")
+    assert (second[0], second[1].strip()) == (0, "4 events stored")  # the first 6 not resent
+    assert changed[0] == 1
+    assert "run without --resume" in changed[2]
+    assert await service.stored_count() == 10
+
+
 async def test_send_event_speaks_the_cto_rest_shape(service: RunningService) -> None:
     incident = [str(SCRIPTS / "send_event.py"), "--rest", "--url", service.url]
     incident += ["--name", "incident", "--action", "initiated", "--idempotency-key", "pager-1"]
@@ -136,9 +185,15 @@ async def test_load_events_over_rest(service: RunningService, tmp_path: Path) ->
         str(SCRIPTS / "load_events.py"), str(events_file), "--rest", "--url", service.url
     )
 
+    again, said_again, _ = await run_script(
+        str(SCRIPTS / "load_events.py"), str(events_file), "--rest", "--url", service.url
+    )
+
+    total = len(lifecycle) + len(flexdeploy)
     assert code == 0
-    assert out.strip() == f"{len(lifecycle) + len(flexdeploy)} events stored"
-    assert await service.stored_count() == len(lifecycle) + len(flexdeploy)
+    assert out.strip() == f"{total} events stored"
+    assert (again, said_again.strip()) == (0, f"0 events stored, {total} stored before")
+    assert await service.stored_count() == total
 
 
 async def test_scripts_send_the_token_from_the_environment(guarded: RunningService) -> None:
