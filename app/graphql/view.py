@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
@@ -159,6 +159,29 @@ def _unauthenticated(message: str) -> Response:
     )
 
 
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def _prefers_graphql_response_json(accept: str) -> bool:
+    """Whether `accept` ranks GraphQL-over-HTTP's own media type at least as high as
+    `application/json` (Apollo Client 4 and graphql-http ask for it first)."""
+    quality = {GRAPHQL_RESPONSE_JSON: 0.0, "application/json": 0.0}
+    for media_range in accept.split(","):
+        media_type, *params = (part.strip().lower() for part in media_range.split(";"))
+        q = next((param[2:] for param in params if param.startswith("q=")), "1")
+        with contextlib.suppress(ValueError):
+            quality[media_type] = float(q)
+    ours = quality[GRAPHQL_RESPONSE_JSON]
+    return ours > 0 and ours >= quality["application/json"]
+
+
+def _failed_before_execution(result: ExecutionResult) -> bool:
+    """A request error (unparsable, invalid, bad variables, unknown persisted query): no data,
+    and no error belongs to a field."""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(error.path is None for error in errors)
+
+
 class GraphQLView(GraphQL[GraphQLContext, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
@@ -254,6 +277,36 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
     def encode_json(self, data: object) -> str | bytes:
         # A result shared by a subscription group is encoded once for all its sockets.
         return self._shared_encoding.encode(data) or super().encode_json(data)
+
+    # GraphQL over HTTP: a caller that accepts application/graphql-response+json gets it, and
+    # a request that fails before execution is then a 400 without `data`. application/json
+    # stays 200 for every GraphQL result, as the spec asks for clients that predate it.
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        if _prefers_graphql_response_json(request.headers.get("accept", "")):
+            sub_response.media_type = GRAPHQL_RESPONSE_JSON
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        accept = request.headers.get("accept", "")
+        if _failed_before_execution(result) and _prefers_graphql_response_json(accept):
+            processed.pop("data", None)
+        return processed
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
 
     # Strawberry declares `run` as two overloads (HTTP, websocket); this one serves both.
     async def run(  # type: ignore[override]
