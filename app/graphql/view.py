@@ -50,6 +50,7 @@ from app.auth import Unauthenticated
 from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.fanout import FanOut, SharedEncoding
+from app.graphql.graphiql import graphiql_page
 from app.graphql.operations import requested_operation
 from app.graphql.persisted_queries import PersistedQueries, PersistedQueryError
 from app.graphql.read_receipts import ReadReceipts
@@ -230,6 +231,10 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
         return super().should_render_graphql_ide(request) and (
             request.query_params.get("extensions") is None
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our page and its assets, served from the package (app/graphql/graphiql.py).
+        return graphiql_page(request)
 
     async def execute_single(
         self,
