@@ -163,17 +163,28 @@ def _unauthenticated(message: str) -> Response:
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
-def _prefers_graphql_response_json(accept: str) -> bool:
-    """Whether `accept` ranks GraphQL-over-HTTP's own media type at least as high as
-    `application/json` (Apollo Client 4 and graphql-http ask for it first)."""
+def _json_qualities(accept: str) -> tuple[float, float]:
+    """How much `accept` wants application/graphql-response+json and application/json (0-1)."""
     quality = {GRAPHQL_RESPONSE_JSON: 0.0, "application/json": 0.0}
     for media_range in accept.split(","):
         media_type, *params = (part.strip().lower() for part in media_range.split(";"))
         q = next((param[2:] for param in params if param.startswith("q=")), "1")
         with contextlib.suppress(ValueError):
             quality[media_type] = float(q)
-    ours = quality[GRAPHQL_RESPONSE_JSON]
-    return ours > 0 and ours >= quality["application/json"]
+    return quality[GRAPHQL_RESPONSE_JSON], quality["application/json"]
+
+
+def _prefers_graphql_response_json(accept: str) -> bool:
+    """Whether `accept` ranks GraphQL-over-HTTP's own media type at least as high as
+    `application/json` (Apollo Client 4 and graphql-http ask for it first)."""
+    ours, plain = _json_qualities(accept)
+    return ours > 0 and ours >= plain
+
+
+def _is_subscription(request_data: GraphQLRequestData) -> bool:
+    query, name = request_data.query, request_data.operation_name
+    operation = None if query is None else requested_operation(query, name)
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
 def _failed_before_execution(result: ExecutionResult) -> bool:
@@ -263,6 +274,22 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
             root_value,
             replace(request_data, query=query),
         )
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        request_data = await super().parse_http_body(request)
+        # urql offers text/event-stream after the JSON types on every request: a query or a
+        # mutation is then one JSON result (urql reads no CRLF-framed stream), only a
+        # subscription streams.
+        if (
+            isinstance(request_data, GraphQLRequestData)
+            and request_data.protocol != "http"
+            and max(_json_qualities(request.headers.get("accept", ""))) > 0
+            and not _is_subscription(request_data)
+        ):
+            return replace(request_data, protocol="http")
+        return request_data
 
     def decode_json(self, data: str | bytes) -> object:
         return decode(data)
