@@ -56,7 +56,7 @@ async def test_schemathesis_finds_nothing(guarded: RunningService, tmp_path: Pat
         schemathesis(
             f"{guarded.url}/openapi.json",
             tmp_path / "rest",
-            *("--max-examples", "220", "--header", f"Authorization: Bearer {TEAM_A}"),
+            *("--max-examples", "260", "--header", f"Authorization: Bearer {TEAM_A}"),
         ),
         schemathesis(
             f"{guarded.url}/graphql",
