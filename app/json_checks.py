@@ -15,7 +15,8 @@ _INT64 = range(-(2**63), 2**63)
 
 
 def check_json_value(value: Any, path: FieldPath, *, max_depth: int) -> list[FieldError]:
-    """Errors for values MongoDB cannot hold: too deep, integers past 64 bits, NaN/infinity.
+    """Errors for values MongoDB cannot hold: too deep, integers past 64 bits, NaN/infinity;
+    and numbers past the 64-bit integer range, which JSON Schema cannot tell from integers.
 
     Iterative, so a hostile nesting depth costs memory in proportion to its size only.
     """
@@ -44,6 +45,10 @@ def check_json_value(value: Any, path: FieldPath, *, max_depth: int) -> list[Fie
             errors.append(FieldError(where, "integer does not fit in 64 bits"))
         elif isinstance(item, float) and not math.isfinite(item):
             errors.append(FieldError(where, "must be a finite number"))
+        elif isinstance(item, float) and not _INT64.start <= item < _INT64.stop:
+            # One range for every number, so that a JSON Schema can state it: JSON Schema
+            # cannot tell 1e300 from an integer literal of 301 digits, which is refused above.
+            errors.append(FieldError(where, "number must lie within the 64-bit integer range"))
     return errors
 
 
@@ -53,13 +58,11 @@ def json_value_schema(self_ref: str) -> dict[str, Any]:
     Depth and size limits are settings, not shapes: they are stated in words by the document.
     """
     return {
-        "description": "Any JSON value; integers fit in 64 bits.",
+        "description": "Any JSON value; numbers lie within the 64-bit integer range.",
         "anyOf": [
             {"type": "null"},
             {"type": "boolean"},
             {"type": "string"},
-            # Stricter than the check for floats past 2^63 (1e300 is kept): JSON Schema cannot
-            # tell them from integers that long, which are refused.
             {"type": "number", "minimum": _INT64.start, "maximum": _INT64.stop - 1},
             {"type": "array", "items": {"$ref": self_ref}},
             {"type": "object", "additionalProperties": {"$ref": self_ref}},

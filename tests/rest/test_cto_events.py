@@ -223,3 +223,17 @@ async def test_a_page_past_every_event_is_empty(guarded: RunningService) -> None
 
     assert [answer.status_code for answer in answers] == [200, 200, 200]
     assert [answer.json()["data"] for answer in answers] == [[], [], []]
+
+
+async def test_numbers_are_kept_within_the_64_bit_integer_range(service: RunningService) -> None:
+    # One range for integers and fractions alike: the only one JSON Schema can state, since
+    # it cannot tell 1e300 from an integer literal of 301 digits.
+    kept = await post(service, '{"event_name": "load", "ratio": 0.25, "bytes": 9.2e18}')
+    refused = await post(service, '{"event_name": "load", "ratio": 1e300, "bytes": 2e19}')
+
+    assert (kept.status_code, refused.status_code) == (201, 422)
+    assert {(item["field"], item["message"]) for item in refused.json()["errors"]} == {
+        ("ratio", "number must lie within the 64-bit integer range"),
+        ("bytes", "number must lie within the 64-bit integer range"),
+    }
+    assert await service.stored_count() == 1
