@@ -25,7 +25,7 @@ async def schemathesis(location: str, folder: Path, *options: str) -> dict[str, 
     report = folder / "report.json"
     process = await asyncio.create_subprocess_exec(
         *(str(SCHEMATHESIS), "run", location, "--checks", "all", "--seed", str(SEED)),
-        *("--workers", "2", "--generation-database", "none", "--no-color"),
+        *("--workers", "1", "--generation-database", "none", "--no-color"),
         *("--report", "json", "--report-json-path", str(report)),
         *options,
         stdout=asyncio.subprocess.PIPE,
