@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         default=None,
         description="Shared secret FlexDeploy must send in X-Webhook-Secret; unset accepts all.",
     )
+    flexdeploy_team: str | None = Field(
+        default=None,
+        description="With tokens on, the team whose events a webhook call bearing only the "
+        "secret stores (FlexDeploy can send the secret, not always a bearer token).",
+    )
     tokens: str | None = Field(
         default=None,
         description="API tokens, `token=team` pairs separated by commas; `token=*` is an admin.",
@@ -159,6 +164,15 @@ class Settings(BaseSettings):
         if not url.startswith(("memory://", "redis://", "rediss://")):
             raise ValueError("must start with memory:// or redis:// (rediss:// for TLS)")
         return url
+
+    @model_validator(mode="after")
+    def _team_needs_a_secret(self) -> Settings:
+        if self.flexdeploy_team is not None and self.flexdeploy_secret is None:
+            raise ValueError(
+                "EVENTSTORE_FLEXDEPLOY_TEAM needs EVENTSTORE_FLEXDEPLOY_SECRET: the secret is "
+                "what authenticates the webhook for that team"
+            )
+        return self
 
     @model_validator(mode="after")
     def _buffers_hold_a_batch(self) -> Settings:

@@ -2,7 +2,7 @@
 
 from starlette.routing import Route
 
-from app.rest.cto_events import events
+from app.rest.cto_events import events, get_event
 from app.rest.flexdeploy_webhook import post_flexdeploy_message
 from app.rest.openapi import openapi_document
 
@@ -10,6 +10,7 @@ __all__ = ["REST_ROUTES"]
 
 REST_ROUTES = [
     Route("/events", events, methods=["GET", "POST"]),
+    Route("/events/{id}", get_event, methods=["GET"]),
     Route("/webhooks/flexdeploy", post_flexdeploy_message, methods=["POST"]),
     Route("/openapi.json", openapi_document, methods=["GET"]),
 ]

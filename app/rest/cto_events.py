@@ -7,8 +7,9 @@ from typing import cast
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.access import scoped
+from app.access import scoped, visible
 from app.errors import FieldError, InvalidInput
+from app.events import EventSource
 from app.filters import Condition, Op, all_of
 from app.intake import lifecycle_event
 from app.rest.answers import CtoEvent, EventPage
@@ -18,7 +19,7 @@ from app.rest.responses import RestError, caller_of, cto_event, rest_endpoint
 from app.services import Services
 from app.store import DEFAULT_SORT, EventQuery
 
-__all__ = ["events", "get_events", "post_events"]
+__all__ = ["events", "get_event", "get_events", "post_events"]
 
 _DEFAULT_LIMIT = 50
 
@@ -61,6 +62,22 @@ async def get_events(request: Request) -> Response:
         "data": events,
     }
     return JSONResponse(answer)
+
+
+@rest_endpoint
+async def get_event(request: Request) -> Response:
+    """One lifecycle event by its id, as Feathers' `get`; a 404 for anything the caller
+    cannot read (another team's event included: its existence is not the caller's business)."""
+    services: Services = request.app.state.services
+    caller = caller_of(request)
+    event_id = request.path_params["id"]
+    try:
+        event = await services.store.get(event_id)
+    except InvalidInput:
+        event = None  # not an id this store makes: no record either
+    if event is None or event.source is not EventSource.LIFECYCLE or not visible(caller, event):
+        raise RestError(404, f"No record found for id '{event_id}'")
+    return JSONResponse(cto_event(event))
 
 
 async def events(request: Request) -> Response:

@@ -9,6 +9,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.context import Caller
 from app.intake import flexdeploy_event
 from app.rest.answers import WebhookAccepted
 from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
@@ -28,7 +29,10 @@ async def post_flexdeploy_message(request: Request) -> Response:
     key = request.headers.get(IDEMPOTENCY_HEADER)
     # A blank key is refused as on `POST /events`, not taken for no key: one rule for both.
     stored, created = await ingest_request(
-        request, flexdeploy_event, lambda message: _delivery_key(message) if key is None else key
+        request,
+        flexdeploy_event,
+        lambda message: _delivery_key(message) if key is None else key,
+        caller=_secret_bearer(request, services),
     )
     answer: WebhookAccepted = {"id": stored.id, "created": created}
     return JSONResponse(answer, status_code=202)
@@ -41,6 +45,15 @@ def _check_secret(request: Request, services: Services) -> None:
     given = request.headers.get(SECRET_HEADER, "").encode()
     if not hmac.compare_digest(given, secret.get_secret_value().encode()):
         raise RestError(401, f"missing or wrong {SECRET_HEADER} header")
+
+
+def _secret_bearer(request: Request, services: Services) -> Caller | None:
+    """The team a call bearing the (checked) secret and no token stands for, if one is bound
+    to the secret; otherwise the token decides, as everywhere."""
+    team = services.settings.flexdeploy_team
+    if team is None or request.headers.get("authorization") is not None:
+        return None
+    return Caller(team_id=team, admin=False)
 
 
 def _delivery_key(message: object) -> str:

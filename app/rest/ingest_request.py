@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 
 from app.access import owned, scoped_key
+from app.context import Caller
 from app.errors import InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.intake import IntakeLimits
@@ -24,14 +25,18 @@ Parser = Callable[[Any, datetime, IntakeLimits], NewEvent]
 
 
 async def ingest_request(
-    request: Request, parse: Parser, key_of: Callable[[Any], str | None]
+    request: Request,
+    parse: Parser,
+    key_of: Callable[[Any], str | None],
+    caller: Caller | None = None,
 ) -> tuple[StoredEvent, bool]:
-    """Authenticate, parse (422 naming each bad field), and store under the caller's team.
+    """Authenticate (unless the endpoint did: `caller`), parse (422 naming each bad field),
+    and store under the caller's team.
 
     `key_of` gives the idempotency key for the parsed body; keys are kept per team.
     """
     services: Services = request.app.state.services
-    caller = caller_of(request)
+    caller = caller or caller_of(request)
     body = await read_json(request)
     received_at = utc_now()
     try:

@@ -73,6 +73,7 @@ def build_openapi(settings: Settings, *, tokens: bool) -> dict[str, Any]:
                 "post": _post_events(tokens),
                 "get": _get_events(parameters, tokens),
             },
+            "/events/{id}": {"get": _get_event(tokens)},
             "/webhooks/flexdeploy": {"post": _post_webhook(settings, tokens)},
             "/healthz": {"get": _probe("Alive", {"200": _json("Health", "Alive.")})},
             "/readyz": {
@@ -152,6 +153,22 @@ def _get_events(parameters: list[dict[str, Any]], tokens: bool) -> dict[str, Any
     }
 
 
+def _get_event(tokens: bool) -> dict[str, Any]:
+    responses = {
+        "200": _json("CtoEvent", "The event."),
+        "404": _json("ErrorAnswer", "No lifecycle event with this id that the caller may read."),
+        **_token_errors(tokens),
+        "503": _json("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+    }
+    return {
+        "summary": "Read one lifecycle event",
+        "parameters": [
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        "responses": dict(sorted(responses.items())),
+    }
+
+
 def _post_webhook(settings: Settings, tokens: bool) -> dict[str, Any]:
     parameters = [_idempotency_key()]
     responses = {
@@ -164,12 +181,16 @@ def _post_webhook(settings: Settings, tokens: bool) -> dict[str, Any]:
         parameters.insert(0, _header(SECRET_HEADER, "The shared secret.", {"type": "string"}))
         parameters[0]["required"] = True
         responses["401"] = _json("ErrorAnswer", "No token, or a missing or wrong secret.")
-    return {
+    operation = {
         "summary": "Receive a FlexDeploy event message",
         "parameters": parameters,
         "requestBody": _body("FlexDeployMessage"),
         "responses": dict(sorted(responses.items())),
     }
+    if tokens and settings.flexdeploy_team is not None:
+        # The secret alone stands for its team: a token is welcome, not needed.
+        operation["security"] = [{"token": []}, {}]
+    return operation
 
 
 def _probe(summary: str, responses: dict[str, Any]) -> dict[str, Any]:

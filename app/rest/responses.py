@@ -30,6 +30,7 @@ _NAMES = {
     400: ("BadRequest", "bad-request"),
     401: ("NotAuthenticated", "not-authenticated"),
     403: ("Forbidden", "forbidden"),
+    404: ("NotFound", "not-found"),
     408: ("Timeout", "timeout"),
     413: ("PayloadTooLarge", "payload-too-large"),
     422: ("Unprocessable", "unprocessable"),

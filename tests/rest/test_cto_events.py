@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.utils.service import DATA, RunningService, bearer
-from tests.utils.tokens import TEAM_A
+from tests.utils.tokens import TEAM_A, TEAM_B
 
 TEAM = "02f71e12-fa48-45aa-a1f2-956b425e5bee"
 
@@ -237,3 +237,32 @@ async def test_numbers_are_kept_within_the_64_bit_integer_range(service: Running
         ("bytes", "number must lie within the 64-bit integer range"),
     }
     assert await service.stored_count() == 1
+
+
+async def test_one_event_is_read_by_its_id_as_feathers_get_does(guarded: RunningService) -> None:
+    async def get(path: str, token: str = TEAM_A) -> Any:
+        return await guarded.http.get(path, headers=bearer(token))
+
+    sent = await guarded.http.post(
+        "/events",
+        json={"event_name": "deployment", "event_action": "succeeded"},
+        headers=bearer(TEAM_A),
+    )
+    event_id = sent.json()["id"]
+    webhook = await guarded.http.post(
+        "/webhooks/flexdeploy", json={"eventType": "Tag Assigned"}, headers=bearer(TEAM_A)
+    )
+
+    own = await get(f"/events/{event_id}")
+    others = await get(f"/events/{event_id}", TEAM_B)
+    flexdeploy = await get(f"/events/{webhook.json()['id']}")
+    unknown = await get("/events/6b0525963a264e9b186e52a1")
+    malformed = await get("/events/not-an-id")
+    without_token = await guarded.http.get(f"/events/{event_id}")
+
+    assert own.status_code == 200
+    assert own.json() == sent.json()  # the same shape as the answer to its POST
+    # Another team's event is as unknown as one that never was; so are other families' ids.
+    assert [r.status_code for r in (others, flexdeploy, unknown, malformed)] == [404] * 4
+    assert others.json()["name"] == "NotFound"
+    assert without_token.status_code == 401

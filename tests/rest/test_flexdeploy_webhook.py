@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
 from tests.graphql.queries import EVENT_BY_ID
 from tests.live.test_subscriptions import SUBSCRIBE, wait_until
-from tests.utils.service import RunningService, reference, running_service
+from tests.utils.service import RunningService, bearer, reference, running_service
+from tests.utils.tokens import ADMIN, TEAM_B, TOKENS
 from tests.utils.websocket import graphql_websocket
 
 EXAMPLES = [
@@ -87,3 +88,33 @@ async def test_a_configured_secret_keeps_strangers_out(with_secret: RunningServi
     assert (missing.status_code, wrong.status_code, right.status_code) == (401, 401, 202)
     assert "X-Webhook-Secret" in missing.json()["message"]
     assert await service.stored_count() == 1
+
+
+async def test_a_secret_bound_to_a_team_is_enough_without_a_token(settings: Settings) -> None:
+    """FlexDeploy can be set to send a secret header, not always a bearer token."""
+    bound = settings.model_copy(
+        update={
+            "tokens": TOKENS,
+            "flexdeploy_secret": SecretStr("s3cret"),
+            "flexdeploy_team": "team-a",
+        }
+    )
+    async with running_service(bound) as service:
+        secret_only = await deliver(service, EXAMPLES[0], **{"X-Webhook-Secret": "s3cret"})
+        wrong = await deliver(service, EXAMPLES[1], **{"X-Webhook-Secret": "guess"})
+        with_token = await deliver(
+            service, EXAMPLES[2], **{"X-Webhook-Secret": "s3cret", **bearer(TEAM_B)}
+        )
+        stored = secret_only.json()["id"], with_token.json()["id"]
+        teams = [
+            (await service.graphql(EVENT_BY_ID, token=ADMIN, id=event_id)).data["event"]["teamId"]
+            for event_id in stored
+        ]
+
+    assert (secret_only.status_code, wrong.status_code, with_token.status_code) == (202, 401, 202)
+    assert teams == ["team-a", "team-b"]  # the secret's team; a token still speaks for its own
+
+
+def test_a_team_for_the_secret_needs_the_secret() -> None:
+    with pytest.raises(ValidationError, match="EVENTSTORE_FLEXDEPLOY_SECRET"):
+        Settings(flexdeploy_team="team-a")
