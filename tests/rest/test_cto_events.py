@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -266,3 +268,19 @@ async def test_one_event_is_read_by_its_id_as_feathers_get_does(guarded: Running
     assert [r.status_code for r in (others, flexdeploy, unknown, malformed)] == [404] * 4
     assert others.json()["name"] == "NotFound"
     assert without_token.status_code == 401
+
+
+async def test_the_readmes_curl_for_reading_events_works_as_written(
+    service: RunningService,
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text().splitlines()
+    written = next(line for line in readme if line.startswith("curl") and "/events?" in line)
+    command = shlex.split(written.replace("http://127.0.0.1:8000", service.url))
+
+    curl = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await curl.communicate()
+
+    assert curl.returncode == 0, err.decode()  # without -g, curl reads [..] as a URL range
+    assert json.loads(out)["limit"] == 10
