@@ -16,7 +16,7 @@ from app.config import Settings
 from app.context import Caller
 from app.errors import ServiceError
 
-__all__ = ["Forbidden", "TokenRegistry", "Unauthenticated"]
+__all__ = ["BEARER_CHALLENGE", "Forbidden", "TokenRegistry", "Unauthenticated"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,10 @@ class Unauthenticated(ServiceError):
     """No token, or one this service does not know (HTTP 401, websocket 4401)."""
 
     code = "UNAUTHENTICATED"
+
+
+# RFC 6750: a 401 names the scheme the caller should use, on every endpoint alike.
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="eventstore"'}
 
 
 class Forbidden(ServiceError):

@@ -46,7 +46,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from app.auth import Unauthenticated
+from app.auth import BEARER_CHALLENGE, Unauthenticated
 from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.fanout import FanOut, SharedEncoding
@@ -155,8 +155,7 @@ def _unauthenticated(message: str) -> Response:
     return JSONResponse(
         {"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
         status_code=401,
-        # RFC 6750: the scheme the caller should use.
-        headers={"WWW-Authenticate": 'Bearer realm="eventstore"'},
+        headers=BEARER_CHALLENGE,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.auth import Forbidden, Unauthenticated
+from app.auth import BEARER_CHALLENGE, Forbidden, Unauthenticated
 from app.context import Caller
 from app.errors import (
     DatabaseUnavailable,
@@ -65,7 +65,9 @@ def rest_endpoint(handler: Endpoint) -> Endpoint:
         except RestError as error:
             return error_response(error)
         except Unauthenticated as error:
-            return error_response(RestError(401, str(error)))
+            response = error_response(RestError(401, str(error)))
+            response.headers.update(BEARER_CHALLENGE)
+            return response
         except Forbidden as error:
             return error_response(RestError(403, str(error)))
         except DatabaseUnavailable as error:

@@ -236,8 +236,8 @@ async def test_http_without_a_valid_token_is_401(
 
     assert answer.status_code == 401
     assert await guarded.stored_count() == 0
-    if path == "/graphql":  # in GraphQL's shape, saying which scheme to use, for its clients
-        assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert answer.headers["www-authenticate"].startswith("Bearer")  # which scheme to use
+    if path == "/graphql":  # in GraphQL's shape, for its clients
         assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
