@@ -23,6 +23,7 @@ from app.graphql.possible_types import possible_types_document
 from app.graphql.view import GraphQLView
 from app.ingest import Ingestor
 from app.live.dispatcher import LiveDispatcher
+from app.monitor import MONITOR_ROUTES
 from app.rest import REST_ROUTES
 from app.services import Services
 from app.store import EventStore
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *REST_ROUTES,
+            *MONITOR_ROUTES,
         ],
         lifespan=lifespan,
         middleware=_middleware(settings),

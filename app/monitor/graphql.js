@@ -1,0 +1,75 @@
+// GraphQL over HTTP, the token kept for this browser session, and the page's documents.
+
+const TOKEN_KEY = "eventstore-monitor-token";
+
+export const session = {
+  get token() {
+    return sessionStorage.getItem(TOKEN_KEY) || "";
+  },
+  set token(value) {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+// What the service refused, carried with its code so the page can branch on it.
+export class GraphQLError extends Error {
+  constructor(errors) {
+    super(errors.map((error) => error.message).join("; "));
+    this.code = errors[0]?.extensions?.code || "ERROR";
+  }
+}
+
+export const graphqlUrl = new URL("graphql", document.baseURI).href;
+export const socketUrl = graphqlUrl.replace(/^http/, "ws");
+
+export async function query(document, variables = {}) {
+  const headers = { "content-type": "application/json", accept: "application/json" };
+  if (session.token) headers.authorization = `Bearer ${session.token}`;
+  const response = await fetch(graphqlUrl, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ query: document, variables }),
+  });
+  const answer = await response.json();
+  if (answer.errors?.length) throw new GraphQLError(answer.errors);
+  return answer.data;
+}
+
+// The fields every row needs, and `raw` for the event's own view.
+const EVENT = `
+  __typename
+  ... on Event { id source type action teamId timestamp cursor raw }
+  ... on PipelineStageCompletedEvent {
+    pipelineStagePayload {
+      pipelineStageExecution { executionStatus }
+      environment { environmentCode environmentName }
+    }
+  }`;
+
+export const PAGE = `query Page($filter: EventFilter, $after: String, $limit: Int) {
+  events(filter: $filter, after: $after, limit: $limit) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ${EVENT} }
+  }
+}`;
+
+export const STREAM = `subscription Stream($filter: EventFilter, $after: String) {
+  events(filter: $filter, after: $after) { ${EVENT} }
+}`;
+
+// Only what tells the page its metrics are stale.
+export const DELIVERIES = `subscription Deliveries($filter: EventFilter) {
+  events(filter: $filter) { ... on Event { id type } }
+}`;
+
+export const HEALTH = `query Health($from: DateTime!, $to: DateTime!, $teamId: String,
+    $repo: String, $filter: EventFilter, $counts: EventFilter) {
+  deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo, filter: $filter) {
+    deploymentFrequency { deployments perDay band }
+    leadTime { durations { count meanSeconds medianSeconds } }
+    changeFailureRate { rate deployments failedDeployments linkedIncidents }
+    timeToRestore { durations { count meanSeconds medianSeconds } unresolvedIncidents }
+  }
+  eventCounts(filter: $counts, groupBy: ["type", "action"], bucket: DAY) { group bucket count }
+}`;

@@ -1,0 +1,277 @@
+// The live monitor: a gap-free tail of the events that match the view, pause and resume,
+// older pages by cursor, and delivery health over the same view. Built on the public GraphQL
+// API only, as any frontend would be.
+
+import { dayRange, loadHealth } from "./health.js";
+import { readView, streamFilter, viewSearch, FIELDS } from "./filters.js";
+import { DELIVERIES, PAGE, STREAM, query, session, socketUrl } from "./graphql.js";
+import { GraphQLSocket, UNAUTHORIZED } from "./socket.js";
+import { eventRow } from "./rows.js";
+
+// Rows kept on the page; older ones leave the page (never the store) so long streams stay fast.
+const MAX_ROWS = 2000;
+const PAGE_SIZE = 50;
+// Codes after which the stream picks up again from its last cursor by itself.
+const RESUMABLE = new Set(["SUBSCRIBER_TOO_SLOW", "LIVE_EVENTS_UNAVAILABLE"]);
+
+const $ = (id) => document.getElementById(id);
+const stream = $("stream");
+
+let view = readView(location.search);
+let run = 0; // Each (re)start of the page's view; late answers of an older one are dropped.
+let socket = null;
+let retries = 0;
+let lastCursor = null;
+let olderCursor = null;
+let paused = false;
+let held = [];
+let queued = [];
+let received = 0;
+let flushing = false;
+let healthTimer = null;
+const shown = new Map(); // id → event, for the rows on the page
+const dayEvents = new Map();
+
+function setStatus(state, text) {
+  $("status").dataset.state = state;
+  $("status").textContent = text;
+}
+
+function askForToken(refused) {
+  $("token-form").hidden = false;
+  $("token-message").textContent = refused
+    ? "That token was refused (401): enter another one."
+    : "This service needs an API token.";
+  setStatus("token", refused ? "Token refused" : "Token needed");
+  $("token").focus();
+}
+
+// Every failure of a request lands here: a refused token asks for another, the rest is said.
+function failed(error) {
+  if (error.code === "UNAUTHENTICATED") askForToken(Boolean(session.token));
+  else setStatus("error", `Error: ${error.message}`);
+}
+
+function counts() {
+  $("count").textContent = `${stream.childElementCount} shown · ${received} live`;
+  $("held").textContent = paused && held.length ? `${held.length} new while paused` : "";
+}
+
+// Live events reach the page at most once a frame, newest on top, so thousands cost little.
+function flush() {
+  flushing = false;
+  const batch = queued.slice(-MAX_ROWS);
+  queued = [];
+  const fragment = document.createDocumentFragment();
+  for (let i = batch.length - 1; i >= 0; i--) fragment.append(eventRow(batch[i]));
+  stream.prepend(fragment);
+  while (stream.childElementCount > MAX_ROWS) {
+    shown.delete(stream.lastElementChild.firstElementChild.dataset.id);
+    stream.lastElementChild.remove();
+  }
+  counts();
+}
+
+function schedule() {
+  if (!flushing) {
+    flushing = true;
+    requestAnimationFrame(flush);
+  }
+}
+
+function arrived(event) {
+  if (shown.has(event.id)) return; // the first page and a replay may overlap
+  shown.set(event.id, event);
+  lastCursor = event.cursor;
+  received += 1;
+  if (paused) held.push(event);
+  else queued.push(event);
+  schedule();
+}
+
+function streamFailed(errors, thisRun) {
+  const code = errors[0]?.extensions?.code;
+  if (RESUMABLE.has(code)) {
+    setTimeout(() => thisRun === run && socket?.acked && subscribe(socket, thisRun), 1000);
+  } else {
+    setStatus("error", `Stream refused: ${errors.map((e) => e.message).join("; ")}`);
+  }
+}
+
+function subscribe(live, thisRun) {
+  live.subscribe(STREAM, { filter: streamFilter(view), after: lastCursor }, {
+    next: (payload) => (payload.errors ? streamFailed(payload.errors, thisRun)
+      : arrived(payload.data.events)),
+    error: (errors) => streamFailed(errors, thisRun),
+    complete: () => {},
+  });
+}
+
+function watchDeliveries(live, thisRun) {
+  const filter = { ...streamFilter({ ...view, source: "", type: "", action: "" }),
+    type: { in: ["deployment", "incident"] } };
+  live.subscribe(DELIVERIES, { filter }, {
+    next: () => thisRun === run && refreshHealth(),
+    error: () => {},
+    complete: () => {},
+  });
+}
+
+function connect(thisRun) {
+  socket = new GraphQLSocket(socketUrl, session.token, {
+    onAck: () => {
+      if (thisRun !== run) return;
+      if (retries > 0) refreshHealth(); // deliveries may have come while it was down
+      retries = 0;
+      setStatus(paused ? "paused" : "live", paused ? "Paused" : "Live");
+      subscribe(socket, thisRun);
+      watchDeliveries(socket, thisRun);
+    },
+    onClose: (code) => {
+      if (thisRun !== run) return;
+      if (code === UNAUTHORIZED) {
+        askForToken(true);
+        return;
+      }
+      retries += 1;
+      const wait = Math.min(1000 * 2 ** (retries - 1), 10_000);
+      setStatus("reconnecting", `Connection lost: reconnecting (attempt ${retries})…`);
+      setTimeout(() => thisRun === run && connect(thisRun), wait);
+    },
+  });
+}
+
+function append(list, events) {
+  const fragment = document.createDocumentFragment();
+  for (const event of events) fragment.append(eventRow(event));
+  list.append(fragment);
+}
+
+async function loadOlder() {
+  const thisRun = run;
+  const data = await query(PAGE, { filter: streamFilter(view), after: olderCursor,
+    limit: PAGE_SIZE });
+  if (thisRun !== run) return;
+  const page = data.events;
+  const fresh = page.nodes.filter((event) => !shown.has(event.id));
+  for (const event of fresh) shown.set(event.id, event);
+  append(stream, fresh);
+  olderCursor = page.pageInfo.endCursor;
+  $("older").hidden = !page.pageInfo.hasNextPage;
+  counts();
+}
+
+function refreshHealth() {
+  clearTimeout(healthTimer);
+  const thisRun = run;
+  // Deployments come in bursts: one refresh for each burst.
+  healthTimer = setTimeout(() => {
+    if (thisRun === run) loadHealth(view, showDay).catch(failed);
+  }, 300);
+}
+
+async function showDay(day) {
+  const filter = { ...(streamFilter(view) || {}), timestamp: dayRange(day) };
+  const data = await query(PAGE, { filter, limit: 200 }).catch(failed);
+  if (!data) return;
+  dayEvents.clear();
+  for (const event of data.events.nodes) dayEvents.set(event.id, event);
+  const list = $("day-events");
+  list.replaceChildren();
+  append(list, data.events.nodes);
+  const more = data.events.pageInfo.hasNextPage ? " (the first 200)" : "";
+  $("day-title").textContent = `Events on ${day}: ${data.events.nodes.length}${more}`;
+  $("day").hidden = false;
+  $("day").dataset.day = day;
+  $("day-title").scrollIntoView({ block: "nearest" });
+}
+
+function openEvent(click) {
+  const row = click.target.closest("button.event");
+  if (!row) return;
+  const event = shown.get(row.dataset.id) || dayEvents.get(row.dataset.id);
+  $("raw-title").textContent = `${event.type} · ${event.id}`;
+  $("raw-json").textContent = JSON.stringify(event.raw, null, 2);
+  $("raw").showModal();
+}
+
+async function start() {
+  run += 1;
+  const thisRun = run;
+  socket?.close();
+  socket = null;
+  [lastCursor, olderCursor, held, queued, received, retries] = [null, null, [], [], 0, 0];
+  shown.clear();
+  stream.replaceChildren();
+  $("day").hidden = true;
+  $("filter-message").textContent = "";
+  setStatus("starting", "Loading…");
+  let first;
+  try {
+    streamFilter(view);
+    first = await query(PAGE, { filter: streamFilter(view), limit: PAGE_SIZE });
+  } catch (error) {
+    if (error.code) failed(error);
+    else $("filter-message").textContent = error.message;
+    return;
+  }
+  if (thisRun !== run) return;
+  $("token-form").hidden = true;
+  const page = first.events;
+  for (const event of page.nodes) shown.set(event.id, event);
+  append(stream, page.nodes);
+  lastCursor = page.nodes[0]?.cursor ?? null;
+  olderCursor = page.pageInfo.endCursor;
+  $("older").hidden = !page.pageInfo.hasNextPage;
+  counts();
+  connect(thisRun);
+  loadHealth(view, showDay).catch(failed);
+}
+
+function fillForm() {
+  const form = $("filters");
+  for (const name of FIELDS) form.elements[name].value = view[name];
+}
+
+$("filters").addEventListener("submit", (submit) => {
+  submit.preventDefault();
+  const form = $("filters");
+  const next = {};
+  for (const name of FIELDS) next[name] = form.elements[name].value.trim();
+  view = readView(viewSearch(next));
+  history.pushState(null, "", viewSearch(view) || location.pathname);
+  start();
+});
+
+window.addEventListener("popstate", () => {
+  view = readView(location.search);
+  fillForm();
+  start();
+});
+
+$("token-form").addEventListener("submit", (submit) => {
+  submit.preventDefault();
+  session.token = $("token").value.trim();
+  $("token").value = "";
+  start();
+});
+
+$("pause").addEventListener("click", () => {
+  paused = !paused;
+  $("pause").setAttribute("aria-pressed", String(paused));
+  $("pause").textContent = paused ? "Resume" : "Pause";
+  if (!paused) {
+    queued.push(...held);
+    held = [];
+    schedule();
+  }
+  if (socket?.acked) setStatus(paused ? "paused" : "live", paused ? "Paused" : "Live");
+  counts();
+});
+
+$("older").addEventListener("click", () => loadOlder().catch(failed));
+stream.addEventListener("click", openEvent);
+$("day-events").addEventListener("click", openEvent);
+
+fillForm();
+start();
