@@ -1,72 +1,28 @@
 """GraphiQL as a browser user meets it: everything from the service alone, with tokens on.
 
-Drives Debian's Chromium (`scripts/test` installs it; nothing downloads a browser) through
-Playwright. Any request to another host is refused and recorded, so a CDN the page still
-reached for would fail the test, not only slow it down.
+Drives Debian's Chromium through Playwright (`tests/browser/chromium.py`), with every request
+to another host refused and recorded.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.async_api import Page, Request, Route, async_playwright
+from playwright.async_api import Page
 
+from tests.browser.chromium import RESULTS, OffService, needs_chromium
 from tests.graphql.queries import INGEST_LIFECYCLE
 from tests.live.test_subscriptions import build, wait_until
 from tests.utils.service import RunningService
 from tests.utils.tokens import TEAM_A
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = Path(__file__).parents[2] / "test-results" / "graphiql.png"
-# The flags that keep Chromium from calling home (updates, sync, field trials) on its own.
-QUIET_CHROMIUM = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+SCREENSHOT = RESULTS / "graphiql.png"
 
 QUERY = "{ events(limit: 5) { totalCount nodes { ... on Event { id teamId } } } }"
 SUBSCRIPTION = "subscription { events { ... on Event { id type teamId } } }"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (scripts/test installs it)"
-)
-
-
-class OffService:
-    """What the page tried to reach beyond the service: refused, and kept for the assertion."""
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-        self.attempted: list[str] = []
-
-    async def route(self, route: Route, request: Request) -> None:
-        if request.url.startswith(self.origin + "/"):
-            await route.continue_()
-        else:
-            self.attempted.append(request.url)
-            await route.abort("blockedbyclient")
-
-
-@pytest.fixture
-async def browser_page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        # Playwright gives each launch a fresh, temporary profile (--user-data-dir).
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=QUIET_CHROMIUM
-        )
-        page = await browser.new_page(viewport={"width": 1280, "height": 800})
-        page.set_default_timeout(15_000)
-        yield page
-        await browser.close()
+pytestmark = needs_chromium
 
 
 async def ingest(service: RunningService, n: int) -> str:

@@ -1,0 +1,248 @@
+"""The monitor page at `/` as a live monitor uses it: a stream, pause, filter, delivery health.
+
+Events are ingested the way delivery tools send them (`POST /events`, the FlexDeploy webhook);
+the page sees them only through the public GraphQL API, in Debian's headless Chromium with
+every request beyond the service refused (`tests/browser/chromium.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from playwright.async_api import Page, WebSocketRoute
+
+from tests.browser.chromium import OffService, needs_chromium, screenshot_path
+from tests.live.test_subscriptions import wait_until
+from tests.utils.service import RunningService, bearer, reference
+from tests.utils.tokens import TEAM_A, TEAM_B
+
+pytestmark = needs_chromium
+
+METRICS = """query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String,
+                  $filter: EventFilter) {
+  deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo, filter: $filter) {
+    deploymentFrequency { perDay }
+    leadTime { durations { medianSeconds } }
+    changeFailureRate { rate }
+    timeToRestore { durations { medianSeconds } }
+  }
+}"""
+
+
+def lifecycle(name: str, action: str, team: str, **fields: str) -> dict[str, Any]:
+    return {"event_name": name, "event_action": action, "team_id": team, "repo": "api"} | fields
+
+
+async def post_event(
+    service: RunningService, body: dict[str, Any], token: str | None = None
+) -> str:
+    response = await service.http.post("/events", json=body, headers=bearer(token))
+    assert response.status_code == 201, response.text
+    event_id: str = response.json()["id"]
+    return event_id
+
+
+async def pipeline_stage(service: RunningService) -> str:
+    """FlexDeploy's documented "Pipeline Stage Completed" message, through its webhook."""
+    messages = reference("flexdeploy-events.json")["examples"]
+    stage = next(m for m in messages if m["eventType"] == "Pipeline Stage Completed")
+    message = {key: value for key, value in stage.items() if not key.startswith("_")}
+    response = await service.http.post("/webhooks/flexdeploy", json=message)
+    assert response.status_code == 202, response.text
+    event_id: str = response.json()["id"]
+    return event_id
+
+
+async def opened(page: Page, service: RunningService) -> OffService:
+    """The page opened at `/` with nothing beyond the service reachable."""
+    off_service = OffService(service.url)
+    await page.route("**/*", off_service.route)
+    await page.goto(service.url + "/")
+    return off_service
+
+
+async def live(page: Page) -> None:
+    await page.wait_for_selector('#status[data-state="live"]')
+
+
+async def shown_ids(page: Page, list_id: str = "stream") -> list[str]:
+    ids: list[str] = await page.eval_on_selector_all(
+        f"#{list_id} button.event", "rows => rows.map(row => row.dataset.id)"
+    )
+    return ids
+
+
+async def row(page: Page, event_id: str, within_ms: float = 1000) -> None:
+    await page.wait_for_selector(f'#stream button[data-id="{event_id}"]', timeout=within_ms)
+
+
+async def health_loaded(page: Page, times: int) -> dict[str, Any]:
+    """The health panel's arguments, once it has been drawn `times` times."""
+    await page.wait_for_function(
+        "n => Number(document.getElementById('health').dataset.loaded || 0) >= n", arg=times
+    )
+    arguments: dict[str, Any] = json.loads(
+        await page.get_attribute("#health", "data-arguments") or "{}"
+    )
+    return arguments
+
+
+async def tiles(page: Page) -> dict[str, Any]:
+    values: dict[str, str] = await page.eval_on_selector_all(
+        ".tile", "ts => Object.fromEntries(ts.map(t => [t.dataset.metric, t.dataset.value]))"
+    )
+    return {metric: json.loads(value) for metric, value in values.items()}
+
+
+async def answered_metrics(service: RunningService, arguments: dict[str, Any]) -> dict[str, Any]:
+    answer = await service.graphql(METRICS, **arguments)
+    assert answer.errors == []
+    metrics = answer.data["deliveryMetrics"]
+    return {
+        "deploymentFrequency": metrics["deploymentFrequency"]["perDay"],
+        "leadTime": metrics["leadTime"]["durations"]["medianSeconds"],
+        "changeFailureRate": metrics["changeFailureRate"]["rate"],
+        "timeToRestore": metrics["timeToRestore"]["durations"]["medianSeconds"],
+    }
+
+
+async def test_stream_pause_filter_and_health(service: RunningService, browser_page: Page) -> None:
+    page = browser_page
+    failures: list[str] = []
+    page.on("pageerror", lambda error: failures.append(str(error)))
+    stage = await pipeline_stage(service)
+    history = [
+        await post_event(service, lifecycle("commit", "succeeded", "team-a", commit="c1")),
+        await post_event(service, lifecycle("deployment", "succeeded", "team-a", commit="c1")),
+        await post_event(service, lifecycle("deployment", "failed", "team-a", commit="c2")),
+        await post_event(service, lifecycle("deployment", "succeeded", "team-b", commit="c3")),
+    ]
+    off_service = await opened(page, service)
+    await live(page)
+    assert set(await shown_ids(page)) == {stage, *history}
+
+    body = lifecycle("build", "succeeded", "team-a", commit="c4")
+    started = time.monotonic()
+    new = await post_event(service, body)
+    await row(page, new, within_ms=1000)
+    arrival = time.monotonic() - started
+    await page.screenshot(path=screenshot_path("monitor-stream.png"))
+    await page.click(f'#stream button[data-id="{new}"]')
+    raw = json.loads(await page.text_content("#raw-json") or "")
+    await page.screenshot(path=screenshot_path("monitor-event.png"))
+    await page.keyboard.press("Escape")
+
+    await page.click("#pause")
+    held = [await post_event(service, lifecycle("test", "succeeded", "team-a")) for _ in range(3)]
+    await page.wait_for_selector("#held:has-text('3 new while paused')")
+    while_paused = await shown_ids(page)
+    await page.click("#pause")
+    await row(page, held[-1])
+    resumed = await shown_ids(page)
+
+    everyone = await tiles(page) | {"arguments": await health_loaded(page, 1)}
+    await page.fill("input[name=team]", "team-a")
+    await page.press("input[name=team]", "Enter")
+    await page.wait_for_url(re.compile(r"\?team=team-a$"))
+    await live(page)
+    arguments = await health_loaded(page, 2)
+    team_tiles, team_rows = await tiles(page), await shown_ids(page)
+    await page.locator("#chart .day").last.click()
+    await page.wait_for_selector("#day:not([hidden])")
+    day_rows = await shown_ids(page, "day-events")
+    await page.locator("#health").screenshot(path=screenshot_path("monitor-metrics.png"))
+    await page.reload()
+    bookmarked = await page.input_value("input[name=team]")
+
+    assert arrival < 1.0
+    assert raw == body
+    assert not set(held) & set(while_paused)
+    assert resumed[:4] == [*reversed(held), new]
+    assert team_rows == [*reversed(held), new, *reversed(history[:3])]
+    assert set(day_rows) == set(team_rows)
+    assert arguments["teamId"] == "team-a"
+    assert everyone["arguments"]["teamId"] is None
+    assert team_tiles == await answered_metrics(service, arguments)
+    assert everyone["deploymentFrequency"] > team_tiles["deploymentFrequency"] > 0
+    assert team_tiles["changeFailureRate"] == 0.5
+    assert bookmarked == "team-a"
+    assert off_service.attempted == []
+    assert failures == []
+
+
+async def test_a_dropped_websocket_resumes_with_no_gap_and_no_repeat(
+    service: RunningService, browser_page: Page
+) -> None:
+    page = browser_page
+    sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+
+    def through(socket: WebSocketRoute) -> None:
+        """Every websocket of the page passes through here, so the test can cut it."""
+        sockets.append((socket, socket.connect_to_server()))
+
+    await page.route_web_socket(re.compile(r"/graphql$"), through)
+    before = await post_event(service, lifecycle("build", "initiated", "team-a"))
+    await opened(page, service)
+    await live(page)
+    await wait_until(lambda: service.subscribers == 2)  # the stream, and deliveries for health
+    live_one = await post_event(service, lifecycle("build", "succeeded", "team-a"))
+    await row(page, live_one)
+
+    page_side, server_side = sockets[0]
+    await page_side.close()
+    await server_side.close()
+    await page.wait_for_selector('#status[data-state="reconnecting"]')
+    reconnecting = await page.text_content("#status")
+    await wait_until(lambda: service.subscribers == 0)
+    test_run = lifecycle("test", "succeeded", "team-a")
+    meanwhile = [await post_event(service, test_run) for _ in range(5)]
+    # Stored while no subscription was open: only a replay from the cursor can bring them.
+    stored_while_down = service.subscribers == 0
+    await live(page)
+    after = await post_event(service, lifecycle("build", "failed", "team-a"))
+    await row(page, after)
+
+    assert stored_while_down
+    assert len(sockets) == 2
+    assert "reconnecting" in (reconnecting or "")
+    assert await shown_ids(page) == [after, *reversed(meanwhile), live_one, before]
+
+
+async def test_tokens_asked_for_refused_and_scoped_to_a_team(
+    guarded: RunningService, browser_page: Page
+) -> None:
+    page = browser_page
+    other_team = await post_event(guarded, lifecycle("build", "succeeded", "team-b"), TEAM_B)
+    own_team = await post_event(guarded, lifecycle("build", "succeeded", "team-a"), TEAM_A)
+    off_service = await opened(page, guarded)
+    await page.wait_for_selector("#token-form:not([hidden])")
+    asked = await page.text_content("#token-message")
+    await page.fill("#token", "not-a-token")
+    await page.press("#token", "Enter")
+    await page.wait_for_selector("#token-message:has-text('refused')")
+    refused = await page.text_content("#status")
+    await page.fill("#token", TEAM_A)
+    await page.press("#token", "Enter")
+    await live(page)
+    kept = await page.evaluate("() => Object.values(sessionStorage)")
+    await post_event(guarded, lifecycle("deployment", "succeeded", "team-b"), TEAM_B)
+    own_live = await post_event(guarded, lifecycle("deployment", "succeeded", "team-a"), TEAM_A)
+    await row(page, own_live)
+    teams = await page.eval_on_selector_all(
+        "#stream .team", "cells => cells.map(cell => cell.textContent)"
+    )
+    arguments = await health_loaded(page, 1)
+    answered = await guarded.graphql(METRICS, token=TEAM_A, **arguments)
+
+    assert asked == "This service needs an API token."
+    assert refused == "Token refused"
+    assert kept == [TEAM_A]
+    assert await shown_ids(page) == [own_live, own_team]
+    assert other_team not in await shown_ids(page)
+    assert teams == ["team-a", "team-a"]
+    assert await page.is_hidden("#token-form")
+    assert answered.errors == []
+    assert off_service.attempted == []
