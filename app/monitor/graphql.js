@@ -54,6 +54,8 @@ export const PAGE = `query Page($filter: EventFilter, $after: String, $limit: In
   }
 }`;
 
+export const LATEST = `query Latest { events(limit: 1) { nodes { ... on Event { cursor } } } }`;
+
 export const STREAM = `subscription Stream($filter: EventFilter, $after: String) {
   events(filter: $filter, after: $after) { ${EVENT} }
 }`;

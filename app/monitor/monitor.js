@@ -4,7 +4,7 @@
 
 import { dayRange, loadHealth } from "./health.js";
 import { readView, streamFilter, viewSearch, FIELDS } from "./filters.js";
-import { DELIVERIES, PAGE, STREAM, query, session, socketUrl } from "./graphql.js";
+import { DELIVERIES, LATEST, PAGE, STREAM, query, session, socketUrl } from "./graphql.js";
 import { GraphQLSocket, UNAUTHORIZED } from "./socket.js";
 import { eventRow } from "./rows.js";
 
@@ -206,13 +206,22 @@ async function start() {
   $("day").hidden = true;
   $("filter-message").textContent = "";
   setStatus("starting", "Loading…");
+  let filter;
+  try {
+    filter = streamFilter(view);
+  } catch (error) {
+    $("filter-message").textContent = error.message;
+    setStatus("error", "The filter needs fixing");
+    return;
+  }
   let first;
   try {
-    streamFilter(view);
-    first = await query(PAGE, { filter: streamFilter(view), limit: PAGE_SIZE });
+    first = await query(PAGE, { filter, limit: PAGE_SIZE });
+    // With nothing to show yet, any cursor of this service still marks where the stream
+    // starts, so events stored while a dropped socket reconnects are replayed, not lost.
+    if (!first.events.nodes.length) first.latest = await query(LATEST);
   } catch (error) {
-    if (error.code) failed(error);
-    else $("filter-message").textContent = error.message;
+    failed(error);
     return;
   }
   if (thisRun !== run) return;
@@ -220,7 +229,7 @@ async function start() {
   const page = first.events;
   for (const event of page.nodes) shown.set(event.id, event);
   append(stream, page.nodes);
-  lastCursor = page.nodes[0]?.cursor ?? null;
+  lastCursor = (page.nodes[0] || first.latest?.events.nodes[0])?.cursor ?? null;
   olderCursor = page.pageInfo.endCursor;
   $("older").hidden = !page.pageInfo.hasNextPage;
   counts();

@@ -152,10 +152,14 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     await live(page)
     arguments = await health_loaded(page, 2)
     team_tiles, team_rows = await tiles(page), await shown_ids(page)
+    team_answer = await answered_metrics(service, arguments)
     await page.locator("#chart .day").last.click()
     await page.wait_for_selector("#day:not([hidden])")
     day_rows = await shown_ids(page, "day-events")
     await page.locator("#health").screenshot(path=screenshot_path("monitor-metrics.png"))
+    await post_event(service, lifecycle("deployment", "succeeded", "team-a", commit="c4"))
+    refreshed = await health_loaded(page, 3)
+    refreshed_tiles = await tiles(page)
     await page.reload()
     bookmarked = await page.input_value("input[name=team]")
 
@@ -167,9 +171,11 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     assert set(day_rows) == set(team_rows)
     assert arguments["teamId"] == "team-a"
     assert everyone["arguments"]["teamId"] is None
-    assert team_tiles == await answered_metrics(service, arguments)
+    assert team_tiles == team_answer
     assert everyone["deploymentFrequency"] > team_tiles["deploymentFrequency"] > 0
     assert team_tiles["changeFailureRate"] == 0.5
+    assert refreshed_tiles == await answered_metrics(service, refreshed)
+    assert refreshed_tiles["changeFailureRate"] == 1 / 3
     assert bookmarked == "team-a"
     assert off_service.attempted == []
     assert failures == []
