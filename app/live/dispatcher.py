@@ -20,6 +20,7 @@ from collections import deque
 from app.bus import BusListener, BusUnavailable
 from app.events import StoredEvent
 from app.live.feed import Feed
+from app.live.feed_index import FeedIndex
 from app.store import EventStore
 from app.store.documents import stored_document
 
@@ -35,7 +36,7 @@ class LiveDispatcher(BusListener):
     def __init__(self, store: EventStore, *, gap_seconds: float = 2.0) -> None:
         self._store = store
         self._gap_seconds = gap_seconds
-        self._feeds: set[Feed] = set()
+        self._feeds = FeedIndex()
         self._watermark = 0
         # Held back beyond a gap, by sequence number; None: given up, no event will come.
         self._held: dict[int, StoredEvent | None] = {}
@@ -91,7 +92,7 @@ class LiveDispatcher(BusListener):
 
     def on_failure(self, reason: str) -> None:
         self._available = False
-        feeds, self._feeds = self._feeds, set()
+        feeds, self._feeds = self._feeds, FeedIndex()
         for feed in feeds:
             feed.close(
                 BusUnavailable(
@@ -146,7 +147,7 @@ class LiveDispatcher(BusListener):
         self._recent.append(event.seq)
         self._recent_set.add(event.seq)
         document = stored_document(event)
-        for feed in list(self._feeds):
+        for feed in self._feeds.candidates(document):
             feed.offer(event, document)
 
     def _late(self, event: StoredEvent) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from app.errors import ServiceError
 from app.events import StoredEvent
+from app.filters import EventFilter, matches
 
 __all__ = ["Feed", "Mailbox", "SubscriberTooSlow"]
 
@@ -92,22 +93,22 @@ class Mailbox(Generic[Item]):
 
 
 class Feed(Mailbox[StoredEvent]):
-    """The events of one subscription: past `after_seq`, and those `accepts` selects."""
+    """The events of one subscription: past `after_seq`, and those `event_filter` selects."""
 
     def __init__(
         self,
-        accepts: Callable[[Document], bool],
+        event_filter: EventFilter,
         *,
         after_seq: int | None,
         capacity: int,
         unread: Callable[[], int] = _nothing_sent,
     ) -> None:
         super().__init__(capacity, unread)
-        self._accepts = accepts
+        self.event_filter = event_filter
         self.after_seq = after_seq
 
     def offer(self, event: StoredEvent, document: Document) -> None:
         if self.after_seq is not None and event.seq <= self.after_seq:
             return
-        if self._accepts(document):
+        if matches(self.event_filter, document):
             self.put(event)

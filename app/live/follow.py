@@ -7,7 +7,7 @@ from typing import Any
 
 from app.errors import FieldError, InvalidInput
 from app.events import StoredEvent
-from app.filters import EventFilter, matches, to_mongo
+from app.filters import EventFilter, to_mongo
 from app.live.dispatcher import LiveDispatcher
 from app.live.feed import Feed
 from app.store import EventStore
@@ -45,7 +45,7 @@ async def follow(
             ]
         )
     feed = Feed(
-        lambda document: matches(event_filter, document),
+        event_filter,
         after_seq=after_seq,
         capacity=capacity,
         unread=unread,

@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from bson import ObjectId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
+from app.events import StoredEvent
 from app.filters import (
     AnyOf,
     EventFilter,
@@ -27,10 +29,14 @@ from app.filters import (
     Op,
     all_of,
     build_condition,
+    matches,
     matches_event,
 )
 from app.intake import IntakeLimits, flexdeploy_event, lifecycle_event
+from app.live.feed import Feed
+from app.live.feed_index import FeedIndex, filing_keys
 from app.store import EventQuery, EventStore
+from app.store.documents import stored_document
 
 LIMITS = IntakeLimits(max_bytes=1 << 20, max_depth=32)
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -170,3 +176,67 @@ async def test_store_and_live_predicate_select_the_same_events(
             assert from_store == live, event_filter
     finally:
         await scratch.events.delete_many({})
+
+
+# Top-level equalities on the fields the live feed index files feeds under.
+indexed_conditions = st.builds(
+    lambda path, op, values: build_condition(
+        path,
+        op,
+        values[0] if op is Op.EQ else values,
+        ("filter",),
+        FilterBudget(),
+    ),
+    st.sampled_from(["teamId", "type", "action", "source", "repo", "object"]),
+    st.sampled_from([Op.EQ, Op.IN]),
+    st.lists(
+        st.sampled_from(
+            [
+                "t1",
+                "t2",
+                "build",
+                "deployment",
+                "Comment Added",
+                "failed",
+                "LIFECYCLE",
+                "FLEXDEPLOY",
+                "a",
+                "ab",
+            ]
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+feed_filters = st.one_of(filters, st.tuples(indexed_conditions, filters).map(all_of))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    lifecycle=st.lists(lifecycle_bodies(), min_size=1, max_size=5),
+    flexdeploy=st.lists(flexdeploy_messages(), max_size=3),
+    cases=st.lists(feed_filters, min_size=1, max_size=8),
+)
+def test_the_live_feed_index_offers_each_event_to_every_feed_that_selects_it(
+    lifecycle: list[dict[str, Any]],
+    flexdeploy: list[dict[str, Any]],
+    cases: list[EventFilter],
+) -> None:
+    new = [lifecycle_event(body, NOW, LIMITS) for body in lifecycle]
+    new += [flexdeploy_event(message, NOW, LIMITS) for message in flexdeploy]
+    index = FeedIndex()
+    feeds = [Feed(event_filter, after_seq=None, capacity=10) for event_filter in cases]
+    for feed in feeds:
+        index.add(feed)
+
+    for seq, event in enumerate(new, start=1):
+        stored = StoredEvent(**event.model_dump(), id=str(ObjectId()), seq=seq, received_at=NOW)
+        document = stored_document(stored)
+        selecting = {feed for feed in feeds if matches(feed.event_filter, document)}
+        offered = index.candidates(document)
+        assert selecting <= offered  # no feed that wants the event is passed over
+        assert {feed for feed in offered if matches(feed.event_filter, document)} == selecting
+        for feed in feeds:  # and it does narrow: a feed filed elsewhere is not offered it
+            keys = filing_keys(feed.event_filter)
+            if keys and all(document.get(field) != value for field, value in keys):
+                assert feed not in offered
