@@ -160,6 +160,8 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     await post_event(service, lifecycle("deployment", "succeeded", "team-a", commit="c4"))
     refreshed = await health_loaded(page, 3)
     refreshed_tiles = await tiles(page)
+    await page.emulate_media(color_scheme="dark")
+    await page.screenshot(path=screenshot_path("monitor-dark.png"))
     await page.reload()
     bookmarked = await page.input_value("input[name=team]")
 
