@@ -18,6 +18,7 @@ __all__ = [
     "TIMESTAMP_PATTERN",
     "OutOfRange",
     "parse_event_time",
+    "parse_time_bound",
     "to_storage_precision",
     "utc_now",
 ]
@@ -34,13 +35,24 @@ _MONTH_DAY = (
 )
 _HOUR, _MINUTE = "([01][0-9]|2[0-3])", "([0-5][0-9])"
 _ZONE = "([Zz]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)"
-# Portable regex syntax (ECMA-262 and Python alike): plain groups, [0-9] rather than \d.
-# Groups: 1 date, 2 hour, 3 minute, 4 second, 5 fraction, 6 zone.
-TIMESTAMP_PATTERN = (
-    rf"^\s*({_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
-    rf"(?:[Tt ]{_HOUR}:{_MINUTE}(?::{_MINUTE}(?:\.([0-9]{{1,9}}))?)? ?{_ZONE}?)?\s*$"
-)
+# A bound of a range asked for (a GraphQL filter or insight range) may name any year a stored
+# time can have, "before 9999-12-31" included; it is still refused if its offset moves it
+# out of those years. (`/openapi.json` states TIMESTAMP_PATTERN for the REST ones.)
+_ANY_YEAR = "(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+
+
+def _pattern(year: str) -> str:
+    # Portable regex syntax (ECMA-262 and Python alike): plain groups, [0-9] rather than \d.
+    # Groups: 1 date, 2 hour, 3 minute, 4 second, 5 fraction, 6 zone.
+    return (
+        rf"^\s*({year}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+        rf"(?:[Tt ]{_HOUR}:{_MINUTE}(?::{_MINUTE}(?:\.([0-9]{{1,9}}))?)? ?{_ZONE}?)?\s*$"
+    )
+
+
+TIMESTAMP_PATTERN = _pattern(_YEAR)
 _TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+_TIME_BOUND = re.compile(_pattern(_ANY_YEAR))
 
 
 def to_storage_precision(moment: datetime) -> datetime:
@@ -70,12 +82,22 @@ def parse_event_time(value: str) -> datetime:
 
     Raises ValueError with a message a client can act on.
     """
+    return _parsed(value, _TIMESTAMP, "in the years 2 to 9998")
+
+
+def parse_time_bound(value: str) -> datetime:
+    """A bound of a time range a client asks for: the forms of `parse_event_time`, in any
+    year a stored time may have (OutOfRange if its offset moves it out of them)."""
+    return _parsed(value, _TIME_BOUND, "in the years 1 to 9999")
+
+
+def _parsed(value: str, grammar: re.Pattern[str], years: str) -> datetime:
     # `search`, as JSON Schema applies a pattern: its `$` also matches before a final newline.
-    match = _TIMESTAMP.search(value)
+    match = grammar.search(value)
     if match is None:
         raise ValueError(
             f"{value!r} is not a timestamp: use ISO-8601 (2023-10-18T05:45:44-05:00) "
-            "or FlexDeploy's form (2023-10-18 05:45:44 -0500), in the years 2 to 9998"
+            f"or FlexDeploy's form (2023-10-18 05:45:44 -0500), {years}"
         )
     day, hour, minute, second, fraction, zone = match.groups()
     clock = time(

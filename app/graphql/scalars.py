@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
 from app.json_input import integer_literal
-from app.timestamps import parse_event_time
+from app.timestamps import parse_time_bound
 
 __all__ = ["SCALARS", "Long"]
 
@@ -47,13 +47,13 @@ def _serialize_time(value: datetime) -> str:
 def _parse_time(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"DateTime must be a string, got {value!r}")
-    return parse_event_time(value)
+    return parse_time_bound(value)
 
 
 def _time_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> datetime:
     if not isinstance(node, StringValueNode):
         raise ValueError("DateTime must be a string")
-    return parse_event_time(node.value)
+    return parse_time_bound(node.value)
 
 
 def _json_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:

@@ -35,7 +35,14 @@ def time_bounds_exclusive(query: Mapping[str, Any]) -> dict[str, Any]:
     for path, operators in query.items():
         if isinstance(operators, dict) and isinstance(operators.get("$gte"), datetime):
             bounds = {key: value for key, value in operators.items() if key != "$gte"}
-            earlier = operators["$gte"] - _MS
+            try:
+                earlier = operators["$gte"] - _MS
+            except OverflowError:  # at the first instant of year 1: every time is after it
+                if bounds:
+                    sent[path] = bounds
+                else:
+                    del sent[path]
+                continue
             sent[path] = bounds | {"$gt": max(earlier, bounds.get("$gt", earlier))}
     return sent
 

@@ -216,10 +216,14 @@ def _bounds(item: EventFilter) -> tuple[datetime | None, datetime | None] | None
     value = item.value
     if not isinstance(value, datetime):
         return None
+    try:
+        after: datetime | None = value + _MS
+    except OverflowError:  # the last instant of year 9999: nothing lies after it
+        after = None
     return {
-        Op.GT: (value + _MS, None),
+        Op.GT: (value, value) if after is None else (after, None),  # [value, value): empty
         Op.GTE: (value, None),
         Op.LT: (None, value),
-        Op.LTE: (None, value + _MS),
-        Op.EQ: (value, value + _MS),
+        Op.LTE: (None, after),
+        Op.EQ: (value, after),
     }.get(item.op)

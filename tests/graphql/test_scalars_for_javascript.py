@@ -63,3 +63,24 @@ async def test_long_ids_past_2_53_come_as_decimal_strings(service: RunningServic
 
     assert f'"commentId":"{PAST_JAVASCRIPT}"' in raw.replace(" ", "")
     assert payload == {"commentId": str(PAST_JAVASCRIPT), "objectId": 10001}
+
+
+async def test_a_filter_bound_may_be_any_year_a_stored_time_can_have(
+    service: RunningService,
+) -> None:
+    await service.graphql(
+        INGEST_LIFECYCLE,
+        input={"eventName": "x", "eventAction": "y", "timestamp": "2026-11-16T05:00:01Z"},
+    )
+
+    open_ended = await service.graphql(
+        COMMENT, filter={"timestamp": {"gte": "0001-01-01", "lt": "9999-12-31"}}
+    )
+    past_the_end = await service.graphql(
+        COMMENT, filter={"timestamp": {"lt": "9999-12-31T23:00:00-05:00"}}
+    )
+
+    assert open_ended.errors == [], open_ended.errors
+    assert len(open_ended.data["events"]["nodes"]) == 1
+    assert past_the_end.error_codes == ["BAD_USER_INPUT"]
+    assert "outside the years 1 to 9999 once moved to UTC" in past_the_end.errors[0]["message"]
