@@ -61,6 +61,8 @@ function counts() {
 function flush() {
   flushing = false;
   const batch = queued.slice(-MAX_ROWS);
+  // Too many at once (a long pause): the oldest never reach the page, as if dropped.
+  for (const event of queued.slice(0, -MAX_ROWS)) shown.delete(event.id);
   queued = [];
   const fragment = document.createDocumentFragment();
   for (let i = batch.length - 1; i >= 0; i--) fragment.append(eventRow(batch[i]));
@@ -190,6 +192,7 @@ function openEvent(click) {
   const row = click.target.closest("button.event");
   if (!row) return;
   const event = shown.get(row.dataset.id) || dayEvents.get(row.dataset.id);
+  if (!event) return;
   $("raw-title").textContent = `${event.type} · ${event.id}`;
   $("raw-json").textContent = JSON.stringify(event.raw, null, 2);
   $("raw").showModal();

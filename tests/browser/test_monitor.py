@@ -46,7 +46,7 @@ async def post_event(
     return event_id
 
 
-async def pipeline_stage(service: RunningService) -> str:
+async def pipeline_stage(service: RunningService) -> tuple[str, dict[str, Any]]:
     """FlexDeploy's documented "Pipeline Stage Completed" message, through its webhook."""
     messages = reference("flexdeploy-events.json")["examples"]
     stage = next(m for m in messages if m["eventType"] == "Pipeline Stage Completed")
@@ -54,7 +54,7 @@ async def pipeline_stage(service: RunningService) -> str:
     response = await service.http.post("/webhooks/flexdeploy", json=message)
     assert response.status_code == 202, response.text
     event_id: str = response.json()["id"]
-    return event_id
+    return event_id, message["payload"]
 
 
 async def opened(page: Page, service: RunningService) -> OffService:
@@ -114,7 +114,7 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     page = browser_page
     failures: list[str] = []
     page.on("pageerror", lambda error: failures.append(str(error)))
-    stage = await pipeline_stage(service)
+    stage, stage_payload = await pipeline_stage(service)
     history = [
         await post_event(service, lifecycle("commit", "succeeded", "team-a", commit="c1")),
         await post_event(service, lifecycle("deployment", "succeeded", "team-a", commit="c1")),
@@ -124,6 +124,7 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     off_service = await opened(page, service)
     await live(page)
     assert set(await shown_ids(page)) == {stage, *history}
+    stage_status = await page.text_content(f'#stream button[data-id="{stage}"] .stage')
 
     body = lifecycle("build", "succeeded", "team-a", commit="c4")
     started = time.monotonic()
@@ -166,6 +167,8 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     bookmarked = await page.input_value("input[name=team]")
 
     assert arrival < 1.0
+    execution, environment = stage_payload["pipelineStageExecution"], stage_payload["environment"]
+    assert stage_status == f"{execution['executionStatus']} · {environment['environmentCode']}"
     assert raw == body
     assert not set(held) & set(while_paused)
     assert resumed[:4] == [*reversed(held), new]
