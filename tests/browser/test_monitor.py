@@ -286,8 +286,15 @@ async def test_a_long_live_stream_keeps_the_page_small_and_responsive(
     await page.wait_for_selector('#pause[aria-pressed="true"]')
     answered = time.monotonic() - clicked
     last = await service.graphql("{ events(limit: 1) { nodes { ... on Event { id } } } }")
+    await page.reload()
+    await live(page)
+    await page.click("#older")
+    await page.wait_for_function("() => document.querySelectorAll('#stream li').length > 50")
+    paged = await shown_ids(page)
+    newest_100 = await service.graphql("{ events(limit: 100) { nodes { ... on Event { id } } } }")
 
     assert rows == 2000
     assert newest == last.data["events"]["nodes"][0]["id"]
     assert caught_up < 2.0
     assert answered < 0.5
+    assert paged == [event["id"] for event in newest_100.data["events"]["nodes"]]
