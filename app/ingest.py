@@ -24,12 +24,8 @@ class Ingestor:
         appended = await self._store.append(
             event, received_at=received_at, idempotency_key=idempotency_key
         )
-        if appended.created:
-            await self._bus.publish([appended.event])
-        else:
-            if appended.skipped_seq is not None:
-                await self._bus.publish_skipped([appended.skipped_seq])
-            await self._bus.publish_found([appended.event])
+        skipped = [] if appended.skipped_seq is None else [appended.skipped_seq]
+        await self._announce([appended.event], created=appended.created, skipped=skipped)
         return appended.event, appended.created
 
     async def ingest_many(
@@ -44,10 +40,19 @@ class Ingestor:
         appended = await self._store.append_many(
             events, received_at=received_at, idempotency_key=idempotency_key
         )
-        if appended.created:
-            await self._bus.publish(appended.events)
-        else:
-            if appended.skipped_seqs:
-                await self._bus.publish_skipped(appended.skipped_seqs)
-            await self._bus.publish_found(appended.events)
+        await self._announce(
+            appended.events, created=appended.created, skipped=appended.skipped_seqs
+        )
         return appended.events, appended.created
+
+    async def _announce(
+        self, events: list[StoredEvent], *, created: bool, skipped: list[int]
+    ) -> None:
+        """New events go live; events a retry found stored are announced as found (their
+        first announcement may have died with a crash), after the numbers it gave up."""
+        if created:
+            await self._bus.publish(events)
+            return
+        if skipped:
+            await self._bus.publish_skipped(skipped)
+        await self._bus.publish_found(events)

@@ -31,6 +31,11 @@ class GraphQLContext:
     # What the socket's client has read, where its protocol can tell (graphql-transport-ws).
     receipts: ReadReceipts | None = None
 
+    def unread(self) -> int:
+        """Results this socket sent that its client has not read yet, as far as its protocol
+        tells (0 where it cannot: the legacy protocol, HTTP, a run shared by a group)."""
+        return 0 if self.receipts is None else self.receipts.unread
+
     @property
     def caller(self) -> Caller:
         if self.caller_or_none is None:

@@ -96,12 +96,7 @@ class FanOut:
         if group is None:
             group = _Group(upstream, lambda done: self._forget(key, done))
             self._groups[key] = group
-        receipts = context.receipts
-        member: Mailbox[Result] = (
-            Mailbox(self._capacity)
-            if receipts is None
-            else Mailbox(self._capacity, lambda: receipts.unread)
-        )
+        member: Mailbox[Result] = Mailbox(self._capacity, context.unread)
         group.members.add(member)
         try:
             async for result in member:

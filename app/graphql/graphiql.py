@@ -9,6 +9,7 @@ install them when missing. Without them the service still runs and the page says
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from string import Template
 
@@ -67,10 +68,14 @@ def graphiql_page(request: Request) -> Response:
     if not all(path.is_file() for path in ASSETS.values()):
         return PlainTextResponse(_NOT_INSTALLED, status_code=503)
     services: Services = request.app.state.services
-    page = Template((PAGE_DIR / "page.html").read_text()).substitute(
-        tokens="off" if services.tokens.open else "required"
-    )
+    page = _page().substitute(tokens="off" if services.tokens.open else "required")
     return HTMLResponse(page, headers={"content-security-policy": _CONTENT_SECURITY_POLICY})
+
+
+@functools.cache
+def _page() -> Template:
+    # Part of the package: read once, not on every page load.
+    return Template((PAGE_DIR / "page.html").read_text())
 
 
 GRAPHIQL_ROUTES: list[BaseRoute] = [Route("/graphql/graphiql/{name}", graphiql_asset)]

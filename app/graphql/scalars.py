@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, NewType
 
@@ -21,16 +22,19 @@ Long = NewType("Long", int)
 _INT64 = range(-(2**63), 2**63)
 
 
+_DECIMAL = re.compile(r"-?[0-9]+")
 # The integers a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER).
 _SAFE_IN_JAVASCRIPT = range(-(2**53 - 1), 2**53)
 
 
 def _parse_long(value: Any) -> int:
-    if isinstance(value, str) and value.lstrip("-").isascii() and value.lstrip("-").isdigit():
-        value = int(value) if len(value) <= 20 else None
-    if isinstance(value, bool) or not isinstance(value, int) or value not in _INT64:
-        raise ValueError(f"Long must be a 64-bit integer, got {value!r}")
-    return value
+    # A decimal string, as a Long is sent back past 2^53.
+    number = (
+        integer_literal(value) if isinstance(value, str) and _DECIMAL.fullmatch(value) else value
+    )
+    if isinstance(number, bool) or not isinstance(number, int) or number not in _INT64:
+        raise ValueError(f"Long must be a 64-bit integer, got {value!r}"[:200])
+    return number
 
 
 def _serialize_long(value: int) -> int | str:

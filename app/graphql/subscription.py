@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from app.events import EventSource, StoredEvent
-from app.graphql.context import GraphQLContext, Info
+from app.graphql.context import Info
 from app.graphql.filters import EventFilter, selection
 from app.graphql.types import AnyEvent, FlexDeployEvent, LifecycleEvent, event_node
 from app.live.follow import follow
@@ -44,7 +44,7 @@ async def _follow(
         selected,
         after=after,
         capacity=services.settings.subscriber_buffer,
-        unread=_unread_of(info.context),
+        unread=info.context.unread,
     )
     return _nodes(events, services.store.cursor_of)
 
@@ -54,14 +54,6 @@ async def _nodes(
 ) -> AsyncGenerator[Any, None]:
     async for event in events:
         yield event_node(event, cursor_of(event))
-
-
-def _unread_of(context: GraphQLContext) -> Callable[[], int]:
-    """What the subscriber's socket has sent and its client not read yet."""
-    receipts = context.receipts
-    if receipts is None:  # the legacy protocol has no replies to count by; or a shared run
-        return lambda: 0
-    return lambda: receipts.unread
 
 
 @strawberry.type

@@ -14,9 +14,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
-
 # Strawberry answers its own HTTP exception type (from cross_web, which it is built on).
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -259,19 +258,12 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
             query = self._persisted.resolve(request_data.query, request_data.extensions)
         except PersistedQueryError as refused:
             return ExecutionResult(data=None, errors=[refused.error])
-        operation = (
-            None if query is None else requested_operation(query, request_data.operation_name)
-        )
-        if operation is not None and operation.operation is OperationType.SUBSCRIPTION:
+        resolved = replace(request_data, query=query)
+        if _is_subscription(resolved):
             # Strawberry would run it as a query and fail inside, as an internal error.
             return ExecutionResult(data=None, errors=[_SUBSCRIPTION_NEEDS_A_STREAM])
         return await super().execute_single(
-            request,
-            request_adapter,
-            sub_response,
-            context,
-            root_value,
-            replace(request_data, query=query),
+            request, request_adapter, sub_response, context, root_value, resolved
         )
 
     async def parse_http_body(
