@@ -93,6 +93,9 @@ async def running_service(settings: Settings) -> AsyncIterator[RunningService]:
             lifespan="on",
             ws_ping_interval=settings.ws_ping_seconds,
             ws_ping_timeout=settings.ws_ping_seconds,
+            # As `eventstore serve` runs: a connection a test's client left open (a browser
+            # driver's websocket route, say) cannot hold the shutdown, and the run, forever.
+            timeout_graceful_shutdown=10,
         )
     )
     serving = asyncio.create_task(server.serve())
