@@ -9,25 +9,12 @@ from __future__ import annotations
 
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.json_checks import is_unicode_text
+from app.named_fields import NAMED_FIELDS as _TABLE
 from app.store.keys import escape_key
 
 __all__ = ["MAX_PATH_DEPTH", "NAMED_FIELDS", "stored_path"]
 
-NAMED_FIELDS = frozenset(
-    {
-        "source",
-        "type",
-        "action",
-        "teamId",
-        "timestamp",
-        "receivedAt",
-        "repo",
-        "branch",
-        "commit",
-        "actor",
-        "object",
-    }
-)
+NAMED_FIELDS = frozenset(field.name for field in _TABLE)
 CLIENT_ROOTS = frozenset({"payload", "data", "raw"})
 MAX_PATH_DEPTH = 16
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -26,6 +27,7 @@ from app.filters import (
 from app.filters import (
     EventFilter as Filter,
 )
+from app.named_fields import NAMED_FIELDS, FieldKind
 from app.store import DEFAULT_SORT, SortKey
 
 __all__ = [
@@ -80,29 +82,47 @@ class FieldFilter:
     contains: str | None = strawberry.UNSET
 
 
-@strawberry.input(description="Which events to select; every condition given must hold.")
-class EventFilter:
-    source: StringFilter | None = strawberry.UNSET
-    type: StringFilter | None = strawberry.UNSET
-    action: StringFilter | None = strawberry.UNSET
-    team_id: StringFilter | None = strawberry.UNSET
-    repo: StringFilter | None = strawberry.UNSET
-    branch: StringFilter | None = strawberry.UNSET
-    commit: StringFilter | None = strawberry.UNSET
-    actor: StringFilter | None = strawberry.UNSET
-    object: StringFilter | None = strawberry.UNSET
-    timestamp: DateTimeFilter | None = strawberry.UNSET
-    received_at: DateTimeFilter | None = strawberry.UNSET
-    field: list[FieldFilter] | None = strawberry.UNSET
-    and_: list[EventFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
-    or_: list[EventFilter] | None = strawberry.field(
-        name="or", default=strawberry.UNSET, description="Any of these; `[]` matches nothing."
-    )
-    not_: EventFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
+_CONDITIONS: dict[FieldKind, Any] = {
+    FieldKind.TEXT: StringFilter | None,
+    FieldKind.TIME: DateTimeFilter | None,
+}
 
-    def to_filter(self, where: FieldPath = ("filter",)) -> Filter:
-        """This input in the filter language; errors are located under `where`."""
-        return _translate(self, where, FilterBudget(), depth=1)
+
+def _event_filter_type() -> Any:
+    """`EventFilter`: a condition per named field (from the table), then paths and logic."""
+    annotations: dict[str, Any] = {
+        named.attribute: _CONDITIONS[named.kind] for named in NAMED_FIELDS
+    }
+    annotations |= {
+        "field": "list[FieldFilter] | None",
+        "and_": "list[EventFilter] | None",
+        "or_": "list[EventFilter] | None",
+        "not_": "EventFilter | None",
+    }
+    namespace: dict[str, Any] = {
+        "__annotations__": annotations,
+        # Strawberry resolves the self-references above in this module's namespace.
+        "__module__": __name__,
+        "to_filter": _to_filter,
+        **dict.fromkeys(annotations, strawberry.UNSET),
+        "and_": strawberry.field(name="and", default=strawberry.UNSET),
+        "or_": strawberry.field(
+            name="or", default=strawberry.UNSET, description="Any of these; `[]` matches nothing."
+        ),
+        "not_": strawberry.field(name="not", default=strawberry.UNSET),
+    }
+    cls = types.new_class("EventFilter", (), {}, lambda ns: ns.update(namespace))
+    return strawberry.input(
+        cls, description="Which events to select; every condition given must hold."
+    )
+
+
+def _to_filter(self: Any, where: FieldPath = ("filter",)) -> Filter:
+    """This input in the filter language; errors are located under `where`."""
+    return _translate(self, where, FilterBudget(), depth=1)
+
+
+EventFilter: Any = _event_filter_type()
 
 
 @strawberry.enum
@@ -136,19 +156,6 @@ def sort_keys(sort: list[EventSort] | None) -> tuple[SortKey, ...]:
     return build_sort([(item.field, item.order is SortOrder.DESC) for item in sort], ("sort",))
 
 
-_NAMED = {
-    "source": "source",
-    "type": "type",
-    "action": "action",
-    "team_id": "teamId",
-    "repo": "repo",
-    "branch": "branch",
-    "commit": "commit",
-    "actor": "actor",
-    "object": "object",
-    "timestamp": "timestamp",
-    "received_at": "receivedAt",
-}
 _OPERATORS = {
     "eq": Op.EQ,
     "ne": Op.NE,
@@ -179,13 +186,13 @@ def _operators(
     ]
 
 
-def _translate(item: EventFilter, where: FieldPath, budget: FilterBudget, depth: int) -> Filter:
+def _translate(item: Any, where: FieldPath, budget: FilterBudget, depth: int) -> Filter:
     budget.enter(depth, where)
     parts: list[Filter] = []
-    for attribute, path in _NAMED.items():
-        conditions = getattr(item, attribute)
+    for named in NAMED_FIELDS:
+        conditions = getattr(item, named.attribute)
         if _given(conditions):
-            parts += _operators(conditions, path, (*where, path), budget)
+            parts += _operators(conditions, named.name, (*where, named.name), budget)
     for index, field_filter in enumerate(item.field or []):
         parts += _operators(field_filter, field_filter.path, (*where, "field", index), budget)
     for index, inner in enumerate(item.and_ or []):

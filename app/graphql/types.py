@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 from app.catalog import EVENT_KINDS, EventKind, kind_of
 from app.events import EventSource, StoredEvent
 from app.graphql.payloads import payload_field_name, payload_type
+from app.named_fields import NAMED_FIELDS
 
 __all__ = [
     "AnyEvent",
@@ -95,31 +96,28 @@ FlexDeployEvent: Any = _union(
 )
 
 
+def _named_attributes(member: Any) -> tuple[str, ...]:
+    """The named fields a member shows, by attribute."""
+    shown = {field.python_name for field in member.__strawberry_definition__.fields}
+    return tuple(named.attribute for named in NAMED_FIELDS if named.attribute in shown)
+
+
+_NAMED_ATTRIBUTES = {name: _named_attributes(member) for name, member in _MEMBERS.items()}
+
+
 def event_node(event: StoredEvent, cursor: str) -> Any:
     """The union member object for a stored event."""
     kind = kind_of(event.source, event.type)
-    common: dict[str, Any] = {
-        "id": strawberry.ID(event.id),
-        "source": event.source,
-        "type": event.type,
-        "action": event.action,
-        "team_id": event.team_id,
-        "timestamp": event.timestamp,
-        "received_at": event.received_at,
-        "cursor": cursor,
-        "raw": event.raw,
+    values: dict[str, Any] = {
+        attribute: getattr(event, attribute) for attribute in _NAMED_ATTRIBUTES[kind.graphql_name]
     }
-    member = _MEMBERS[kind.graphql_name]
+    values |= {"id": strawberry.ID(event.id), "cursor": cursor, "raw": event.raw}
     if event.source is EventSource.LIFECYCLE:
-        return member(
-            **common,
-            repo=event.repo,
-            branch=event.branch,
-            commit=event.commit,
-            data=event.data or {},
-        )
-    if kind.payload_model is not None and event.payload is not None:
-        common[payload_field_name(kind.payload_model)] = kind.payload_model.model_validate(
-            event.payload
-        )
-    return member(**common, actor=event.actor, object=event.object, payload=event.payload)
+        values["data"] = event.data or {}
+    else:
+        values["payload"] = event.payload
+        if kind.payload_model is not None and event.payload is not None:
+            values[payload_field_name(kind.payload_model)] = kind.payload_model.model_validate(
+                event.payload
+            )
+    return _MEMBERS[kind.graphql_name](**values)

@@ -19,23 +19,19 @@ from app.bodies import EventTime
 from app.errors import FieldError, InvalidInput
 from app.filters import EventFilter, FilterBudget, Op, all_of, build_condition, build_sort
 from app.filters.build import MAX_TEXT
+from app.named_fields import NAMED_FIELDS, FieldKind
 from app.store import SortKey
 from app.timestamps import parse_event_time
 
 __all__ = ["FeathersParameters", "FeathersQuery", "parse_feathers_query"]
 
 # CTO.ai body name → stored field; any other name lives in the event's `data`.
-_NAMED = {
-    "event_name": "type",
-    "event_action": "action",
-    "team_id": "teamId",
-    "commit": "commit",
-    "branch": "branch",
-    "repo": "repo",
-    "timestamp": "timestamp",
-    "received_at": "receivedAt",
+_NAMED = {named.cto_name: named.name for named in NAMED_FIELDS if named.cto_name is not None}
+_TIMES = {
+    named.cto_name
+    for named in NAMED_FIELDS
+    if named.cto_name is not None and named.kind is FieldKind.TIME
 }
-_TIMES = {"timestamp", "received_at"}
 _OPERATORS = {
     "$in": Op.IN,
     "$nin": Op.NIN,

@@ -21,6 +21,7 @@ from app.errors import (
 )
 from app.events import StoredEvent
 from app.json_input import JsonRefused, decode
+from app.named_fields import NAMED_FIELDS, FieldKind
 from app.rest.answers import CtoEvent, ErrorAnswer
 from app.services import Services
 
@@ -115,17 +116,11 @@ async def read_json(request: Request) -> Any:
 
 def cto_event(event: StoredEvent) -> CtoEvent:
     """A lifecycle event as CTO.ai's API shows it: the body's fields, snake_case, plus ids."""
-    named = {
-        "id": event.id,
-        "event_name": event.type,
-        "event_action": event.action,
-        "team_id": event.team_id,
-        "commit": event.commit,
-        "branch": event.branch,
-        "repo": event.repo,
-        "timestamp": event.timestamp.isoformat(),
-        "received_at": event.received_at.isoformat(),
-    }
+    named: dict[str, Any] = {"id": event.id}
+    for field in NAMED_FIELDS:
+        if field.cto_name is not None:
+            value = getattr(event, field.attribute)
+            named[field.cto_name] = value.isoformat() if field.kind is FieldKind.TIME else value
     shown = {key: value for key, value in named.items() if value is not None}
     extra = {key: value for key, value in (event.data or {}).items() if key not in named}
     # A cast: the body's further fields are keys a TypedDict cannot name.

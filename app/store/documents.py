@@ -13,20 +13,16 @@ from typing import Any
 from bson import ObjectId
 
 from app.events import EventSource, NewEvent, StoredEvent
+from app.named_fields import NAMED_FIELDS, FieldKind
 from app.store.keys import escape_keys, unescape_keys
 
 __all__ = ["from_document", "stored_document", "to_document"]
 
-# Normalised field → StoredEvent attribute, for the plain (unescaped) fields.
+# Normalised field → StoredEvent attribute, for the optional text fields (stored as given).
 _PLAIN_FIELDS = {
-    "type": "type",
-    "action": "action",
-    "teamId": "team_id",
-    "repo": "repo",
-    "branch": "branch",
-    "commit": "commit",
-    "actor": "actor",
-    "object": "object",
+    field.name: field.attribute
+    for field in NAMED_FIELDS
+    if field.kind is FieldKind.TEXT and field.name != "source"
 }
 # Client-shaped JSON, whose keys need escaping.
 _CLIENT_FIELDS = ("data", "payload", "raw")
