@@ -1,10 +1,18 @@
 """The catalog holds every documented kind, and the schema has one member per kind."""
 
 from app.catalog import EVENT_KINDS
-from app.catalog.flexdeploy import FLEXDEPLOY_PAYLOADS, canonical_flexdeploy_type
+from app.catalog.flexdeploy import (
+    FLEXDEPLOY_PAYLOADS,
+    BranchPayload,
+    ProjectPayload,
+    canonical_flexdeploy_type,
+)
 from app.catalog.lifecycle import LIFECYCLE_ACTIONS, canonical_lifecycle_name
 from app.graphql.schema import schema
-from tests.utils.service import reference
+from tests.utils.service import DATA, reference
+
+# FlexDeploy 9.0's list of event types, copied from its docs.
+FLEXDEPLOY_90_TYPES = (DATA / "flexdeploy-9.0-event-types.txt").read_text().splitlines()
 
 
 def test_lifecycle_names_and_actions_are_the_documented_ones() -> None:
@@ -17,8 +25,22 @@ def test_lifecycle_names_and_actions_are_the_documented_ones() -> None:
 def test_every_documented_flexdeploy_type_has_a_payload_model() -> None:
     examples = {m["eventType"] for m in reference("flexdeploy-events.json")["examples"]}
 
+    assert sorted(FLEXDEPLOY_PAYLOADS) == sorted(FLEXDEPLOY_90_TYPES)
+    assert len(FLEXDEPLOY_PAYLOADS) == 31
     assert examples <= set(FLEXDEPLOY_PAYLOADS)
-    assert len(FLEXDEPLOY_PAYLOADS) == 17
+
+
+def test_types_documented_as_one_another_share_a_payload_model() -> None:
+    for family in ("Branch", "Project"):
+        models = {m for name, m in FLEXDEPLOY_PAYLOADS.items() if name.startswith(f"{family} ")}
+        assert len(models) == 1, family
+
+
+def test_flags_without_a_documented_value_read_as_booleans_however_spelled() -> None:
+    assert BranchPayload.model_validate({"mainBranchFlag": "Y"}).mainBranchFlag is True
+    assert BranchPayload.model_validate({"mainBranchFlag": 0}).mainBranchFlag is False
+    assert ProjectPayload.model_validate({"active": "N"}).active is False
+    assert ProjectPayload.model_validate({"active": True}).active is True
 
 
 def test_names_match_ignoring_case_and_spacing() -> None:
@@ -33,6 +55,6 @@ def test_unions_have_one_member_per_kind() -> None:
         return {t.name for t in schema._schema.get_type(union).types}  # type: ignore[union-attr]
 
     assert len(members("LifecycleEvent")) == 22
-    assert len(members("FlexDeployEvent")) == 18
+    assert len(members("FlexDeployEvent")) == 32
     assert members("AnyEvent") == members("LifecycleEvent") | members("FlexDeployEvent")
     assert members("AnyEvent") == {kind.graphql_name for kind in EVENT_KINDS}

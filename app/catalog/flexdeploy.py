@@ -2,7 +2,8 @@
 
 Every payload field is optional and unknown fields are kept: FlexDeploy versions differ in
 what they send. Dates inside payloads stay strings exactly as sent (FlexDeploy itself sends
-`2020-58-16 …`); fields documented with two shapes are `Any`.
+`2020-58-16 …`); fields documented with two shapes are `Any`. The types are the 31 FlexDeploy
+9.0 documents; where its docs show no payload, only the audit fields are typed.
 """
 
 from __future__ import annotations
@@ -224,15 +225,99 @@ class WorkflowPayload(AuditedPayload):
     """The docs elide this payload; only the fields every FlexDeploy payload shares are typed."""
 
 
+class BranchPayload(AuditedPayload):
+    """A project branch; the message's `object` is its `projectBranchId` as a string."""
+
+    projectBranchId: int | None = None
+    branchName: str | None = None
+    description: str | None = None
+    versionSyntax: str | None = None
+    # The docs show no value for the flag; pydantic's bool takes `Y`/`N` and `1`/`0` too.
+    mainBranchFlag: bool | None = None
+    attribute1: str | None = None
+    attribute2: str | None = None
+    attribute3: str | None = None
+    lastDiscoveredOn: str | None = None
+    project: FlexDeployProject | None = None
+
+
+class FlexDeployFolder(FlexDeployPayload):
+    folderId: int | None = None
+    folderPath: str | None = None
+
+
+class ProjectPayload(FlexDeployPayload):
+    """A project, as documented for Project Deleted; Created, Activated and Inactivated match."""
+
+    projectId: int | None = None
+    projectName: str | None = None
+    projectType: str | None = None
+    scmType: str | None = None
+    description: str | None = None
+    # No value shown in the docs either; pydantic's bool takes `Y`/`N` and `1`/`0` too.
+    active: bool | None = None
+    folder: FlexDeployFolder | None = None
+
+
+class FlexDeployReleaseWorkItem(FlexDeployPayload):
+    workItemId: int | None = None
+
+
+class ReleaseContentPayload(FlexDeployPayload):
+    """A release's content after a change: once per shopping-cart change set, otherwise once
+    per project or work item added or removed.
+
+    The docs name the added work items without a field name, so they stay in `payload` only.
+    """
+
+    release: FlexDeployRelease | None = None
+    projects: list[FlexDeployReleaseProject] | None = None
+    workItems: list[FlexDeployReleaseWorkItem] | None = None
+    # Elided in the docs (`[…]`), so not assumed to be shaped like `projects`.
+    addedProjects: list[Any] | None = None
+
+
+class ErrorPayload(AuditedPayload):
+    """The docs show no payload; only the fields every FlexDeploy payload shares are typed."""
+
+
+class PipelineVersionPayload(AuditedPayload):
+    """The docs show no payload; only the fields every FlexDeploy payload shares are typed."""
+
+
+class ReleaseUpdatePayload(AuditedPayload):
+    """The docs show no payload; only the fields every FlexDeploy payload shares are typed."""
+
+
+class WorkflowVersionPayload(AuditedPayload):
+    """The docs show no payload; only the fields every FlexDeploy payload shares are typed."""
+
+
+class WorkItemUpdatePayload(AuditedPayload):
+    """The docs show no payload; only the fields every FlexDeploy payload shares are typed."""
+
+
 _PAYLOADS: dict[str, type[FlexDeployPayload]] = {
+    "Branch Activated": BranchPayload,
+    "Branch Created": BranchPayload,
+    "Branch Deleted": BranchPayload,
+    "Branch Inactivated": BranchPayload,
     "Comment Added": CommentPayload,
     "Comment Updated": CommentPayload,
     "Comment Deleted": CommentPayload,
+    "Error Occurred": ErrorPayload,
     "Package Created": PackagePayload,
     "Package Status Updated": PackagePayload,
     "Pipeline Stage Completed": PipelineStagePayload,
+    "Pipeline Version Activated": PipelineVersionPayload,
+    "Project Created": ProjectPayload,
+    "Project Activated": ProjectPayload,
+    "Project Inactivated": ProjectPayload,
+    "Project Deleted": ProjectPayload,
+    "Release Content Changed": ReleaseContentPayload,
     "Release Started": ReleasePayload,
     "Release Ended": ReleasePayload,
+    "Release Updated": ReleaseUpdatePayload,
     "Snapshot Completed": SnapshotPayload,
     "Tag Assigned": TagAssignmentPayload,
     "Tag Unassigned": TagAssignmentPayload,
@@ -241,7 +326,9 @@ _PAYLOADS: dict[str, type[FlexDeployPayload]] = {
     "Task Rejected": TaskPayload,
     "User Created": UserPayload,
     "Workflow Completed": WorkflowPayload,
+    "Workflow Version Activated": WorkflowVersionPayload,
     "Work Item Created": WorkItemPayload,
+    "Work Item Updated": WorkItemUpdatePayload,
 }
 
 FLEXDEPLOY_PAYLOADS = MappingProxyType(_PAYLOADS)
