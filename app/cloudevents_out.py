@@ -19,7 +19,8 @@ Every stored event can be read as a CloudEvent, whichever tool sent it:
   `source`, `type`, `subject`, `time`, extensions, all as sent) and the CDEvent as `data`.
   An event stored without those attributes gets the ones the CDEvents binding prescribes:
   `id`, `source`, `type` and `time` from the CDEvent's context (`timestamp` for `time`) and
-  `subject` from its subject's `id`.
+  `subject` from its subject's `id`; these also fill in any required attribute (`id`,
+  `source`, `type`) missing from the kept ones.
 
 Names in a `type` are written in lower case, each run of characters other than letters a-z,
 digits, `_` and `-` replaced by one `-`, so that a `type` is one dot-separated word per part
@@ -43,6 +44,7 @@ __all__ = ["cloudevent_of", "cloudevents_batch"]
 _NOT_IN_A_WORD = re.compile(r"[^a-z0-9_-]+")
 # Members of the JSON format that carry the data, never attributes to copy back out.
 _DATA_MEMBERS = frozenset({"data", "data_base64"})
+_REQUIRED = ("specversion", "id", "source", "type")
 _FAMILIES = {"LIFECYCLE": "lifecycle", "FLEXDEPLOY": "flexdeploy", "CDEVENTS": "cdevents"}
 
 
@@ -83,9 +85,6 @@ def _own_attributes(event: StoredEvent, prefix: str, subject: str | None) -> dic
 
 def _cdevent_attributes(event: StoredEvent) -> dict[str, Any]:
     """The CloudEvent attributes a CDEvent arrived with, or the binding's when none were kept."""
-    if event.data:
-        received = {k: v for k, v in event.data.items() if k not in _DATA_MEMBERS}
-        return {"specversion": "1.0", **received}
     context = _object(event.raw.get("context"))
     subject = _object(event.raw.get("subject"))
     # The store's own values stand in for any the CDEvent lacks: the output stays a CloudEvent.
@@ -99,7 +98,11 @@ def _cdevent_attributes(event: StoredEvent) -> dict[str, Any]:
     }
     if subject_id := _text(subject.get("id")):
         attributes["subject"] = subject_id
-    return attributes
+    if not event.data:
+        return attributes
+    # As received; the derived required ones only fill a gap, so the output stays a CloudEvent.
+    received = {k: v for k, v in event.data.items() if k not in _DATA_MEMBERS}
+    return {name: attributes[name] for name in _REQUIRED} | received
 
 
 def _store_source(event: StoredEvent) -> str:

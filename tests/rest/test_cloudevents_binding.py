@@ -348,6 +348,13 @@ def test_a_cdevent_without_kept_attributes_gets_the_cdevents_binding_ones() -> N
     }
 
 
+def test_kept_attributes_missing_a_required_one_are_completed_from_the_cdevent() -> None:
+    event = cloudevent_of(cdevent({"specversion": "1.0", "type": "t", "comexample": 1}))
+    assert event["id"] == "A234-1234-1234"
+    assert event["source"] == "/staging/tekton/"
+    assert (event["type"], event["comexample"]) == ("t", 1)
+
+
 @pytest.mark.parametrize(
     "event",
     [lifecycle(), flexdeploy(), received_cdevent(), cdevent(None)],
