@@ -18,7 +18,7 @@ from typing import Any
 
 # jsonschema ships no type information (types-jsonschema is not a dependency).
 from jsonschema import FormatChecker  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, create_model
 
 from app.errors import FieldError
@@ -245,8 +245,13 @@ def field_errors(error: ValidationError, patterns: Mapping[str, str]) -> list[Fi
         kinds = {_kind(sub.schema) for sub in error.context if sub.validator == "type"}
         if len(kinds) == len(error.context) and "" not in kinds:
             return [FieldError(path, "must be " + " or ".join(sorted(kinds)))]
-        closest = best_match(error.context)
-        return field_errors(closest, patterns) if closest is not None else []
+        # The branch the value comes closest to (fewest problems) is the one it meant: a
+        # link of type END is reported against the END link's schema.
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        closest = min(branches.values(), key=len)
+        return [found for sub in closest for found in field_errors(sub, patterns)]
     return [FieldError(path, _message(error, patterns))]
 
 
