@@ -1,49 +1,157 @@
-"""The one ingest pipeline every edge uses: validated event → store → bus."""
+"""The one ingest use case every transport calls: GraphQL mutations, CTO.ai's REST shape,
+the FlexDeploy webhook and CloudEvents.
+
+A transport only translates its shape into `Submission`s (the body in its family's shape, the
+family's parser, where the body sits in the request, its idempotency key) and its answers out
+of the result. The steps are here, in this order, for all of them: the receive time, the batch
+size, every key and every body checked with every problem reported at once, the caller's team,
+then store and publish.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from app.access import owned, scoped_key
 from app.bus import EventBus
+from app.context import Caller
+from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent, StoredEvent
+from app.intake import IntakeLimits
 from app.store import EventStore
+from app.timestamps import utc_now
 
-__all__ = ["Ingestor"]
+__all__ = ["Ingested", "Ingestor", "Parser", "Submission"]
+
+Parser = Callable[[Any, datetime, IntakeLimits], NewEvent]
+
+
+def _same_path(path: FieldPath) -> FieldPath:
+    return path
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One event as a transport received it.
+
+    `where` is where the body sits in the request and `locate` maps a path in the body to the
+    request's own spelling of it (GraphQL's camelCase inputs); `key` is the event's own
+    idempotency key (a CloudEvent's `source` and `id`), reported as `key_field` when bad.
+    """
+
+    body: Any
+    parse: Parser
+    where: FieldPath = ()
+    locate: Callable[[FieldPath], FieldPath] = _same_path
+    key: str | None = None
+    key_field: FieldPath = ("idempotencyKey",)
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """The stored events in submission order, and for each whether this call stored it."""
+
+    events: list[StoredEvent]
+    created: list[bool]
 
 
 class Ingestor:
-    def __init__(self, store: EventStore, bus: EventBus) -> None:
+    def __init__(
+        self, store: EventStore, bus: EventBus, *, limits: IntakeLimits, max_batch: int
+    ) -> None:
         self._store = store
         self._bus = bus
+        self._limits = limits
+        self._max_batch = max_batch
 
-    async def ingest(
-        self, event: NewEvent, *, received_at: datetime, idempotency_key: str | None = None
-    ) -> tuple[StoredEvent, bool]:
+    @property
+    def limits(self) -> IntakeLimits:
+        return self._limits
+
+    async def ingest(self, caller: Caller, submission: Submission) -> tuple[StoredEvent, bool]:
         """Store and publish one event; returns it and whether it is new."""
-        appended = await self._store.append(
-            event, received_at=received_at, idempotency_key=idempotency_key
-        )
+        received_at = utc_now()
+        (event,), (key,) = self._checked(caller, [submission], received_at)
+        appended = await self._store.append(event, received_at=received_at, idempotency_key=key)
         skipped = [] if appended.skipped_seq is None else [appended.skipped_seq]
         await self._announce([appended.event], created=appended.created, skipped=skipped)
         return appended.event, appended.created
 
-    async def ingest_many(
+    async def ingest_batch(
         self,
-        events: Sequence[NewEvent],
+        caller: Caller,
+        submissions: Sequence[Submission],
         *,
-        received_at: datetime,
-        idempotency_key: str | None = None,
-    ) -> tuple[list[StoredEvent], bool]:
-        """Store all of `events` or none, then publish them in order; returns them and
-        whether they are new (a key seen before returns the batch stored under it)."""
+        key: str | None = None,
+        key_field: FieldPath = ("idempotencyKey",),
+    ) -> Ingested:
+        """Store every event or, when any is bad, none (each problem reported by its place).
+
+        With a batch `key`, a key seen before stores nothing and returns the batch stored
+        under it. Without one, events that carry their own keys are each stored once: those
+        stored before come back as they are, the rest are stored together.
+        """
+        if len(submissions) > self._max_batch:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        (),
+                        f"a batch holds at most {self._max_batch} events, got {len(submissions)}",
+                    )
+                ]
+            )
+        received_at = utc_now()
+        batch_key = _scoped_key(caller, key, key_field)
+        events, keys = self._checked(caller, submissions, received_at)
+        if batch_key is None and any(item is not None for item in keys):
+            return await self._ingest_each_keyed(events, keys, received_at)
         appended = await self._store.append_many(
-            events, received_at=received_at, idempotency_key=idempotency_key
+            events, received_at=received_at, idempotency_key=batch_key
         )
         await self._announce(
             appended.events, created=appended.created, skipped=appended.skipped_seqs
         )
-        return appended.events, appended.created
+        return Ingested(appended.events, [appended.created] * len(appended.events))
+
+    async def _ingest_each_keyed(
+        self, events: list[NewEvent], keys: list[str | None], received_at: datetime
+    ) -> Ingested:
+        appended = await self._store.append_each_keyed(events, keys, received_at=received_at)
+        new = [event for event, made in zip(appended.events, appended.created, strict=True) if made]
+        found = [
+            event for event, made in zip(appended.events, appended.created, strict=True) if not made
+        ]
+        if new:
+            await self._bus.publish(new)
+        if appended.skipped_seqs:
+            await self._bus.publish_skipped(appended.skipped_seqs)
+        if found:
+            await self._bus.publish_found(found)
+        return Ingested(appended.events, appended.created)
+
+    def _checked(
+        self, caller: Caller, submissions: Sequence[Submission], received_at: datetime
+    ) -> tuple[list[NewEvent], list[str | None]]:
+        """Every event parsed and owned by the caller, and every key scoped to its team; or
+        every problem of all of them at once."""
+        events: list[NewEvent] = []
+        keys: list[str | None] = []
+        failures: list[InvalidInput] = []
+        for submission in submissions:
+            try:
+                events.append(submission.parse(submission.body, received_at, self._limits))
+            except InvalidInput as invalid:
+                failures.append(invalid.under(*submission.where, locate=submission.locate))
+            try:
+                keys.append(_scoped_key(caller, submission.key, submission.key_field))
+            except InvalidInput as invalid:
+                failures.append(invalid)
+        if failures:
+            raise InvalidInput.merge(failures)
+        return [owned(caller, event) for event in events], keys
 
     async def _announce(
         self, events: list[StoredEvent], *, created: bool, skipped: list[int]
@@ -56,3 +164,11 @@ class Ingestor:
         if skipped:
             await self._bus.publish_skipped(skipped)
         await self._bus.publish_found(events)
+
+
+def _scoped_key(caller: Caller, key: str | None, field: FieldPath) -> str | None:
+    """The key kept per team; a bad key is reported where the request holds it."""
+    try:
+        return scoped_key(caller, key)
+    except InvalidInput as invalid:
+        raise InvalidInput([FieldError(field, error.message) for error in invalid.errors]) from None

@@ -17,6 +17,7 @@ from app.bodies import FlexDeployMessage, LifecycleBody, field_problems
 from app.catalog import canonical_flexdeploy_type, canonical_lifecycle_name
 from app.catalog.flexdeploy import FLEXDEPLOY_PAYLOADS
 from app.catalog.lifecycle import LIFECYCLE_ACTIONS
+from app.config import Settings
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource, NewEvent
 from app.json_checks import check_json_size, check_json_value
@@ -32,6 +33,10 @@ _Body = TypeVar("_Body", bound=BaseModel)
 class IntakeLimits:
     max_bytes: int
     max_depth: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IntakeLimits:
+        return cls(max_bytes=settings.max_event_bytes, max_depth=settings.max_event_depth)
 
 
 def lifecycle_event(body: Any, received_at: datetime, limits: IntakeLimits) -> NewEvent:

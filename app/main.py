@@ -22,6 +22,7 @@ from app.graphql.graphiql import GRAPHIQL_ROUTES
 from app.graphql.possible_types import possible_types_document
 from app.graphql.view import GraphQLView
 from app.ingest import Ingestor
+from app.intake import IntakeLimits
 from app.live.dispatcher import LiveDispatcher
 from app.monitor import MONITOR_ROUTES
 from app.rest import REST_ROUTES
@@ -64,7 +65,12 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             settings=settings,
             store=store,
             bus=bus,
-            ingestor=Ingestor(store, bus),
+            ingestor=Ingestor(
+                store,
+                bus,
+                limits=IntakeLimits.from_settings(settings),
+                max_batch=settings.max_batch_size,
+            ),
             dispatcher=dispatcher,
             tokens=TokenRegistry.from_settings(settings),
         )

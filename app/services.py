@@ -26,6 +26,4 @@ class Services:
 
     @property
     def intake_limits(self) -> IntakeLimits:
-        return IntakeLimits(
-            max_bytes=self.settings.max_event_bytes, max_depth=self.settings.max_event_depth
-        )
+        return self.ingestor.limits

@@ -40,8 +40,8 @@ from websockets.typing import Subprotocol
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.documents.layout import to_document  # noqa: E402
 from app.intake import IntakeLimits, lifecycle_event  # noqa: E402
-from app.store.documents import to_document  # noqa: E402
 from app.store.embedded import EmbeddedMongo  # noqa: E402
 from app.timestamps import utc_now  # noqa: E402
 

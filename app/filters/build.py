@@ -13,10 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import FieldError, FieldPath, InvalidInput
-from app.filters.model import Condition, Op, Scalar
+from app.filters.model import Condition, Op, Scalar, SortKey
 from app.filters.paths import stored_path
 from app.json_checks import is_unicode_text
-from app.store.paging import SortKey
 from app.timestamps import OutOfRange, to_storage_precision
 
 __all__ = ["FilterBudget", "build_condition", "build_sort"]

@@ -100,3 +100,11 @@ def paths_of(event_filter: EventFilter) -> set[str]:
             return {path for item in filters for path in paths_of(item)}
         case Not(filter=inner):
             return paths_of(inner)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """Sort by a stored field (a dotted path into the document)."""
+
+    path: str
+    descending: bool = True

@@ -7,10 +7,10 @@ keys, so `payload.$where` means a key literally called `$where`, never an operat
 
 from __future__ import annotations
 
+from app.documents.keys import escape_key
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.json_checks import is_unicode_text
 from app.named_fields import NAMED_FIELDS as _TABLE
-from app.store.keys import escape_key
 
 __all__ = ["MAX_PATH_DEPTH", "NAMED_FIELDS", "stored_path"]
 

@@ -13,10 +13,10 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from app.documents.layout import stored_document
+from app.documents.ordering import leaf_values, reach, same_class
 from app.events import StoredEvent
 from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op
-from app.store.documents import stored_document
-from app.store.ordering import leaf_values, reach, same_class
 
 __all__ = ["matches", "matches_event"]
 

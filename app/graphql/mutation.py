@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Annotated, Any
 
 import strawberry
 
-from app.access import owned, scoped_key
-from app.errors import FieldError, FieldPath, InvalidInput
-from app.events import NewEvent
+from app.errors import FieldPath, InvalidInput
 from app.graphql.context import Info
 from app.graphql.inputs import FlexDeployEventInput, LifecycleEventInput
 from app.graphql.types import AnyEvent, event_node
-from app.intake import IntakeLimits, flexdeploy_event, lifecycle_event
-from app.timestamps import utc_now
+from app.ingest import Parser, Submission
+from app.intake import flexdeploy_event, lifecycle_event
 
 __all__ = ["Mutation"]
 
@@ -26,7 +25,6 @@ IdempotencyKey = Annotated[
     ),
 ]
 EventInput = LifecycleEventInput | FlexDeployEventInput
-Parser = Callable[[Any, Any, IntakeLimits], NewEvent]
 
 
 @strawberry.type(description="The stored event, and whether this call stored it.")
@@ -44,26 +42,21 @@ class BatchIngestResult:
     )
 
 
-def _parse(item: EventInput, prefix: FieldPath, info: Info, received_at: Any) -> NewEvent:
+def _submission(item: EventInput, where: FieldPath) -> Submission:
+    """The input as its tool's own body, for the ingest use case; problems are located in
+    the input's GraphQL spelling under `where`."""
     parse: Parser = lifecycle_event if isinstance(item, LifecycleEventInput) else flexdeploy_event
     try:
         body = item.to_body()
     except InvalidInput as invalid:
-        raise invalid.under(*prefix) from None
-    try:
-        return parse(body, received_at, info.context.services.intake_limits)
-    except InvalidInput as invalid:
-        raise invalid.under(*prefix, locate=item.field_path) from None
+        raise invalid.under(*where) from None
+    return Submission(body, parse, where=where, locate=item.field_path)
 
 
 async def _ingest_one(info: Info, item: EventInput, key: str | None) -> IngestResult:
-    received_at = utc_now()
-    caller = info.context.caller
-    event = owned(caller, _parse(item, ("input",), info, received_at))
     services = info.context.services
-    stored, created = await services.ingestor.ingest(
-        event, received_at=received_at, idempotency_key=scoped_key(caller, key)
-    )
+    submission = replace(_submission(item, ("input",)), key=key)
+    stored, created = await services.ingestor.ingest(info.context.caller, submission)
     return IngestResult(event=event_node(stored, services.store.cursor_of(stored)), created=created)
 
 
@@ -103,35 +96,26 @@ class Mutation:
             *((item, ("flexDeploy", index)) for index, item in enumerate(flex_deploy or [])),
         ]
         services = info.context.services
-        maximum = services.settings.max_batch_size
-        if len(items) > maximum:
-            raise InvalidInput(
-                [FieldError((), f"a batch holds at most {maximum} events, got {len(items)}")]
-            )
-        received_at = utc_now()
-        events, failures = _parse_all(items, info, received_at)
-        if failures:
-            raise InvalidInput.merge(failures)
-        caller = info.context.caller
-        events = [owned(caller, event) for event in events]
-        stored, created = await services.ingestor.ingest_many(
-            events, received_at=received_at, idempotency_key=scoped_key(caller, idempotency_key)
+        ingested = await services.ingestor.ingest_batch(
+            info.context.caller, _submissions(items), key=idempotency_key
         )
+        stored = ingested.events
         return BatchIngestResult(
             events=[event_node(event, services.store.cursor_of(event)) for event in stored],
             count=len(stored),
-            created=created,
+            created=all(ingested.created),
         )
 
 
-def _parse_all(
-    items: Sequence[tuple[EventInput, FieldPath]], info: Info, received_at: Any
-) -> tuple[list[NewEvent], list[InvalidInput]]:
-    events: list[NewEvent] = []
+def _submissions(items: Sequence[tuple[EventInput, FieldPath]]) -> list[Submission]:
+    """Every item's submission, or every item's problems at once."""
+    submissions: list[Submission] = []
     failures: list[InvalidInput] = []
-    for item, prefix in items:
+    for item, where in items:
         try:
-            events.append(_parse(item, prefix, info, received_at))
+            submissions.append(_submission(item, where))
         except InvalidInput as invalid:
             failures.append(invalid)
-    return events, failures
+    if failures:
+        raise InvalidInput.merge(failures)
+    return submissions

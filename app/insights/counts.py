@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.documents.keys import unescape_keys
 from app.errors import FieldError, InvalidInput
 from app.filters import Condition, EventFilter, Op, conjuncts
 from app.periods import Bucket, following, truncate
 from app.store import EventStore
-from app.store.keys import unescape_keys
 
 __all__ = ["Bucket", "EventCount", "count_events", "time_range"]
 

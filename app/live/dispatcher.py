@@ -18,11 +18,11 @@ import logging
 from collections import deque
 
 from app.bus import BusListener, BusUnavailable
+from app.documents.layout import stored_document
 from app.events import StoredEvent
 from app.live.feed import Feed
 from app.live.feed_index import FeedIndex
 from app.store import EventStore
-from app.store.documents import stored_document
 
 __all__ = ["LiveDispatcher"]
 

@@ -24,8 +24,8 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
+from app.documents.keys import escape_key, unescape_key
 from app.periods import Run, Unit, truncate
-from app.store.keys import escape_key, unescape_key
 from app.store.repeated_writes import done_already_is_fine
 
 __all__ = [

@@ -28,6 +28,7 @@ from pymongo.errors import (
     WriteConcernError,
 )
 
+from app.documents.layout import from_document, to_document
 from app.errors import DatabaseUnavailable, FieldError, InvalidInput, QueryTimeout
 from app.events import NewEvent, StoredEvent
 from app.filters import AllOf, EventFilter, to_mongo
@@ -35,7 +36,6 @@ from app.periods import Bucket
 from app.store.batch_keys import batch_index, batch_key_range, batch_keys
 from app.store.conditions import narrowed
 from app.store.cursors import CursorCodec
-from app.store.documents import from_document, to_document
 from app.store.group_commit import GroupCommit
 from app.store.indexes import ensure_indexes
 from app.store.model_reads import GroupCount, ModelReads
@@ -86,6 +86,16 @@ class AppendedBatch:
 
     events: list[StoredEvent]
     created: bool
+    skipped_seqs: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AppendedEach:
+    """The outcome of `append_each_keyed`: the events in order, for each whether this call
+    stored it, and the numbers a lost race left unused."""
+
+    events: list[StoredEvent]
+    created: list[bool]
     skipped_seqs: list[int] = field(default_factory=list)
 
 
@@ -273,6 +283,54 @@ class EventStore:
             return replace(outcome, skipped_seqs=[*raced.lost, *outcome.skipped_seqs])
         self._projection.nudge()
         return AppendedBatch([from_document(document) for document in documents], created=True)
+
+    @_translates_driver_errors
+    async def append_each_keyed(
+        self, events: Sequence[NewEvent], keys: Sequence[str | None], *, received_at: datetime
+    ) -> AppendedEach:
+        """Store each event once under its own key: those stored before come back as they are
+        (as do repeats within `events`), the rest are stored together, all or none."""
+        skipped: list[int] = []
+        for attempt in range(2):
+            stored = await self._stored_under_keys([key for key in keys if key is not None])
+            fresh = _first_of_each_key(keys, stored)
+            seqs = await self._allocate(len(fresh))
+            documents = {
+                index: to_document(
+                    events[index], seq=seq, received_at=received_at, idempotency_key=keys[index]
+                )
+                for index, seq in zip(fresh, seqs, strict=True)
+            }
+            try:
+                if documents:
+                    await self._insert_batch(list(documents.values()), seqs, keyed=False)
+            except OperationFailure as refused:
+                # A redelivery racing this one stored some key first: read again, once.
+                if attempt or not _is_duplicate_key(refused):
+                    raise
+                skipped += await self._unused(list(seqs))
+                continue
+            self._projection.nudge()
+            for document in documents.values():
+                stored.setdefault(document["idempotencyKey"], document)
+            outcome = [
+                documents.get(index) or stored[str(keys[index])] for index in range(len(keys))
+            ]
+            return AppendedEach(
+                [from_document(document) for document in outcome],
+                [index in documents for index in range(len(keys))],
+                skipped,
+            )
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def _stored_under_keys(self, keys: list[str]) -> dict[str, Document]:
+        found: dict[str, Document] = {}
+        # The embedded server's `$in` slows with the square of its list: short lists.
+        for start in range(0, len(keys), 25):
+            chunk = keys[start : start + 25]
+            async for document in self._events.find({"idempotencyKey": {"$in": chunk}}):
+                found[document["idempotencyKey"]] = document
+        return found
 
     async def _batch_stored_under(self, idempotency_key: str) -> list[Document]:
         """The documents of the batch stored under `idempotency_key`, in its order."""
@@ -569,6 +627,19 @@ def _is_duplicate_key(error: OperationFailure) -> bool:
 def _inserted(error: OperationFailure) -> int:
     """How many documents of an ordered insert got in before it was refused."""
     return int((error.details or {}).get("nInserted", 0))
+
+
+def _first_of_each_key(keys: Sequence[str | None], stored: Mapping[str, Document]) -> list[int]:
+    """The places of the events to store: unkeyed ones, and the first of each key not stored."""
+    seen: set[str] = set(stored)
+    fresh: list[int] = []
+    for index, key in enumerate(keys):
+        if key is None:
+            fresh.append(index)
+        elif key not in seen:
+            seen.add(key)
+            fresh.append(index)
+    return fresh
 
 
 class _BatchRaced(Exception):

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.store.ordering import TypeClass, leaf_values, reach, sort_rank, type_class
+from app.documents.ordering import TypeClass, leaf_values, reach, sort_rank, type_class
+from app.filters.model import SortKey
 
 __all__ = [
     "Cursor",
@@ -20,14 +21,6 @@ __all__ = [
     "sort_spec",
     "sort_value",
 ]
-
-
-@dataclass(frozen=True)
-class SortKey:
-    """Sort by a stored field (a dotted path into the document)."""
-
-    path: str
-    descending: bool = True
 
 
 @dataclass(frozen=True)

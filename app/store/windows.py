@@ -21,11 +21,11 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ExecutionTimeout
 
+from app.documents.ordering import sort_rank
 from app.filters import EventFilter, matches
 from app.filters.mongo import split_conjunction
 from app.store.conditions import index_friendly, time_bounds_exclusive
 from app.store.indexes import PAGE_SHAPES
-from app.store.ordering import sort_rank
 from app.store.paging import Cursor, SortKey, sort_spec, sort_value
 from app.timestamps import to_storage_precision
 

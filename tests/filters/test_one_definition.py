@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
+from app.documents.layout import stored_document
 from app.events import StoredEvent
 from app.filters import (
     AnyOf,
@@ -36,7 +37,6 @@ from app.intake import IntakeLimits, flexdeploy_event, lifecycle_event
 from app.live.feed import Feed
 from app.live.feed_index import FeedIndex, filing_keys
 from app.store import EventQuery, EventStore
-from app.store.documents import stored_document
 
 LIMITS = IntakeLimits(max_bytes=1 << 20, max_depth=32)
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

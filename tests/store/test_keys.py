@@ -5,7 +5,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.store.keys import escape_keys, unescape_keys
+from app.documents.keys import escape_keys, unescape_keys
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),

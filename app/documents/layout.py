@@ -12,9 +12,9 @@ from typing import Any
 
 from bson import ObjectId
 
+from app.documents.keys import escape_keys, unescape_keys
 from app.events import EventSource, NewEvent, StoredEvent
 from app.named_fields import NAMED_FIELDS, FieldKind
-from app.store.keys import escape_keys, unescape_keys
 
 __all__ = ["from_document", "stored_document", "to_document"]
 
