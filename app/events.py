@@ -16,6 +16,7 @@ class EventSource(StrEnum):
 
     LIFECYCLE = "LIFECYCLE"
     FLEXDEPLOY = "FLEXDEPLOY"
+    CDEVENTS = "CDEVENTS"
 
 
 class NewEvent(BaseModel):
