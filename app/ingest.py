@@ -5,7 +5,7 @@ A transport only translates its shape into `Submission`s (the body in its family
 family's parser, where the body sits in the request, its idempotency key) and its answers out
 of the result. The steps are here, in this order, for all of them: the receive time, the batch
 size, every key and every body checked with every problem reported at once, the caller's team,
-then store and publish.
+CDEvents linked to the change they deliver (`app.ingest_links`), then store and publish.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from app.bus import EventBus
 from app.context import Caller
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent, StoredEvent
+from app.ingest_links import link_cdevents
 from app.intake import IntakeLimits
 from app.store import EventStore
 from app.timestamps import utc_now
@@ -74,7 +75,8 @@ class Ingestor:
     async def ingest(self, caller: Caller, submission: Submission) -> tuple[StoredEvent, bool]:
         """Store and publish one event; returns it and whether it is new."""
         received_at = utc_now()
-        (event,), (key,) = self._checked(caller, [submission], received_at)
+        events, (key,) = self._checked(caller, [submission], received_at)
+        (event,) = await link_cdevents(events, self._lookup)
         appended = await self._store.append(event, received_at=received_at, idempotency_key=key)
         skipped = [] if appended.skipped_seq is None else [appended.skipped_seq]
         await self._announce([appended.event], created=appended.created, skipped=skipped)
@@ -106,6 +108,7 @@ class Ingestor:
         received_at = utc_now()
         batch_key = _scoped_key(caller, key, key_field)
         events, keys = self._checked(caller, submissions, received_at)
+        events = await link_cdevents(events, self._lookup)
         if batch_key is None and any(item is not None for item in keys):
             return await self._ingest_each_keyed(events, keys, received_at)
         appended = await self._store.append_many(
@@ -115,6 +118,11 @@ class Ingestor:
             appended.events, created=appended.created, skipped=appended.skipped_seqs
         )
         return Ingested(appended.events, [appended.created] * len(appended.events))
+
+    async def _lookup(
+        self, subject: str, team_id: str | None, types: Sequence[str]
+    ) -> StoredEvent | None:
+        return await self._store.latest_about(subject, team_id=team_id, types=types)
 
     async def _ingest_each_keyed(
         self, events: list[NewEvent], keys: list[str | None], received_at: datetime

@@ -1,7 +1,8 @@
 """The event catalog: every kind of event the service knows, in one place.
 
-Adding an event kind means adding it to `lifecycle.py` or `flexdeploy.py`; the GraphQL union
-members, validation and documentation are generated from `EVENT_KINDS`.
+Adding an event kind means adding it to `lifecycle.py` or `flexdeploy.py` (CDEvents types come
+from the spec's schemas in `cdevents_schemas/`); the GraphQL union members, validation and
+documentation are generated from `EVENT_KINDS`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 
-from app.catalog.flexdeploy import (
-    FLEXDEPLOY_PAYLOADS,
-    FlexDeployPayload,
-    canonical_flexdeploy_type,
-)
+from pydantic import BaseModel
+
+from app.catalog.cdevents import CDEVENT_TYPES
+from app.catalog.flexdeploy import FLEXDEPLOY_PAYLOADS, canonical_flexdeploy_type
 from app.catalog.lifecycle import LIFECYCLE_ACTIONS, canonical_lifecycle_name
 from app.events import EventSource
 
@@ -30,8 +30,9 @@ __all__ = [
 class EventKind:
     """One member of the GraphQL unions.
 
-    `type` is None for the catch-all kind of a family: custom lifecycle events, and FlexDeploy
-    event types not documented yet.
+    `type` is None for the catch-all kind of a family: custom lifecycle events, FlexDeploy
+    event types not documented yet, and custom CDEvents (`dev.cdeventsx.*`). `payload_model`
+    types a FlexDeploy payload or a CDEvent's `subject.content`.
     """
 
     source: EventSource
@@ -40,7 +41,7 @@ class EventKind:
     description: str
     actions: tuple[str, ...] | None = None
     # `builtins.type`: the field named `type` above shadows it here.
-    payload_model: builtins.type[FlexDeployPayload] | None = None
+    payload_model: builtins.type[BaseModel] | None = None
 
 
 def _lifecycle_kinds() -> list[EventKind]:
@@ -87,7 +88,34 @@ def _flexdeploy_kinds() -> list[EventKind]:
     return kinds
 
 
-EVENT_KINDS: tuple[EventKind, ...] = (*_lifecycle_kinds(), *_flexdeploy_kinds())
+def _cdevents_kinds() -> list[EventKind]:
+    kinds = [
+        EventKind(
+            source=EventSource.CDEVENTS,
+            type=event_type.type,
+            graphql_name=event_type.graphql_name,
+            description=event_type.description,
+            payload_model=event_type.content_model,
+        )
+        for event_type in CDEVENT_TYPES.values()
+    ]
+    kinds.append(
+        EventKind(
+            source=EventSource.CDEVENTS,
+            type=None,
+            graphql_name="CustomCDEvent",
+            description="A custom CDEvent (`dev.cdeventsx.<tool>-<subject>.<predicate>."
+            "<version>`): its content is kept as sent.",
+        )
+    )
+    return kinds
+
+
+EVENT_KINDS: tuple[EventKind, ...] = (
+    *_lifecycle_kinds(),
+    *_flexdeploy_kinds(),
+    *_cdevents_kinds(),
+)
 
 _BY_TYPE = {(kind.source, kind.type): kind for kind in EVENT_KINDS}
 if len({kind.graphql_name for kind in EVENT_KINDS}) != len(EVENT_KINDS):

@@ -10,10 +10,17 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.private import StrawberryPrivate
 
-from app.graphql.types import AnyEvent, FlexDeployEvent, LifecycleEvent, event_node
+from app.graphql.types import AnyEvent, CDEvent, FlexDeployEvent, LifecycleEvent, event_node
 from app.store import EventPage
 
-__all__ = ["ANY_EVENTS", "FLEXDEPLOY_EVENTS", "LIFECYCLE_EVENTS", "ConnectionType", "PageInfo"]
+__all__ = [
+    "ANY_EVENTS",
+    "CDEVENTS",
+    "FLEXDEPLOY_EVENTS",
+    "LIFECYCLE_EVENTS",
+    "ConnectionType",
+    "PageInfo",
+]
 
 
 @strawberry.type
@@ -83,3 +90,4 @@ class ConnectionType:
 ANY_EVENTS = ConnectionType.over("Event", AnyEvent)
 LIFECYCLE_EVENTS = ConnectionType.over("LifecycleEvent", LifecycleEvent)
 FLEXDEPLOY_EVENTS = ConnectionType.over("FlexDeployEvent", FlexDeployEvent)
+CDEVENTS = ConnectionType.over("CDEvent", CDEvent)

@@ -7,13 +7,14 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from app.errors import FieldPath, InvalidInput
 from app.graphql.context import Info
 from app.graphql.inputs import FlexDeployEventInput, LifecycleEventInput
 from app.graphql.types import AnyEvent, event_node
 from app.ingest import Parser, Submission
-from app.intake import flexdeploy_event, lifecycle_event
+from app.intake import cdevent_event, cdevent_key, flexdeploy_event, lifecycle_event
 
 __all__ = ["Mutation"]
 
@@ -73,6 +74,46 @@ class Mutation:
         self, info: Info, input: FlexDeployEventInput, idempotency_key: IdempotencyKey = None
     ) -> IngestResult:
         return await _ingest_one(info, input, idempotency_key)
+
+    @strawberry.mutation(
+        name="ingestCDEvent",
+        description="Store one CDEvent (its `context` and `subject`), checked against its type's "
+        "CDEvents 0.5.1 schema. Its `context.source` and `context.id` are its idempotency key, "
+        "as for the CloudEvent that would carry it: a redelivery stores nothing.",
+    )
+    async def ingest_cd_event(self, info: Info, event: JSON) -> IngestResult:
+        services = info.context.services
+        submission = Submission(
+            event, cdevent_event, where=("event",), key=cdevent_key(event), key_field=("event",)
+        )
+        stored, created = await services.ingestor.ingest(info.context.caller, submission)
+        return IngestResult(
+            event=event_node(stored, services.store.cursor_of(stored)), created=created
+        )
+
+    @strawberry.mutation(
+        name="ingestCDEvents",
+        description="Store CDEvents all together or, when any is bad, none (each problem named "
+        "by its index). Each is kept once by its `context.source` and `context.id`: those "
+        "stored before come back with `created: false`.",
+    )
+    async def ingest_cd_events(self, info: Info, events: list[JSON]) -> list[IngestResult]:
+        services = info.context.services
+        submissions = [
+            Submission(
+                event,
+                cdevent_event,
+                where=("events", index),
+                key=cdevent_key(event),
+                key_field=("events", index),
+            )
+            for index, event in enumerate(events)
+        ]
+        ingested = await services.ingestor.ingest_batch(info.context.caller, submissions)
+        return [
+            IngestResult(event=event_node(stored, services.store.cursor_of(stored)), created=made)
+            for stored, made in zip(ingested.events, ingested.created, strict=True)
+        ]
 
     @strawberry.mutation(
         description="Store a batch: all of it or, when any item is bad, none (every bad item "

@@ -1,4 +1,5 @@
-"""GraphQL object types for FlexDeploy payloads, generated from the catalog's models.
+"""GraphQL object types for FlexDeploy payloads and CDEvents content, generated from the
+catalog's models.
 
 A typed payload resolves straight from the validated pydantic model, attribute by attribute.
 """
@@ -13,13 +14,12 @@ import strawberry
 from pydantic import BaseModel
 from strawberry.scalars import JSON
 
-from app.catalog.flexdeploy import FlexDeployPayload
 from app.graphql.scalars import Long
 
 __all__ = ["payload_field_name", "payload_type"]
 
 
-def payload_field_name(model: type[FlexDeployPayload]) -> str:
+def payload_field_name(model: type[BaseModel]) -> str:
     """The member field holding this payload, named for its type so it means one thing."""
     return model.__name__[0].lower() + model.__name__[1:]
 

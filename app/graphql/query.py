@@ -10,7 +10,13 @@ from strawberry.types.nodes import SelectedField, Selection
 from app.access import visible
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource
-from app.graphql.connections import ANY_EVENTS, FLEXDEPLOY_EVENTS, LIFECYCLE_EVENTS, ConnectionType
+from app.graphql.connections import (
+    ANY_EVENTS,
+    CDEVENTS,
+    FLEXDEPLOY_EVENTS,
+    LIFECYCLE_EVENTS,
+    ConnectionType,
+)
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, EventSort, selection, sort_keys
 from app.graphql.insights import DeliveryMetrics, EventCount, delivery_metrics, event_counts
@@ -115,6 +121,21 @@ class Query:
         return await _page(
             info, FLEXDEPLOY_EVENTS, EventSource.FLEXDEPLOY, (filter, sort, limit, after)
         )
+
+    @strawberry.field(
+        name="cdEvents",
+        description="Stored CDEvents, whichever way they came in.",
+        graphql_type=CDEVENTS.connection,
+    )
+    async def cd_events(
+        self,
+        info: Info,
+        filter: Filter = None,
+        sort: Sort = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Any:
+        return await _page(info, CDEVENTS, EventSource.CDEVENTS, (filter, sort, limit, after))
 
     event_counts: list[EventCount] = strawberry.field(
         resolver=event_counts,

@@ -10,7 +10,7 @@ import strawberry
 from app.events import EventSource, StoredEvent
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, selection
-from app.graphql.types import AnyEvent, FlexDeployEvent, LifecycleEvent, event_node
+from app.graphql.types import AnyEvent, CDEvent, FlexDeployEvent, LifecycleEvent, event_node
 from app.live.follow import follow
 
 __all__ = ["Subscription"]
@@ -80,3 +80,11 @@ class Subscription:
         self, info: Info, filter: Filter = None, after: After = None
     ) -> AsyncGenerator[Any, None]:
         return await _follow(info, EventSource.FLEXDEPLOY, filter, after)
+
+    @strawberry.subscription(
+        name="cdEvents", description="Every new CDEvent that matches.", graphql_type=CDEvent
+    )
+    async def cd_events(
+        self, info: Info, filter: Filter = None, after: After = None
+    ) -> AsyncGenerator[Any, None]:
+        return await _follow(info, EventSource.CDEVENTS, filter, after)

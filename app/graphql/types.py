@@ -5,19 +5,23 @@ in the catalog, generated from it.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Union, cast
 
 import strawberry
+from pydantic import BaseModel
 from strawberry.scalars import JSON
 
 from app.catalog import EVENT_KINDS, EventKind, kind_of
+from app.cloudevents_out import cloudevent_of
 from app.events import EventSource, StoredEvent
 from app.graphql.payloads import payload_field_name, payload_type
 from app.named_fields import NAMED_FIELDS
 
 __all__ = [
     "AnyEvent",
+    "CDEvent",
     "Event",
     "FlexDeployEvent",
     "LifecycleEvent",
@@ -29,11 +33,12 @@ strawberry.enum(EventSource, description="Which family of delivery tool sent the
 
 @strawberry.interface(description="What every stored event has, whatever its kind.")
 class Event:
+    stored: strawberry.Private[StoredEvent]
     id: strawberry.ID
     source: EventSource
     type: str = strawberry.field(
-        description="The lifecycle `event_name` or the FlexDeploy `eventType`; documented "
-        "kinds in their canonical spelling."
+        description="The lifecycle `event_name`, the FlexDeploy `eventType` or the CDEvents "
+        "`context.type`; documented kinds in their canonical spelling."
     )
     action: str | None = strawberry.field(description="The lifecycle `event_action`.")
     team_id: str | None
@@ -43,6 +48,13 @@ class Event:
     received_at: datetime
     cursor: str = strawberry.field(description="Opaque position, for `after` arguments.")
     raw: JSON = strawberry.field(description="The event exactly as it was sent.")
+
+    @strawberry.field(
+        description="The event as a CloudEvent in the JSON format: a CDEvent as the CloudEvent "
+        "it came in, any other as the README's mapping gives it."
+    )
+    def cloud_event(self) -> JSON:
+        return cast(JSON, cloudevent_of(self.stored))
 
 
 @strawberry.type
@@ -64,13 +76,45 @@ class FlexDeployEventFields(Event):
     payload: JSON | None = strawberry.field(description="The payload exactly as sent.")
 
 
+@strawberry.type
+class CDEventFields(Event):
+    """Fields of every CDEvent (a base: not itself in the schema)."""
+
+    repo: str | None = strawberry.field(
+        description="The repository of a change (or of the artifact's change, for deployments "
+        "and incidents)."
+    )
+    commit: str | None = strawberry.field(
+        description="The change a change event is about, or the one an artifact was built from."
+    )
+    subject_id: str = strawberry.field(description="The CDEvent's `subject.id`.")
+    content: JSON = strawberry.field(description="The subject's `content` exactly as sent.")
+    custom_data: JSON | None = strawberry.field(description="`customData` exactly as sent.")
+
+
+_BASES: dict[EventSource, type[Event]] = {
+    EventSource.LIFECYCLE: LifecycleEventFields,
+    EventSource.FLEXDEPLOY: FlexDeployEventFields,
+    EventSource.CDEVENTS: CDEventFields,
+}
+
+
+def _typed_model(kind: EventKind) -> type[BaseModel] | None:
+    """The model a member's typed field follows; None where there is nothing to type (GraphQL
+    has no empty object types: `build.queued` has no content fields)."""
+    model = kind.payload_model
+    return model if model is not None and model.model_fields else None
+
+
 def _member(kind: EventKind) -> Any:
-    base = LifecycleEventFields if kind.source is EventSource.LIFECYCLE else FlexDeployEventFields
+    base = _BASES[kind.source]
     namespace: dict[str, Any] = {"__annotations__": {}}
-    if kind.payload_model is not None:
+    if _typed_model(kind) is not None:
+        assert kind.payload_model is not None
         name = payload_field_name(kind.payload_model)
         namespace["__annotations__"][name] = payload_type(kind.payload_model) | None
-        namespace[name] = strawberry.field(default=None, description="The typed payload.")
+        what = "payload" if kind.source is EventSource.FLEXDEPLOY else "subject's content"
+        namespace[name] = strawberry.field(default=None, description=f"The {what}, typed.")
     cls = types.new_class(kind.graphql_name, (base,), {}, lambda ns: ns.update(namespace))
     return strawberry.type(cls, description=kind.description)
 
@@ -94,6 +138,9 @@ LifecycleEvent: Any = _union(
 FlexDeployEvent: Any = _union(
     "FlexDeployEvent", EventSource.FLEXDEPLOY, "A FlexDeploy event message, one member per type."
 )
+CDEvent: Any = _union(
+    "CDEvent", EventSource.CDEVENTS, "A CDEvent, one member per subject and predicate."
+)
 
 
 def _named_attributes(member: Any) -> tuple[str, ...]:
@@ -111,13 +158,46 @@ def event_node(event: StoredEvent, cursor: str) -> Any:
     values: dict[str, Any] = {
         attribute: getattr(event, attribute) for attribute in _NAMED_ATTRIBUTES[kind.graphql_name]
     }
-    values |= {"id": strawberry.ID(event.id), "cursor": cursor, "raw": event.raw}
-    if event.source is EventSource.LIFECYCLE:
-        values["data"] = event.data or {}
-    else:
-        values["payload"] = event.payload
-        if kind.payload_model is not None and event.payload is not None:
-            values[payload_field_name(kind.payload_model)] = kind.payload_model.model_validate(
-                event.payload
-            )
+    values |= {
+        "id": strawberry.ID(event.id),
+        "cursor": cursor,
+        "raw": event.raw,
+        "stored": event,
+    }
+    values |= _FAMILY_VALUES[event.source](event)
+    model = _typed_model(kind)
+    typed = _typed_part(event)
+    if model is not None and typed is not None:
+        values[payload_field_name(model)] = model.model_validate(typed)
     return _MEMBERS[kind.graphql_name](**values)
+
+
+def _lifecycle_values(event: StoredEvent) -> dict[str, Any]:
+    return {"data": event.data or {}}
+
+
+def _flexdeploy_values(event: StoredEvent) -> dict[str, Any]:
+    return {"payload": event.payload}
+
+
+def _cdevent_values(event: StoredEvent) -> dict[str, Any]:
+    subject = event.raw["subject"]
+    return {
+        "subject_id": subject["id"],
+        "content": subject.get("content", {}),
+        "custom_data": event.raw.get("customData"),
+    }
+
+
+_FAMILY_VALUES: dict[EventSource, Callable[[StoredEvent], dict[str, Any]]] = {
+    EventSource.LIFECYCLE: _lifecycle_values,
+    EventSource.FLEXDEPLOY: _flexdeploy_values,
+    EventSource.CDEVENTS: _cdevent_values,
+}
+
+
+def _typed_part(event: StoredEvent) -> Any:
+    """What the member's typed field reads: a FlexDeploy payload, a CDEvent's content."""
+    if event.source is EventSource.CDEVENTS:
+        return event.raw["subject"].get("content")
+    return event.payload

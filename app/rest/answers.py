@@ -14,6 +14,7 @@ from typing_extensions import TypedDict
 from app.bodies import JSON_VALUE_REF
 
 __all__ = [
+    "CloudEventsAccepted",
     "CtoEvent",
     "ErrorAnswer",
     "EventPage",
@@ -58,10 +59,18 @@ class EventPage(TypedDict):
 
 
 class WebhookAccepted(TypedDict):
-    """A FlexDeploy message stored (`created`), or found stored from an earlier delivery."""
+    """An event stored (`created`), or found stored from an earlier delivery: a FlexDeploy
+    message, a CloudEvent."""
 
     id: str
     created: bool
+
+
+class CloudEventsAccepted(TypedDict):
+    """A batch of CloudEvents stored, each with its stored id, in the batch's order."""
+
+    count: Count
+    events: list[WebhookAccepted]
 
 
 class FieldProblem(TypedDict):

@@ -13,6 +13,8 @@ from app.events import EventSource
 from app.filters import Condition, Op, all_of
 from app.intake import lifecycle_event
 from app.rest.answers import CtoEvent, EventPage
+from app.rest.cloudevents import BATCH, cloudevents_batch
+from app.rest.cloudevents_endpoint import is_cloudevent_request, post_cloudevents
 from app.rest.feathers import parse_feathers_query
 from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
 from app.rest.responses import RestError, caller_of, cto_event, rest_endpoint
@@ -26,7 +28,10 @@ _DEFAULT_LIMIT = 50
 
 @rest_endpoint
 async def post_events(request: Request) -> Response:
-    """Store one lifecycle event sent as CTO.ai's JSON body; 201 with the stored event."""
+    """Store one lifecycle event sent as CTO.ai's JSON body; 201 with the stored event.
+    A CloudEvent sent here is taken as `POST /cloudevents` takes it."""
+    if is_cloudevent_request(request):
+        return await post_cloudevents(request)
     key = request.headers.get(IDEMPOTENCY_HEADER)
     stored, created = await ingest_request(request, lifecycle_event, lambda body: key)
     return JSONResponse(cto_event(stored), status_code=201 if created else 200)
@@ -34,7 +39,8 @@ async def post_events(request: Request) -> Response:
 
 @rest_endpoint
 async def get_events(request: Request) -> Response:
-    """Lifecycle events, with FeathersJS query syntax, in Feathers' paginated shape."""
+    """Lifecycle events, with FeathersJS query syntax, in Feathers' paginated shape; or, to
+    `Accept: application/cloudevents-batch+json`, events of every family as CloudEvents."""
     services: Services = request.app.state.services
     caller = caller_of(request)
     try:
@@ -46,11 +52,17 @@ async def get_events(request: Request) -> Response:
     if limit > maximum:
         problem = FieldError(("$limit",), f"must be at most {maximum}, got {limit}")
         raise RestError(400, problem.describe(), [problem])
-    lifecycle = all_of([query.filter, Condition("source", Op.EQ, "LIFECYCLE")])
-    selected = scoped(caller, lifecycle)
+    as_cloudevents = _wants_cloudevents(request)
+    if as_cloudevents:
+        # Every family reads as a CloudEvent; the query's filters and paging apply as ever.
+        selected = scoped(caller, query.filter)
+    else:
+        selected = scoped(caller, all_of([query.filter, Condition("source", Op.EQ, "LIFECYCLE")]))
     page = await services.store.page(
         EventQuery(filter=selected, sort=query.sort or DEFAULT_SORT, limit=limit, skip=query.skip)
     )
+    if as_cloudevents:
+        return Response(cloudevents_batch(item.event for item in page.events), media_type=BATCH)
     events = [cto_event(item.event) for item in page.events]
     if query.select is not None:
         chosen = {"id", *query.select}
@@ -88,3 +100,8 @@ async def events(request: Request) -> Response:
 def _only(event: CtoEvent, chosen: set[str]) -> CtoEvent:
     # A cast: `id` is always chosen, so the shape's one required key stays.
     return cast(CtoEvent, {key: value for key, value in event.items() if key in chosen})
+
+
+def _wants_cloudevents(request: Request) -> bool:
+    accepted = request.headers.get("accept", "").lower()
+    return any(part.split(";")[0].strip() == BATCH for part in accepted.split(","))

@@ -411,6 +411,18 @@ class EventStore:
         return None if document is None else from_document(document)
 
     @_translates_driver_errors
+    async def latest_about(
+        self, subject: str, *, team_id: str | None, types: Sequence[str]
+    ) -> StoredEvent | None:
+        """The team's latest event of one of `types` whose subject (`object`) is `subject`:
+        one bounded range of the `object_team` index."""
+        found = await self._events.find_one(
+            {"object": subject, "teamId": team_id, "type": {"$in": list(types)}},
+            sort=[("seq", -1)],
+        )
+        return None if found is None else from_document(found)
+
+    @_translates_driver_errors
     async def count(self, event_filter: EventFilter) -> int:
         """How many events `event_filter` selects: from the count read model when it can."""
         return await self._reads.count(event_filter)

@@ -30,6 +30,12 @@ EVENT_INDEXES = [
         [("type", ASCENDING), ("timestamp", DESCENDING), ("seq", DESCENDING)],
         name="type_timestamp_seq",
     ),
+    # What an event is about, per team: a CDEvents deployment finds its artifact's packaging.
+    IndexModel(
+        [("object", ASCENDING), ("teamId", ASCENDING)],
+        name="object_team",
+        partialFilterExpression={"object": {"$exists": True}},
+    ),
     IndexModel(
         [("idempotencyKey", ASCENDING)],
         name="idempotency_key",

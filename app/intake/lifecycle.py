@@ -1,0 +1,54 @@
+"""CTO.ai lifecycle events: a JSON body (`event_name`, `event_action`, …) into a `NewEvent`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.bodies import LifecycleBody
+from app.catalog import canonical_lifecycle_name
+from app.catalog.lifecycle import LIFECYCLE_ACTIONS
+from app.events import EventSource, NewEvent
+from app.intake.common import BodyFields, IntakeLimits
+
+__all__ = ["LIFECYCLE_FIELDS", "lifecycle_event"]
+
+# The named fields of a CTO.ai body; any other key is the event's `data`.
+LIFECYCLE_FIELDS = tuple(LifecycleBody.model_fields)
+
+
+def lifecycle_event(body: Any, received_at: datetime, limits: IntakeLimits) -> NewEvent:
+    """A CTO.ai lifecycle event from its JSON body (`event_name`, `event_action`, …)."""
+    fields = BodyFields(body)
+    checked = fields.model(LifecycleBody)
+    fields.check_limits(limits)
+    # Read from the body as sent, so that this rule is checked even when other fields fail.
+    name, action = fields.body.get("event_name"), fields.body.get("event_action")
+    canonical = canonical_lifecycle_name(name) if isinstance(name, str) else None
+    if canonical is not None and (action is None or isinstance(action, str)):
+        action = _known_action(fields, canonical, action)
+    fields.raise_if_invalid()
+    assert checked is not None, "a body that failed its model has errors"
+    data = {key: value for key, value in fields.body.items() if key not in LIFECYCLE_FIELDS}
+    return NewEvent(
+        source=EventSource.LIFECYCLE,
+        type=canonical or checked.event_name,
+        action=action,
+        team_id=checked.team_id,
+        repo=checked.repo,
+        branch=checked.branch,
+        commit=checked.commit,
+        timestamp=checked.timestamp or received_at,
+        data=data,
+        raw=fields.body,
+    )
+
+
+def _known_action(fields: BodyFields, name: str, action: str | None) -> str | None:
+    allowed = LIFECYCLE_ACTIONS[name]
+    folded = action.strip().lower() if action is not None else None
+    if folded in allowed:
+        return folded
+    got = "missing" if action is None else f"got {action!r}"
+    fields.fail(("event_action",), f"{name} events take one of {', '.join(allowed)} ({got})")
+    return None
