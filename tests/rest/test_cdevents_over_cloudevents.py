@@ -156,7 +156,9 @@ async def test_a_redelivered_cloudevent_is_stored_once(service: RunningService) 
     )
     # The same CloudEvent (same source and id) again, in another mode, then in a batch.
     again = await service.http.post(
-        "/cloudevents", content=json.dumps(structured(cdevent)), headers={"content-type": STRUCTURED}
+        "/cloudevents",
+        content=json.dumps(structured(cdevent)),
+        headers={"content-type": STRUCTURED},
     )
     other = renamed(cdevent, "other")
     batch = await service.http.post(
@@ -165,7 +167,8 @@ async def test_a_redelivered_cloudevent_is_stored_once(service: RunningService) 
         headers={"content-type": BATCH},
     )
     through_graphql = await service.graphql(
-        "mutation($e: JSON!) { ingestCDEvent(event: $e) { created event { ... on Event { id } } } }",
+        "mutation($e: JSON!) { ingestCDEvent(event: $e) { created "
+        "event { ... on Event { id } } } }",
         e=cdevent,
     )
 
