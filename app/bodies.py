@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -24,6 +24,8 @@ from app.timestamps import TIMESTAMP_PATTERN, parse_event_time
 __all__ = [
     "JSON_VALUE_REF",
     "SCHEMA_REF",
+    "CDEventBody",
+    "CloudEventBody",
     "EventTime",
     "FlexDeployMessage",
     "LifecycleBody",
@@ -112,6 +114,38 @@ class FlexDeployMessage(BaseModel):
     payload: JsonObject | None = Field(
         default=None, description="A documented type's payload is checked against its fields."
     )
+
+
+class CDEventBody(BaseModel):
+    """A CDEvent: its `context` and `subject` are checked against its type's schema of CDEvents
+    0.5.1 (every problem named by its path); `dev.cdeventsx.*` types keep any content."""
+
+    model_config = ConfigDict(**_CHECKED, title="CDEvent")
+
+    context: JsonObject = Field(
+        description="`specversion`, `id`, `source`, `type` (`dev.cdevents.<subject>."
+        "<predicate>.<version>`), `timestamp`; optional `schemaUri`, `chainId`, `links`."
+    )
+    subject: JsonObject = Field(description="`id`, optional `source`, and the type's `content`.")
+    customData: Any = None
+    customDataContentType: str | None = None
+
+
+class CloudEventBody(BaseModel):
+    """A CloudEvent in the JSON format carrying a CDEvent (structured mode; a batch is an
+    array of these). Its `source` and `id` are its idempotency key."""
+
+    model_config = ConfigDict(**_CHECKED, title="CloudEvent")
+
+    specversion: Literal["1.0"]
+    id: NamedText
+    source: NamedText = Field(description="A URI-reference.")
+    type: NamedText = Field(description="The CDEvent's `context.type`.")
+    subject: str | None = None
+    time: str | None = Field(default=None, description="RFC 3339.")
+    datacontenttype: str | None = Field(default=None, description="A JSON media type.")
+    dataschema: str | None = None
+    data: CDEventBody
 
 
 def field_problems(errors: Iterable[ErrorDetails]) -> list[FieldError]:

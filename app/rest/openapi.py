@@ -15,10 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.access import MAX_KEY_LENGTH
-from app.bodies import SCHEMA_REF, FlexDeployMessage, LifecycleBody
+from app.bodies import SCHEMA_REF, CDEventBody, CloudEventBody, FlexDeployMessage, LifecycleBody
 from app.config import Settings
 from app.json_checks import json_value_schema
 from app.rest.answers import (
+    CloudEventsAccepted,
     CtoEvent,
     ErrorAnswer,
     EventPage,
@@ -36,6 +37,9 @@ __all__ = ["build_openapi", "openapi_document"]
 _SHAPES: dict[str, Any] = {
     "LifecycleBody": LifecycleBody,
     "FlexDeployMessage": FlexDeployMessage,
+    "CloudEvent": CloudEventBody,
+    "CDEvent": CDEventBody,
+    "CloudEventsAccepted": CloudEventsAccepted,
     "CtoEvent": CtoEvent,
     "EventPage": EventPage,
     "WebhookAccepted": WebhookAccepted,
@@ -44,6 +48,7 @@ _SHAPES: dict[str, Any] = {
     "Readiness": Readiness,
     "FeathersParameters": FeathersParameters,
 }
+_REQUESTS = frozenset({"LifecycleBody", "FlexDeployMessage", "CloudEvent", "CDEvent"})
 # `scoped_key`'s rule for keys (not blank, no control characters), over what an HTTP header
 # can carry: printable ASCII and Latin-1 letters, with something besides spaces.
 _KEY_PATTERN = r"^[ -~\x80-\xff]*[!-~\xa1-\xff][ -~\x80-\xff]*$"
@@ -63,7 +68,8 @@ def build_openapi(settings: Settings, *, tokens: bool) -> dict[str, Any]:
         "info": {
             "title": "eventstore REST API",
             "version": "1.0.0",
-            "description": "CTO.ai's events API and a FlexDeploy webhook receiver; GraphQL is "
+            "description": "CTO.ai's events API, a FlexDeploy webhook receiver and CDEvents over "
+            "CloudEvents' HTTP binding; GraphQL is "
             f"at /graphql. Events are at most {settings.max_event_bytes:,} bytes as JSON and "
             f"nest at most {settings.max_event_depth} levels; request bodies are at most "
             f"{settings.max_request_bytes:,} bytes.",
@@ -75,6 +81,7 @@ def build_openapi(settings: Settings, *, tokens: bool) -> dict[str, Any]:
             },
             "/events/{id}": {"get": _get_event(tokens)},
             "/webhooks/flexdeploy": {"post": _post_webhook(settings, tokens)},
+            "/cloudevents": {"post": _post_cloudevents(tokens)},
             "/healthz": {"get": _probe("Alive", {"200": _json("Health", "Alive.")})},
             "/readyz": {
                 "get": _probe(
@@ -95,10 +102,7 @@ def build_openapi(settings: Settings, *, tokens: bool) -> dict[str, Any]:
 
 
 def _schemas() -> dict[str, Any]:
-    inputs = [
-        (name, "validation" if name in ("LifecycleBody", "FlexDeployMessage") else "serialization")
-        for name in _SHAPES
-    ]
+    inputs = [(name, "validation" if name in _REQUESTS else "serialization") for name in _SHAPES]
     _, found = TypeAdapter.json_schemas(
         [(key, mode, TypeAdapter(_SHAPES[key])) for key, mode in inputs],  # type: ignore[misc]
         ref_template=SCHEMA_REF,
@@ -138,9 +142,51 @@ def _post_events(tokens: bool) -> dict[str, Any]:
     }
 
 
-def _get_events(parameters: list[dict[str, Any]], tokens: bool) -> dict[str, Any]:
+def _post_cloudevents(tokens: bool) -> dict[str, Any]:
     responses = {
-        "200": _json("EventPage", "A page."),
+        "201": _one_of_json(("WebhookAccepted", "CloudEventsAccepted"), "Stored (any of them)."),
+        "200": _one_of_json(
+            ("WebhookAccepted", "CloudEventsAccepted"),
+            "Stored before: each CloudEvent's `source` and `id` are its idempotency key.",
+        ),
+        **_body_errors(),
+        **_token_errors(tokens),
+        "503": _json("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+    }
+    binary = [
+        _header(f"ce-{name}", f"Binary mode: the CloudEvent's `{name}`.", {"type": "string"})
+        for name in ("specversion", "id", "source", "type", "subject", "time")
+    ]
+    return {
+        "summary": "Receive CDEvents as CloudEvents (binary, structured or batched mode)",
+        "description": "`POST /events` takes the same requests. A batch is stored all "
+        "together, or not at all when any of its events is bad.",
+        "parameters": binary,
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/cloudevents+json": {"schema": _ref("CloudEvent")},
+                "application/cloudevents-batch+json": {
+                    "schema": {"type": "array", "items": _ref("CloudEvent")}
+                },
+                "application/json": {"schema": _ref("CDEvent")},
+            },
+        },
+        "responses": dict(sorted(responses.items())),
+    }
+
+
+def _get_events(parameters: list[dict[str, Any]], tokens: bool) -> dict[str, Any]:
+    page = _json("EventPage", "A page.")
+    page["content"]["application/cloudevents-batch+json"] = {
+        "schema": {"type": "array", "items": {"type": "object"}}
+    }
+    page["description"] = (
+        "A page; to `Accept: application/cloudevents-batch+json`, the page's events of every "
+        "family as CloudEvents."
+    )
+    responses = {
+        "200": page,
         "400": _json("ErrorAnswer", "A parameter this API does not take, or a bad value."),
         **_token_errors(tokens, forbidden="The query names another team than the token's."),
         "408": _json("ErrorAnswer", "The query ran past its time limit: narrow it."),
@@ -239,6 +285,11 @@ def _header(name: str, description: str, schema: dict[str, Any]) -> dict[str, An
 
 def _json(name: str, description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _one_of_json(names: tuple[str, ...], description: str) -> dict[str, Any]:
+    schema = {"oneOf": [_ref(name) for name in names]}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _ref(name: str) -> dict[str, str]:

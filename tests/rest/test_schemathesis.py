@@ -57,6 +57,10 @@ async def test_schemathesis_finds_nothing(guarded: RunningService, tmp_path: Pat
             f"{guarded.url}/openapi.json",
             tmp_path / "rest",
             *("--max-examples", "260", "--header", f"Authorization: Bearer {TEAM_A}"),
+            # A CloudEvent's data is valid only as a CDEvent of one of 45 schemas, which the
+            # document names but does not hold: generated CloudEvents are refused, rightly,
+            # naming the path. tests/rest/test_cdevents_over_cloudevents.py drives it instead.
+            *("--exclude-path", "/cloudevents"),
         ),
         schemathesis(
             f"{guarded.url}/graphql",
