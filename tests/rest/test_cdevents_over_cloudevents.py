@@ -11,7 +11,9 @@ import jsonschema  # type: ignore[import-untyped]
 from pydantic import BaseModel
 
 from app.catalog.cdevents import CDEVENT_TYPES, check_cdevent
+from tests.live.test_subscriptions import wait_until
 from tests.utils.service import RunningService
+from tests.utils.websocket import graphql_websocket
 
 DATA = Path(__file__).parent.parent / "data"
 EXAMPLES: dict[str, dict[str, Any]] = {
@@ -264,3 +266,48 @@ async def test_every_family_reads_as_a_valid_cloudevent(service: RunningService)
     )
     assert carried["data"] == cdevent
     assert check_cdevent(carried["data"]) == []
+
+
+WATCH_DEPLOYMENTS = """
+subscription Watch($filter: EventFilter) {
+    cdEvents(filter: $filter) {
+        __typename
+        ... on ServiceDeployedCDEvent {
+            id subjectId commit repo
+            serviceDeployedContent { artifactId environment { id source } }
+        }
+    }
+}
+"""
+
+
+async def test_a_monitor_sees_cdevents_live_typed_and_linked(service: RunningService) -> None:
+    change = EXAMPLES["dev.cdevents.change.merged.0.3.0"]
+    packaged = EXAMPLES["dev.cdevents.artifact.packaged.0.3.0"]
+    deployed = EXAMPLES["dev.cdevents.service.deployed.0.3.0"]
+    artifact = deployed["subject"]["content"]["artifactId"]
+    packaged = packaged | {
+        "subject": packaged["subject"]
+        | {
+            "id": artifact,
+            "content": {"change": {"id": change["subject"]["id"], "source": "/github"}},
+        }
+    }
+    async with graphql_websocket(service.ws_url) as monitor:
+        await monitor.subscribe(
+            WATCH_DEPLOYMENTS, filter={"type": {"eq": "dev.cdevents.service.deployed.0.3.0"}}
+        )
+        await wait_until(lambda: service.subscribers == 1)
+        for cdevent in (change, packaged, deployed):
+            answer = await service.http.post(
+                "/cloudevents", content=json.dumps(cdevent), headers=binary_headers(cdevent)
+            )
+            assert answer.status_code == 201, answer.text
+        pushed = (await monitor.next_event())["data"]["cdEvents"]
+
+    assert pushed["__typename"] == "ServiceDeployedCDEvent"
+    assert pushed["subjectId"] == deployed["subject"]["id"]
+    assert pushed["serviceDeployedContent"] == deployed["subject"]["content"]
+    # The deployment names only its artifact: its change is found through the packaging.
+    assert pushed["commit"] == change["subject"]["id"]
+    assert pushed["repo"] == change["subject"]["content"]["repository"]["id"]
