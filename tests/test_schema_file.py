@@ -17,6 +17,6 @@ def test_schema_file_matches_the_running_schema() -> None:
 
 def test_every_union_member_implements_event() -> None:
     graphql_schema = schema._schema
-    for union in ("AnyEvent", "LifecycleEvent", "FlexDeployEvent"):
+    for union in ("AnyEvent", "LifecycleEvent", "FlexDeployEvent", "CDEvent"):
         members = graphql_schema.get_type(union).types  # type: ignore[union-attr]
         assert all("Event" in [i.name for i in member.interfaces] for member in members), union

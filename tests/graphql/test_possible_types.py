@@ -14,7 +14,7 @@ async def test_possible_types_list_every_member_of_each_abstract_type(
 ) -> None:
     served = (await service.http.get("/graphql/possible-types.json")).json()
 
-    assert set(served) == {"AnyEvent", "Event", "FlexDeployEvent", "LifecycleEvent"}
+    assert set(served) == {"AnyEvent", "CDEvent", "Event", "FlexDeployEvent", "LifecycleEvent"}
     for name, members in served.items():
         answer = await service.graphql(POSSIBLE, name=name)
         introspected = sorted(kind["name"] for kind in answer.data["__type"]["possibleTypes"])
