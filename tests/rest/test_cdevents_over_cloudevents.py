@@ -149,6 +149,16 @@ async def test_every_type_in_every_mode_reads_back_typed_and_as_sent(
     await assert_read_back(service, structured_ids, single)
     await assert_read_back(service, batched_ids, batched)
     assert await service.stored_count() == 135
+    # Out again as CloudEvents: each valid in CloudEvents' JSON format and as its CDEvent.
+    out = await service.http.get("/events", params={"$limit": "200"}, headers={"accept": BATCH})
+    sent = {cdevent["context"]["id"]: cdevent for cdevent in [*binary, *single, *batched]}
+    assert sorted(cloud_event["id"] for cloud_event in out.json()) == sorted(sent)
+    for cloud_event in out.json():
+        jsonschema.validate(
+            cloud_event, CLOUDEVENTS_SCHEMA, format_checker=jsonschema.FormatChecker()
+        )
+        assert cloud_event["data"] == sent[cloud_event["id"]]
+        assert check_cdevent(cloud_event["data"]) == []
 
 
 async def test_a_redelivered_cloudevent_is_stored_once(service: RunningService) -> None:
