@@ -1,10 +1,20 @@
-"""The lifecycle events the DORA metrics read, by (event name, action).
+"""Which stored events the DORA metrics read, of every family, and the part each one plays.
 
-Here, apart from the metrics, so the store's delivery read model keeps exactly these kinds
-without depending on the metrics themselves.
+A role is the lifecycle (event name, action) an event counts as: a CTO.ai lifecycle event
+plays itself, a CDEvent plays the lifecycle event it means (`service.rolledback` is a
+`deployment` `failed`). This module is the only place that says so; the delivery read models,
+the reads of the log and the metrics all ask `delivery_role`, so a metric means the same
+whichever path answers it. Here, apart from the metrics, so the store's read models can keep
+exactly these events without depending on the metrics themselves.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from app.catalog.cdevents import CDEVENT_TYPES
 
 __all__ = [
     "CHANGE_STARTS",
@@ -13,16 +23,80 @@ __all__ = [
     "DEPLOYMENT_FAILED",
     "INCIDENT_OPENED",
     "RESTORED",
+    "Role",
+    "delivery_role",
+    "stored_types",
 ]
 
-DEPLOYED = ("deployment", "succeeded")
-DEPLOYMENT_FAILED = ("deployment", "failed")
-CHANGE_STARTS = ("commit", "change")  # event names, any action
-INCIDENT_OPENED = ("incident", "initiated")
-RESTORED = (("incident", "succeeded"), ("recovery", "succeeded"))
+Role = tuple[str, str]
 
-# Every event name above: the delivery read model keeps these lifecycle events (any action).
-DELIVERY_TYPES = frozenset(
+DEPLOYED: Role = ("deployment", "succeeded")
+DEPLOYMENT_FAILED: Role = ("deployment", "failed")
+CHANGE_STARTS = ("commit", "change")  # event names, any action
+INCIDENT_OPENED: Role = ("incident", "initiated")
+RESTORED: tuple[Role, ...] = (("incident", "succeeded"), ("recovery", "succeeded"))
+
+_LIFECYCLE = "LIFECYCLE"
+_CDEVENTS = "CDEVENTS"
+# The lifecycle event names above: such an event plays (its name, its action).
+_LIFECYCLE_NAMES = frozenset(
     {DEPLOYED[0], DEPLOYMENT_FAILED[0], *CHANGE_STARTS, INCIDENT_OPENED[0]}
     | {name for name, _ in RESTORED}
 )
+
+# CDEvents by (subject, predicate). A rollback is a deployment that failed: the change it
+# replaced failed in production. Every change event starts its commit's life like a lifecycle
+# `change` event (the earliest counts), so it keeps its predicate as the action.
+_CDEVENT_ROLES: Mapping[tuple[str, str], Role] = MappingProxyType(
+    {
+        ("service", "deployed"): DEPLOYED,
+        ("service", "upgraded"): DEPLOYED,
+        ("service", "rolledback"): DEPLOYMENT_FAILED,
+        ("incident", "detected"): INCIDENT_OPENED,
+        ("incident", "reported"): INCIDENT_OPENED,
+        ("incident", "resolved"): RESTORED[0],
+    }
+    | {
+        (kind.subject, kind.predicate): ("change", kind.predicate)
+        for kind in CDEVENT_TYPES.values()
+        if kind.subject == "change"
+    }
+)
+# The same by the stored `type`, the full type string (one version per type in the catalog).
+_CDEVENT_TYPE_ROLES: Mapping[str, Role] = MappingProxyType(
+    {
+        name: _CDEVENT_ROLES[kind.subject, kind.predicate]
+        for name, kind in CDEVENT_TYPES.items()
+        if (kind.subject, kind.predicate) in _CDEVENT_ROLES
+    }
+)
+
+
+def delivery_role(event: Mapping[str, Any]) -> Role | None:
+    """The lifecycle (name, action) a stored event plays in the metrics; None: no part.
+
+    Reads only `source`, `type` and `action`, which every delivery read keeps.
+    """
+    source, name = event.get("source"), event.get("type")
+    if source == _LIFECYCLE and name in _LIFECYCLE_NAMES:
+        action = event.get("action")
+        return (name, action if isinstance(action, str) else "")
+    if source == _CDEVENTS and isinstance(name, str):
+        return _CDEVENT_TYPE_ROLES.get(name)
+    return None
+
+
+def stored_types(names: Iterable[str]) -> tuple[str, ...]:
+    """The stored `type` values of the events that may play one of the roles `names`.
+
+    What a read asks the store for, then tests each row with `delivery_role`: a `type`
+    condition is what the log's and the read model's indexes lead with.
+    """
+    wanted = set(names)
+    lifecycle = wanted & _LIFECYCLE_NAMES
+    cdevents = {name for name, role in _CDEVENT_TYPE_ROLES.items() if role[0] in wanted}
+    return tuple(sorted(lifecycle | cdevents))
+
+
+# Every stored `type` with a role: the delivery read model keeps the events of these types.
+DELIVERY_TYPES = frozenset(stored_types(_LIFECYCLE_NAMES))

@@ -1,9 +1,11 @@
-"""The four DORA metrics from lifecycle events, for one team, repo and time range.
+"""The four DORA metrics, for one team, repo and time range.
 
-Which events feed which metric (also in the README), decided here only:
+Which roles feed which metric (also in the README), decided here only; which stored events of
+each family (CTO.ai lifecycle, CDEvents) play each role is `delivery_role`'s, so events of
+both families count alike and together:
 
-- deployment frequency: `deployment` `succeeded` events in the range.
-- lead time for changes: per commit, from its first `commit` or `change` event (any time) to
+- deployment frequency: `deployment` `succeeded` in the range.
+- lead time for changes: per commit, from its first `commit` or `change` (any time) to
   its first `deployment` `succeeded` in the range. Non-positive spans are ignored and counted.
 - change failure rate: (`deployment` `failed` + `incident` `initiated` whose commit was
   deployed successfully in the range) / (`deployment` `succeeded` + `failed`).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -31,6 +34,8 @@ from app.insights.delivery_kinds import (
     DEPLOYMENT_FAILED,
     INCIDENT_OPENED,
     RESTORED,
+    delivery_role,
+    stored_types,
 )
 from app.periods import Bucket, Unit, truncate
 from app.store import EventStore
@@ -143,8 +148,16 @@ async def delivery_metrics(
     )
 
 
-def _is(kind: tuple[str, str]) -> EventFilter:
-    return all_of([Condition("type", Op.EQ, kind[0]), Condition("action", Op.EQ, kind[1])])
+async def _playing(
+    store: EventStore, where: EventFilter, names: Collection[str]
+) -> list[dict[str, Any]]:
+    """The delivery events `where` selects that play a role named in `names`, each with its
+    role under `role`: events of every family, read by the types that may play those roles."""
+    of_types = Condition("type", Op.IN, stored_types(names))
+    rows = await store.delivery_events(all_of([where, of_types]))
+    for row in rows:
+        row["role"] = delivery_role(row)
+    return [row for row in rows if row["role"] is not None and row["role"][0] in names]
 
 
 async def _deployments(
@@ -152,7 +165,7 @@ async def _deployments(
 ) -> tuple[list[dict[str, Any]], list[datetime]]:
     """Per commit (None for deployments without one): first success, successes, failures;
     and the days (UTC) with a successful deployment."""
-    rows = await store.delivery_events(all_of([in_range, Condition("type", Op.EQ, DEPLOYED[0])]))
+    rows = await _playing(store, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
     per_commit: dict[Any, dict[str, Any]] = {}
     days: set[datetime] = set()
     for row in rows:
@@ -160,13 +173,13 @@ async def _deployments(
         seen = per_commit.setdefault(
             commit, {"commit": commit, "first_success": None, "succeeded": 0, "failed": 0}
         )
-        if row.get("action") == DEPLOYED[1]:
+        if row["role"] == DEPLOYED:
             seen["succeeded"] += 1
             moment = row["timestamp"]
             first = seen["first_success"]
             seen["first_success"] = moment if first is None else min(first, moment)
             days.add(truncate(Unit.DAY, moment))
-        elif row.get("action") == DEPLOYMENT_FAILED[1]:
+        elif row["role"] == DEPLOYMENT_FAILED:
             seen["failed"] += 1
     return list(per_commit.values()), sorted(days)
 
@@ -182,10 +195,8 @@ async def _first_changes(
     first: dict[str, datetime] = {}
     for index in range(0, len(commits), _COMMITS_PER_READ):
         chunk = tuple(commits[index : index + _COMMITS_PER_READ])
-        starts = all_of(
-            [scope, Condition("type", Op.IN, CHANGE_STARTS), Condition("commit", Op.IN, chunk)]
-        )
-        for row in await store.delivery_events(starts):
+        of_chunk = all_of([scope, Condition("commit", Op.IN, chunk)])
+        for row in await _playing(store, of_chunk, CHANGE_STARTS):
             commit, moment = row["commit"], row["timestamp"]
             first[commit] = min(first.get(commit, moment), moment)
     return first
@@ -232,18 +243,15 @@ def _band(days: list[datetime], within: TimeRange) -> DoraBand:
 async def _incidents(
     store: EventStore, scope: EventFilter, in_range: EventFilter
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    incidents = await store.delivery_events(all_of([in_range, _is(INCIDENT_OPENED)]))
+    opened = await _playing(store, in_range, {INCIDENT_OPENED[0]})
+    incidents = [row for row in opened if row["role"] == INCIDENT_OPENED]
     incidents.sort(key=lambda row: row["timestamp"])
     if not incidents:
         return [], []
-    # A restoration only answers a later incident: none before the first is needed. One read
-    # per kind, each a range of one index.
-    since = Condition("timestamp", Op.GTE, incidents[0]["timestamp"])
-    resolutions = [
-        row
-        for kind in RESTORED
-        for row in await store.delivery_events(all_of([scope, _is(kind), since]))
-    ]
+    # A restoration only answers a later incident: none before the first is needed.
+    since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
+    restored = await _playing(store, since, {name for name, _ in RESTORED})
+    resolutions = [row for row in restored if row["role"] in RESTORED]
     resolutions.sort(key=lambda row: row["timestamp"])
     return incidents, resolutions
 

@@ -1,5 +1,6 @@
-"""Read model of when each commit's life started (its first `commit` or `change` event) and
-when it was deployed successfully.
+"""Read model of when each commit's life started (its first event playing a `commit` or
+`change`) and when it was deployed successfully, events of every family together (the parts
+are `delivery_role`'s).
 
 Lead time needs, for every commit deployed in a range, its first change at any time. Asked
 commit by commit that costs a lookup each; here each commit has one document per scope a
@@ -23,14 +24,13 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.insights.delivery_kinds import CHANGE_STARTS, DEPLOYED
+from app.insights.delivery_kinds import CHANGE_STARTS, DEPLOYED, delivery_role
 from app.store.conditions import time_bounds_exclusive
 from app.store.repeated_writes import done_already_is_fine
 
 __all__ = ["ChangeStarts", "scope_key"]
 
 Document = dict[str, Any]
-_LIFECYCLE = "LIFECYCLE"
 # The embedded server's `$in` slows with the square of its list: short lists, more of them.
 _IDS_PER_READ = 25
 
@@ -53,16 +53,15 @@ class ChangeStarts:
         earliest: dict[tuple[str, str], datetime] = {}
         deployed: dict[tuple[str, str], set[datetime]] = defaultdict(set)
         for event in events:
-            commit = event.get("commit")
-            if event.get("source") != _LIFECYCLE or not isinstance(commit, str):
+            commit, role = event.get("commit"), delivery_role(event)
+            if role is None or not isinstance(commit, str):
                 continue
             moment = event["timestamp"]
-            kind = (event.get("type"), event.get("action"))
             for scope in _scopes(event.get("teamId"), event.get("repo")):
                 key = (scope, commit)
-                if kind[0] in CHANGE_STARTS:
+                if role[0] in CHANGE_STARTS:
                     earliest[key] = min(earliest.get(key, moment), moment)
-                elif kind == DEPLOYED:
+                elif role == DEPLOYED:
                     deployed[key].add(moment)
         updates = [
             UpdateOne(

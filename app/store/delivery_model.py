@@ -1,6 +1,10 @@
-"""Read model of delivery events: the lifecycle events the DORA metrics read, and only the
-fields they read, so a metric costs what the deployments, commits and incidents in its range
-cost rather than what the whole event log costs.
+"""Read model of delivery events: the events the DORA metrics read, of every family, and only
+the fields they read, so a metric costs what the deployments, commits and incidents in its
+range cost rather than what the whole event log costs.
+
+It keeps every event whose `type` may play a part (`DELIVERY_TYPES`), whatever its source: a
+filter on those types then finds in the model every event it finds in the log, and the
+readers decide each event's part with `delivery_role`, as they do for events of the log.
 
 One document per event, keyed by its sequence number: absorbing a batch twice stores it once.
 """
@@ -16,7 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from app.insights.delivery_kinds import DELIVERY_TYPES
 from app.store.repeated_writes import done_already_is_fine
 
-__all__ = ["DELIVERY_FIELDS", "LIFECYCLE", "DeliveryModel", "is_delivery_event"]
+__all__ = ["DELIVERY_FIELDS", "DeliveryModel", "is_delivery_event"]
 
 Document = dict[str, Any]
 
@@ -24,11 +28,11 @@ Document = dict[str, Any]
 DELIVERY_FIELDS = frozenset(
     {"source", "type", "action", "teamId", "repo", "branch", "commit", "timestamp"}
 )
-LIFECYCLE = "LIFECYCLE"
 
 
 def is_delivery_event(event: Mapping[str, Any]) -> bool:
-    return event.get("source") == LIFECYCLE and event.get("type") in DELIVERY_TYPES
+    """Whether the model keeps this event: its type may play a part in the metrics."""
+    return event.get("type") in DELIVERY_TYPES
 
 
 class DeliveryModel:

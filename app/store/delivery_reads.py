@@ -10,13 +10,13 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.filters import Condition, EventFilter, Op, all_of, conjuncts, matches, paths_of, to_mongo
+from app.filters import Condition, EventFilter, Op, conjuncts, matches, paths_of, to_mongo
 from app.filters.mongo import split_conjunction
-from app.insights.delivery_kinds import CHANGE_STARTS, DELIVERY_TYPES
+from app.insights.delivery_kinds import CHANGE_STARTS, DELIVERY_TYPES, delivery_role
 from app.store.change_starts import scope_key
 from app.store.conditions import index_friendly, time_bounds_exclusive, untested_by
 from app.store.counting import TAIL_LIMIT
-from app.store.delivery_model import DELIVERY_FIELDS, LIFECYCLE
+from app.store.delivery_model import DELIVERY_FIELDS
 from app.store.projection import Projection
 
 __all__ = ["read_deliveries", "read_first_changes"]
@@ -36,44 +36,58 @@ async def read_deliveries(
 ) -> list[Document]:
     """The delivery fields of the events `event_filter` selects (no order)."""
     checkpoint = await projection.checkpoint()
-    flat, _ = split_conjunction(event_filter)
     if not _answerable(event_filter) or allocated - checkpoint.seq > TAIL_LIMIT:
         everything = events.find(to_mongo(event_filter), _FIELDS, max_time_ms=max_time_ms)
         return await everything.to_list()
-    # Shaped like one of the model's indexes; the whole filter is tested on what comes back.
-    indexed = index_friendly(flat, _SHAPES)
-    if not indexed and isinstance(flat.get("commit"), dict) and "$in" in flat["commit"]:
-        indexed = {"commit": {"$in": flat["commit"]["$in"]}}
-    if "commit" not in indexed and isinstance(flat.get("timestamp"), dict):
-        indexed["timestamp"] = flat["timestamp"]
-    absorbed = projection.deliveries.collection.find(
-        time_bounds_exclusive(indexed), _FIELDS | {"_id": 1}, max_time_ms=max_time_ms
-    )
+    found: list[Document] = []
+    for indexed in _index_ranges(event_filter):
+        absorbed = projection.deliveries.collection.find(
+            time_bounds_exclusive(indexed), _FIELDS | {"_id": 1}, max_time_ms=max_time_ms
+        )
+        left = untested_by(event_filter, indexed)
+        found += [
+            row
+            for row in await absorbed.to_list()
+            if row["_id"] <= checkpoint.seq and (left is None or matches(left, row))
+        ]
     tail = events.find({"seq": {"$gt": checkpoint.seq}}, _FIELDS, max_time_ms=max_time_ms)
-    # The model holds lifecycle events only: that condition is met by every row of it too.
-    left = untested_by(event_filter, indexed | {"source": LIFECYCLE})
-    found = [
-        row
-        for row in await absorbed.to_list()
-        if row["_id"] <= checkpoint.seq and (left is None or matches(left, row))
-    ]
     return found + [row for row in await tail.to_list() if matches(event_filter, row)]
+
+
+def _index_ranges(event_filter: EventFilter) -> list[Document]:
+    """Queries of the model, each shaped like one of its indexes, that together find every
+    event the filter selects (and others, which the caller tests the whole filter on).
+
+    Several types (the kinds of each family playing one part) are one range per type: the
+    embedded server plans an index range from equalities, not from a list.
+    """
+    flat, _ = split_conjunction(event_filter)
+    indexed = index_friendly(flat, _SHAPES)
+    commit, types = flat.get("commit"), flat.get("type")
+    if not indexed and isinstance(commit, dict) and "$in" in commit:
+        return [{"commit": {"$in": commit["$in"]}}]
+    ranges = [indexed]
+    if not indexed and isinstance(types, dict) and types.keys() == {"$in"}:
+        team = flat.get("teamId")
+        same_team = {} if team is None or isinstance(team, dict) else {"teamId": team}
+        ranges = [{"type": name} | same_team for name in types["$in"]]
+    if isinstance(flat.get("timestamp"), dict):
+        ranges = [query | {"timestamp": flat["timestamp"]} for query in ranges]
+    return ranges
 
 
 def _answerable(event_filter: EventFilter) -> bool:
     """Whether the model holds every event the filter selects, with every field it reads."""
     if not paths_of(event_filter) <= DELIVERY_FIELDS:
         return False
-    lifecycle = of_kinds = False
+    of_kinds = False
     for item in conjuncts(event_filter):
         match item:
-            case Condition(path="source", op=Op.EQ, value=value) if value == LIFECYCLE:
-                lifecycle = True
             case Condition(path="type", op=Op.EQ, value=str() as name):
                 of_kinds = of_kinds or name in DELIVERY_TYPES
             case Condition(path="type", op=Op.IN, value=tuple() as names):
                 of_kinds = of_kinds or set(names) <= DELIVERY_TYPES
-    return lifecycle and of_kinds
+    return of_kinds
 
 
 async def read_first_changes(
@@ -85,30 +99,31 @@ async def read_first_changes(
     allocated: int,
     max_time_ms: int,
 ) -> dict[str, datetime] | None:
-    """Each commit's first `commit`/`change` event in `scope`; None when the model cannot say
-    (a scope other than a team and a repo, or a long unabsorbed tail)."""
+    """Each commit's first event playing a `commit`/`change` in `scope`; None when the model
+    cannot say (a scope other than a team and a repo, or a long unabsorbed tail)."""
     key = _scope_key(scope)
     checkpoint = await projection.checkpoint()
     if key is None or allocated - checkpoint.seq > TAIL_LIMIT:
         return None
     found = await projection.starts.first_changes(key, commits, deployed, max_time_ms)
     wanted = set(commits)
-    changes = all_of([scope, Condition("type", Op.IN, CHANGE_STARTS)])
     tail = events.find({"seq": {"$gt": checkpoint.seq}}, _FIELDS, max_time_ms=max_time_ms)
     for row in await tail.to_list():
-        commit = row.get("commit")
-        if commit in wanted and matches(changes, row):
+        commit, role = row.get("commit"), delivery_role(row)
+        starts = role is not None and role[0] in CHANGE_STARTS
+        if starts and commit in wanted and matches(scope, row):
             found[commit] = min(found.get(commit, row["timestamp"]), row["timestamp"])
     return found
 
 
 def _scope_key(scope: EventFilter) -> str | None:
-    """The change-starts scope of a lifecycle scope naming at most a team and a repo."""
+    """The change-starts scope of a scope naming at most a team and a repo.
+
+    The model holds every family together: a scope naming a `source` is not one of its.
+    """
     named: dict[str, str] = {}
     for item in conjuncts(scope):
         match item:
-            case Condition(path="source", op=Op.EQ, value=value) if value == LIFECYCLE:
-                continue
             case Condition(path="teamId" | "repo" as path, op=Op.EQ, value=str() as value) if (
                 path not in named
             ):
