@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from tests.utils.service import RunningService
 from tests.utils.tokens import ADMIN, TEAM_A
 
 SCHEMATHESIS = Path(sys.executable).parent / "st"
+HOOKS = Path(__file__).parent / "schemathesis_hooks.py"
 SEED = 1
 AT_LEAST = 1000
 
@@ -30,6 +32,7 @@ async def schemathesis(location: str, folder: Path, *options: str) -> dict[str, 
         *options,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        env=os.environ | {"SCHEMATHESIS_HOOKS": str(HOOKS)},
         cwd=folder,  # no schemathesis.toml of anyone's is read, nothing is left behind
     )
     try:
