@@ -149,7 +149,8 @@ async def delivery_metrics(
     if to - from_ > MAX_METRICS_RANGE:
         years = MAX_METRICS_RANGE.days // 365
         raise InvalidInput([FieldError(("to",), f"must be at most {years} years after from")])
-    parts: list[Any] = [Condition("source", Op.EQ, "LIFECYCLE")]
+    # Every family: which of its events feed which metric is the insights' table to decide.
+    parts: list[Any] = []
     if team_id is not None:
         parts.append(Condition("teamId", Op.EQ, team_id))
     if repo is not None:

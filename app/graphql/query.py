@@ -146,8 +146,8 @@ class Query:
     delivery_metrics: DeliveryMetrics = strawberry.field(
         resolver=delivery_metrics,
         graphql_type=DeliveryMetrics,
-        description="The four DORA metrics of lifecycle events over [from, to), for a team "
-        "and repo if given.",
+        description="The four DORA metrics over [from, to), for a team and repo if given, "
+        "from the delivery events of every family (CTO.ai and CDEvents).",
     )
 
     @strawberry.field(description="One event by its id, or null.", graphql_type=AnyEvent | None)

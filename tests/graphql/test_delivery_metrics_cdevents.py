@@ -248,10 +248,6 @@ async def test_a_history_told_in_both_families_gives_one_answer(
     assert await metrics(service, "team-mixed", None) == await metrics(service, "team-cto", None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/graphql/insights.py still scopes deliveryMetrics to source LIFECYCLE",
-)
 @pytest.mark.parametrize("filter", [None, {"field": [FROM_EVENTS]}], ids=["models", "events"])
 async def test_delivery_metrics_answer_alike_for_both_families(
     service: RunningService, filter: dict[str, Any] | None
