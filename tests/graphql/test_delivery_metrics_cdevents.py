@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 
-from app.events import EventSource, NewEvent
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.dora import delivery_metrics
-from app.timestamps import utc_now
 from tests.graphql.queries import INGEST_BATCH
 from tests.store.test_read_models import until_absorbed
 from tests.utils.service import RunningService
+from tests.utils.tokens import ADMIN, TEAM_A, TEAM_B
 
 EXAMPLES = Path(__file__).parents[1] / "data" / "cdevents"
 METRICS = """
@@ -34,6 +33,9 @@ query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String, $filter:
     timeToRestore { durations { count meanSeconds medianSeconds } unresolvedIncidents }
   }
 }
+"""
+INGEST_CDEVENTS = """
+mutation($events: [JSON!]!) { ingestCDEvents(events: $events) { created } }
 """
 COUNTS = """
 query($filter: EventFilter) {
@@ -160,25 +162,17 @@ def steps() -> list[Step]:
     return found
 
 
-async def send_cdevents(service: RunningService, team: str, history: list[Step]) -> None:
-    """Store each step as the CDEvents ingest stores it: source, full type, subject, links."""
-    for number, step in enumerate(history):
-        event = step.cdevent(number)
-        stored = NewEvent(
-            source=EventSource.CDEVENTS,
-            type=event["context"]["type"],
-            team_id=team,
-            timestamp=step.at,
-            object=event["subject"]["id"],
-            commit=step.commit,
-            repo=step.repo,
-            raw=event,
-        )
-        await service.services.store.append(stored, received_at=utc_now())
+async def send_cdevents(service: RunningService, token: str, history: list[Step]) -> None:
+    """Send the history as CDEvents, as a tool would: the team is the token's, and the ingest
+    links each deployment and incident to its artifact's change."""
+    events = [step.cdevent(number) for number, step in enumerate(history)]
+    answer = await service.graphql(INGEST_CDEVENTS, token=token, events=events)
+    assert answer.errors == []
 
 
 async def send_lifecycle(service: RunningService, team: str, history: list[Step]) -> None:
-    answer = await service.graphql(INGEST_BATCH, lifecycle=[s.lifecycle(team) for s in history])
+    lifecycle = [step.lifecycle(team) for step in history]
+    answer = await service.graphql(INGEST_BATCH, token=ADMIN, lifecycle=lifecycle)
     assert answer.errors == []
 
 
@@ -199,17 +193,18 @@ async def metrics(service: RunningService, team: str, repo: str | None) -> Any:
 
 @pytest.mark.parametrize("absorbed", [False, True], ids=["tail", "read-models"])
 async def test_a_history_told_in_cdevents_measures_as_told_in_lifecycle_events(
-    service: RunningService, absorbed: bool
+    guarded: RunningService, absorbed: bool
 ) -> None:
+    service = guarded
     history = steps()
-    await send_cdevents(service, "team-cd", history)
-    await send_lifecycle(service, "team-cto", history)
+    await send_cdevents(service, TEAM_A, history)
+    await send_lifecycle(service, "team-b", history)
     if absorbed:
         await until_absorbed(service)
 
     for repo in (REPO, None):
-        told_in_cdevents = await metrics(service, "team-cd", repo)
-        told_in_lifecycle = await metrics(service, "team-cto", repo)
+        told_in_cdevents = await metrics(service, "team-a", repo)
+        told_in_lifecycle = await metrics(service, "team-b", repo)
 
         assert told_in_cdevents == told_in_lifecycle
     # Every part of the history was measured, not merely left out alike.
@@ -225,8 +220,9 @@ async def test_a_history_told_in_cdevents_measures_as_told_in_lifecycle_events(
 
 
 async def test_a_history_told_in_both_families_gives_one_answer(
-    service: RunningService,
+    guarded: RunningService,
 ) -> None:
+    service = guarded
     history = steps()
     # A change's first event and every packaging in CDEvents (the links need them), the rest
     # alternately in each family.
@@ -236,29 +232,27 @@ async def test_a_history_told_in_both_families_gives_one_answer(
         if step.kind in ("change.created", "artifact.packaged") or index % 2 == 0
     ]
     in_lifecycle = [step for step in history if step not in in_cdevents]
-    await send_cdevents(service, "team-mixed", in_cdevents)
-    await send_lifecycle(service, "team-mixed", in_lifecycle)
-    await send_lifecycle(service, "team-cto", history)
+    await send_cdevents(service, TEAM_A, in_cdevents)
+    await send_lifecycle(service, "team-a", in_lifecycle)
+    await send_lifecycle(service, "team-b", history)
 
     for repo in (REPO, None):
-        assert await metrics(service, "team-mixed", repo) == await metrics(
-            service, "team-cto", repo
-        )
+        assert await metrics(service, "team-a", repo) == await metrics(service, "team-b", repo)
     await until_absorbed(service)
-    assert await metrics(service, "team-mixed", None) == await metrics(service, "team-cto", None)
+    assert await metrics(service, "team-a", None) == await metrics(service, "team-b", None)
 
 
 @pytest.mark.parametrize("filter", [None, {"field": [FROM_EVENTS]}], ids=["models", "events"])
 async def test_delivery_metrics_answer_alike_for_both_families(
-    service: RunningService, filter: dict[str, Any] | None
+    guarded: RunningService, filter: dict[str, Any] | None
 ) -> None:
     history = steps()
-    await send_cdevents(service, "team-cd", history)
-    await send_lifecycle(service, "team-cto", history)
+    await send_cdevents(guarded, TEAM_A, history)
+    await send_lifecycle(guarded, "team-b", history)
 
     answers = [
-        await service.graphql(METRICS, **SPAN, teamId=team, repo=REPO, filter=filter)
-        for team in ("team-cd", "team-cto")
+        await guarded.graphql(METRICS, token=token, **SPAN, repo=REPO, filter=filter)
+        for token in (TEAM_A, TEAM_B)
     ]
 
     assert [answer.errors for answer in answers] == [[], []]
@@ -268,13 +262,13 @@ async def test_delivery_metrics_answer_alike_for_both_families(
 
 @pytest.mark.parametrize("filter", [{}, {"field": [FROM_EVENTS]}], ids=["models", "events"])
 async def test_event_counts_count_cdevents_by_type(
-    service: RunningService, filter: dict[str, Any]
+    guarded: RunningService, filter: dict[str, Any]
 ) -> None:
     history = steps()
-    await send_cdevents(service, "team-cd", history)
-    await until_absorbed(service)
+    await send_cdevents(guarded, TEAM_A, history)
+    await until_absorbed(guarded)
 
-    answer = await service.graphql(COUNTS, filter=filter | {"teamId": {"eq": "team-cd"}})
+    answer = await guarded.graphql(COUNTS, token=TEAM_A, filter=filter)
 
     assert answer.errors == []
     counted = {
