@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from app.catalog.cdevents import CDEVENT_TYPES, check_cdevent
 from tests.live.test_subscriptions import wait_until
-from tests.utils.service import RunningService
+from tests.utils.service import RunningService, reference
 from tests.utils.websocket import graphql_websocket
 
 DATA = Path(__file__).parent.parent / "data"
@@ -248,34 +248,49 @@ async def test_every_family_reads_as_a_valid_cloudevent(service: RunningService)
     await service.http.post(
         "/cloudevents", content=json.dumps(cdevent), headers=binary_headers(cdevent)
     )
-    await service.http.post(
-        "/events", json={"event_name": "deployment", "event_action": "succeeded", "repo": "web"}
-    )
-    await service.http.post(
-        "/webhooks/flexdeploy",
-        json={"eventType": "Branch Created", "actor": "ann", "object": "17", "payload": {}},
-    )
+    lifecycle = reference("lifecycle-events.json")
+    bodies = [
+        lifecycle["example_body"] | {"event_name": name, "event_action": action}
+        for name, actions in lifecycle["events"].items()
+        for action in actions
+    ] + [{"event_name": "my_custom_step", "custom": {"nested": [1, 2]}}]
+    for body in bodies:
+        assert (await service.http.post("/events", json=body)).status_code == 201
+    messages = [
+        {key: value for key, value in message.items() if not key.startswith("_")}
+        for message in reference("flexdeploy-events.json")["examples"]
+    ] + [{"eventType": "Branch Created", "actor": "ann", "object": "17", "payload": {}}]
+    for message in messages:
+        assert (await service.http.post("/webhooks/flexdeploy", json=message)).status_code == 202
 
-    answer = await service.http.get("/events", headers={"accept": BATCH})
+    answer = await service.http.get("/events", params={"$limit": "200"}, headers={"accept": BATCH})
 
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith(BATCH)
     cloud_events = answer.json()
-    assert len(cloud_events) == 3
+    assert len(cloud_events) == 1 + len(bodies) + len(messages)
     for cloud_event in cloud_events:
         jsonschema.validate(
             cloud_event, CLOUDEVENTS_SCHEMA, format_checker=jsonschema.FormatChecker()
         )
+    # Each as it was sent, under a type of its own family's.
+    datas = [cloud_event["data"] for cloud_event in cloud_events]
+    assert sorted(map(json.dumps, datas)) == sorted(map(json.dumps, [cdevent, *bodies, *messages]))
     by_type = {cloud_event["type"]: cloud_event for cloud_event in cloud_events}
-    assert by_type["ai.cto.lifecycle.deployment.succeeded"]["subject"] == "web"
+    assert by_type["ai.cto.lifecycle.deployment.succeeded"]["subject"] == "api"
+    assert by_type["ai.cto.lifecycle.my_custom_step"]["data"]["custom"] == {"nested": [1, 2]}
     assert by_type["com.flexagon.flexdeploy.branch-created"]["subject"] == "17"
     carried = by_type["dev.cdevents.change.merged.0.3.0"]
     assert (carried["id"], carried["source"]) == (
         cdevent["context"]["id"],
         cdevent["context"]["source"],
     )
-    assert carried["data"] == cdevent
     assert check_cdevent(carried["data"]) == []
+    # Sent back, the CDEvent's CloudEvent is the same event: a redelivery, stored once.
+    again = await service.http.post(
+        "/cloudevents", content=json.dumps(carried), headers={"content-type": STRUCTURED}
+    )
+    assert (again.status_code, again.json()["created"]) == (200, False)
 
 
 WATCH_DEPLOYMENTS = """
