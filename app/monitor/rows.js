@@ -7,9 +7,24 @@ function cell(className, text) {
   return span;
 }
 
+const FAMILIES = { LIFECYCLE: "Lifecycle", FLEXDEPLOY: "FlexDeploy", CDEVENTS: "CDEvents" };
+
 function place(event) {
   const raw = event.raw || {};
-  return event.source === "FLEXDEPLOY" ? raw.object : raw.repo;
+  if (event.source === "FLEXDEPLOY") return raw.object;
+  // A CDEvent is about its subject; a change or a branch is placed in its repository.
+  if (event.source === "CDEVENTS") return raw.subject?.content?.repository?.id || raw.subject?.id;
+  return raw.repo;
+}
+
+// `dev.cdevents.service.deployed.0.3.0` reads as `service.deployed`: the rest is the same
+// for every CDEvent of this spec (the full type is in the opened event).
+function what(event) {
+  if (event.source === "CDEVENTS") {
+    const parts = event.type.split(".");
+    return parts.length >= 4 ? `${parts[2]}.${parts[3]}` : event.type;
+  }
+  return event.action ? `${event.type} / ${event.action}` : event.type;
 }
 
 // FlexDeploy pipeline stages carry their status and environment into the row.
@@ -28,18 +43,18 @@ export function eventRow(event) {
   button.className = "event";
   button.dataset.id = event.id;
   const status = stage(event);
-  const what = cell("what", event.action ? `${event.type} / ${event.action}` : event.type);
+  const kind = cell("what", what(event));
   if (status) {
     const badge = cell(`stage ${status.split(" ")[0].toLowerCase()}`, status);
-    what.append(" ", badge);
+    kind.append(" ", badge);
   }
   const time = document.createElement("time");
   time.className = "when";
   time.dateTime = event.timestamp;
   time.textContent = event.timestamp.replace("T", " ").replace(/\.\d+Z$/, "Z");
   button.append(
-    cell(`source ${event.source.toLowerCase()}`, event.source === "FLEXDEPLOY" ? "FlexDeploy" : "Lifecycle"),
-    what,
+    cell(`source ${event.source.toLowerCase()}`, FAMILIES[event.source] || event.source),
+    kind,
     cell("team", event.teamId),
     cell("place", place(event)),
     time,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Page, WebSocketRoute
@@ -19,6 +20,8 @@ from tests.graphql.queries import INGEST_BATCH
 from tests.live.test_subscriptions import build, wait_until
 from tests.utils.service import RunningService, bearer, reference
 from tests.utils.tokens import TEAM_A, TEAM_B
+
+DATA = Path(__file__).parent.parent / "data"
 
 pytestmark = needs_chromium
 
@@ -55,6 +58,23 @@ async def pipeline_stage(service: RunningService) -> tuple[str, dict[str, Any]]:
     assert response.status_code == 202, response.text
     event_id: str = response.json()["id"]
     return event_id, message["payload"]
+
+
+async def cdevent(service: RunningService) -> str:
+    """A CDEvents deployment, as a tool sends it over CloudEvents' binary mode."""
+    sent = json.loads((DATA / "cdevents" / "service.deployed.json").read_text())
+    context = sent["context"]
+    headers = {
+        "content-type": "application/json",
+        "ce-specversion": "1.0",
+        "ce-id": context["id"],
+        "ce-source": context["source"],
+        "ce-type": context["type"],
+    }
+    response = await service.http.post("/cloudevents", json=sent, headers=headers)
+    assert response.status_code == 201, response.text
+    event_id: str = response.json()["id"]
+    return event_id
 
 
 async def opened(page: Page, service: RunningService) -> OffService:
@@ -115,6 +135,7 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     failures: list[str] = []
     page.on("pageerror", lambda error: failures.append(str(error)))
     stage, stage_payload = await pipeline_stage(service)
+    deployed = await cdevent(service)
     history = [
         await post_event(service, lifecycle("commit", "succeeded", "team-a", commit="c1")),
         await post_event(service, lifecycle("deployment", "succeeded", "team-a", commit="c1")),
@@ -123,8 +144,12 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     ]
     off_service = await opened(page, service)
     await live(page)
-    assert set(await shown_ids(page)) == {stage, *history}
+    assert set(await shown_ids(page)) == {stage, deployed, *history}
     stage_status = await page.text_content(f'#stream button[data-id="{stage}"] .stage')
+    cdevent_row = f'#stream button[data-id="{deployed}"]'
+    cdevent_cells = [
+        await page.text_content(f"{cdevent_row} {cell}") for cell in (".source", ".what")
+    ]
 
     body = lifecycle("build", "succeeded", "team-a", commit="c4")
     started = time.monotonic()
@@ -170,6 +195,7 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     execution, environment = stage_payload["pipelineStageExecution"], stage_payload["environment"]
     assert stage_status == f"{execution['executionStatus']} · {environment['environmentCode']}"
     assert raw == body
+    assert cdevent_cells == ["CDEvents", "service.deployed"]
     assert not set(held) & set(while_paused)
     assert resumed[:4] == [*reversed(held), new]
     assert team_rows == [*reversed(held), new, *reversed(history[:3])]
