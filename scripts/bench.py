@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
-"""Benchmarks, each figure beside a baseline measured in the same run on the same machine.
+"""Benchmarks, each figure beside a baseline measured in the same run and the servers' CPU.
 
-    .venv/bin/python scripts/bench.py [--subscribers 500] [--events 100] [--json bench.json]
+    .venv/bin/python scripts/bench.py                    # a few minutes on 2 cores
+    .venv/bin/python scripts/bench.py --quick            # seconds: a smoke check
+    .venv/bin/python scripts/bench.py --update-readme    # also commit-ready table + JSON
     .venv/bin/python scripts/bench.py --scale [--sizes 10000,100000,1000000]
 
 1. ingest: single `ingestLifecycleEvent` calls over HTTP at concurrency C vs the raw driver's
    `insert_one` of the same documents; `ingestEvents` batches vs `insert_many`.
 2. reads: a 100-event page through `events` over HTTP vs `find().sort().limit(100)` + JSON.
-3. fan-out: S websocket subscribers of one subscription, E events, vs a bare websocket server
-   sending one prepared message per socket (scripts/bench_broadcast.py).
-4. memory: resident memory of the service per idle subscriber.
+3. fan-out to each of `--fanout` subscriber counts of one subscription vs a bare websocket
+   server sending prepared messages (scripts/bench_broadcast.py) to as many sockets.
+4. distinct: `--distinct` subscriptions with different team filters, events at `--rate`.
+5. idle + active: `--idle` subscribers no event matches beside `--active` ones fed at
+   `--active-rate`: memory per idle subscriber, the active ones' latency.
 
-With --scale, runs scripts/bench_scale.py instead: the reads over stores of growing size.
-
-Uses MONGODB_URI when set, else starts the embedded server. Ratios are ours / baseline
-(for rates, higher is better; for latencies, lower is better).
+Subscribers live in `--workers` processes (scripts/bench_load.py), the same ones for the
+service and the bare server. Every figure records the CPU seconds of the service, of the
+embedded database and of the bare server while it ran (from /proc), so a figure that moved
+with the client's load, not the server's work, shows. With --scale, runs
+scripts/bench_scale.py instead. Uses MONGODB_URI when set, else starts the embedded server.
 """
 
 from __future__ import annotations
@@ -28,14 +33,17 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import bench_live
+import bench_proc
 import bench_scale
+import bench_table
 import httpx
+from bench_load import LoadClients
 from pymongo import AsyncMongoClient, WriteConcern
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,19 +54,14 @@ from app.store.embedded import EmbeddedMongo  # noqa: E402
 from app.timestamps import utc_now  # noqa: E402
 
 LIMITS = IntakeLimits(max_bytes=1 << 20, max_depth=32)
-INGEST = """mutation($input: LifecycleEventInput!) {
-  ingestLifecycleEvent(input: $input) { created }
-}"""
-BATCH = """mutation($lifecycle: [LifecycleEventInput!]) {
-  ingestEvents(lifecycle: $lifecycle) { count }
-}"""
 PAGE = "{ events(limit: 100) { nodes { ... on Event { id type action teamId timestamp raw } } } }"
-SUBSCRIBE = """subscription($filter: EventFilter) {
-  events(filter: $filter) { ... on Event { id type timestamp raw } }
-}"""
+BATCH_SIZE = 500
+OPTIONS = "count concurrency reads fanout events distinct rate seconds idle active active_rate"
+OPTIONS += " workers quick"
 
 
-def body(n: int, **extra: Any) -> dict[str, Any]:
+def body(n: int) -> dict[str, Any]:
+    """A CTO.ai lifecycle body: what the driver baseline stores and the service is sent."""
     return {
         "event_name": "deployment",
         "event_action": "succeeded",
@@ -66,22 +69,12 @@ def body(n: int, **extra: Any) -> dict[str, Any]:
         "branch": "main",
         "commit": uuid.uuid4().hex,
         "team_id": f"team-{n % 3}",
-        **extra,
     }
 
 
 def graphql_input(cto: dict[str, Any]) -> dict[str, Any]:
     names = {"event_name": "eventName", "event_action": "eventAction", "team_id": "teamId"}
-    named = {
-        names.get(k, k): v for k, v in cto.items() if k in (*names, "repo", "branch", "commit")
-    }
-    data = {k: v for k, v in cto.items() if k not in (*names, "repo", "branch", "commit")}
-    return named | ({"data": data} if data else {})
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+    return {names.get(k, k): v for k, v in cto.items()}
 
 
 async def concurrently(
@@ -99,12 +92,34 @@ async def concurrently(
     return time.perf_counter() - started
 
 
+async def measured(
+    meter: bench_proc.CpuMeter, work: Callable[[], Awaitable[float]], events: int
+) -> dict[str, Any]:
+    """Events per second of `work` (which returns its seconds) and the CPU it cost."""
+    before = meter.read()
+    seconds = await work()
+    used = meter.since(before)
+    return {"per_s": round(events / seconds, 1), "cpu": used}
+
+
+def ingest_figure(ours: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ours_per_s": ours["per_s"],
+        "raw_per_s": raw["per_s"],
+        "ratio": round(ours["per_s"] / raw["per_s"], 3),
+        "target_ratio": 0.5,
+        "ours_cpu": ours["cpu"],
+        "raw_cpu": raw["cpu"],
+    }
+
+
 async def bench_ingest(
-    http: httpx.AsyncClient, raw: Any, count: int, concurrency: int
+    http: httpx.AsyncClient, raw: Any, meter: bench_proc.CpuMeter, count: int, concurrency: int
 ) -> dict[str, Any]:
     async def ours(n: int) -> None:
+        variables = {"input": graphql_input(body(n))}
         answer = await http.post(
-            "/graphql", json={"query": INGEST, "variables": {"input": graphql_input(body(n))}}
+            "/graphql", json={"query": bench_live.INGEST, "variables": variables}
         )
         assert "errors" not in answer.json(), answer.text
 
@@ -112,204 +127,61 @@ async def bench_ingest(
         event = lifecycle_event(body(n), utc_now(), LIMITS)
         await raw.insert_one(to_document(event, seq=10_000_000 + n, received_at=utc_now()))
 
-    ours_s = await concurrently(count, concurrency, ours)
-    raw_s = await concurrently(count, concurrency, baseline)
-
-    batches, size = 4, 500
-    started = time.perf_counter()
-    for b in range(batches):
-        items = [graphql_input(body(b * size + n)) for n in range(size)]
-        answer = await http.post(
-            "/graphql", json={"query": BATCH, "variables": {"lifecycle": items}}
-        )
-        assert "errors" not in answer.json(), answer.text
-    ours_batch_s = time.perf_counter() - started
-    started = time.perf_counter()
-    for b in range(batches):
-        now = utc_now()
-        documents = [
-            to_document(
-                lifecycle_event(body(n), now, LIMITS),
-                seq=20_000_000 + b * size + n,
-                received_at=now,
+    async def ours_batches() -> float:
+        started = time.perf_counter()
+        for _ in range(batches):
+            await bench_live.ingest_batches(
+                http, [graphql_input(body(n)) for n in range(BATCH_SIZE)]
             )
-            for n in range(size)
-        ]
-        await raw.insert_many(documents)
-    raw_batch_s = time.perf_counter() - started
-    single = {"ours_per_s": count / ours_s, "raw_per_s": count / raw_s}
-    batch = {"ours_per_s": batches * size / ours_batch_s, "raw_per_s": batches * size / raw_batch_s}
-    for figure in (single, batch):
-        figure["ratio"] = figure["ours_per_s"] / figure["raw_per_s"]
+        return time.perf_counter() - started
+
+    async def raw_batches() -> float:
+        started = time.perf_counter()
+        for b in range(batches):
+            now = utc_now()
+            events = [lifecycle_event(body(n), now, LIMITS) for n in range(BATCH_SIZE)]
+            base = 20_000_000 + b * BATCH_SIZE
+            documents = [
+                to_document(e, seq=base + n, received_at=now) for n, e in enumerate(events)
+            ]
+            await raw.insert_many(documents)
+        return time.perf_counter() - started
+
+    batches = max(1, count // BATCH_SIZE) * 2
+    single = ingest_figure(
+        await measured(meter, lambda: concurrently(count, concurrency, ours), count),
+        await measured(meter, lambda: concurrently(count, concurrency, baseline), count),
+    )
+    batch = ingest_figure(
+        await measured(meter, ours_batches, batches * BATCH_SIZE),
+        await measured(meter, raw_batches, batches * BATCH_SIZE),
+    )
     return {
         "single": single | {"concurrency": concurrency, "count": count},
-        "batch": batch | {"batch_size": size},
+        "batch": batch | {"batch_size": BATCH_SIZE, "batches": batches},
     }
 
 
-async def bench_reads(http: httpx.AsyncClient, events: Any, rounds: int) -> dict[str, Any]:
-    ours: list[float] = []
-    raw: list[float] = []
+async def bench_reads(
+    http: httpx.AsyncClient, events: Any, meter: bench_proc.CpuMeter, rounds: int
+) -> dict[str, Any]:
+    times: dict[str, list[float]] = {"ours": [], "raw": []}
     for _ in range(rounds):
         started = time.perf_counter()
         answer = await http.post("/graphql", json={"query": PAGE})
         assert len(answer.json()["data"]["events"]["nodes"]) == 100
-        ours.append(time.perf_counter() - started)
+        times["ours"].append(time.perf_counter() - started)
         started = time.perf_counter()
-        documents = (
-            await events.find({}).sort([("timestamp", -1), ("seq", -1)]).limit(100).to_list()
-        )
-        json.dumps(documents, default=str)
-        raw.append(time.perf_counter() - started)
-    result: dict[str, Any] = {}
-    for name, values in (("ours", ours), ("raw", raw)):
-        result[f"{name}_p50_ms"] = percentile(values, 0.5) * 1000
-        result[f"{name}_p99_ms"] = percentile(values, 0.99) * 1000
-    result["ratio_p50"] = result["ours_p50_ms"] / result["raw_p50_ms"]
-    result["ratio_p99"] = result["ours_p99_ms"] / result["raw_p99_ms"]
+        found = await events.find({}).sort([("timestamp", -1), ("seq", -1)]).limit(100).to_list()
+        json.dumps(found, default=str)
+        times["raw"].append(time.perf_counter() - started)
+    result: dict[str, Any] = {"rounds": rounds}
+    for name, values in times.items():
+        result[f"{name}_p50_ms"] = round(bench_live.percentile(values, 0.5) * 1000, 2)
+        result[f"{name}_p99_ms"] = round(bench_live.percentile(values, 0.99) * 1000, 2)
+    result["ratio_p50"] = round(result["ours_p50_ms"] / result["raw_p50_ms"], 3)
+    result["ratio_p99"] = round(result["ours_p99_ms"] / result["raw_p99_ms"], 3)
     return result
-
-
-async def open_subscribers(
-    url: str, count: int, subscribe: Callable[[int], dict[str, Any]] | None
-) -> list[ClientConnection]:
-    """`count` websockets; with `subscribe`, GraphQL ones, each sending its subscription."""
-
-    async def one(n: int) -> ClientConnection:
-        if subscribe is None:
-            return await connect(url, max_size=None)
-        socket = await connect(
-            url, subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None
-        )
-        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
-        assert json.loads(await socket.recv())["type"] == "connection_ack"
-        await socket.send(json.dumps(subscribe(n)))
-        return socket
-
-    sockets: list[ClientConnection] = []
-    for start in range(0, count, 50):
-        sockets += await asyncio.gather(*(one(n) for n in range(start, min(count, start + 50))))
-    return sockets
-
-
-async def receive_all(
-    sockets: list[ClientConnection],
-    expected: int,
-    sent_of: Callable[[dict[str, Any]], float | None],
-) -> tuple[float, list[float]]:
-    """Waits for `expected` messages on every socket; returns the last arrival and latencies."""
-    latencies: list[float] = []
-    last = 0.0
-
-    async def drain(socket: ClientConnection) -> None:
-        nonlocal last
-        got = 0
-        while got < expected:
-            message = json.loads(await asyncio.wait_for(socket.recv(), 120))
-            if message.get("type") == "ping":  # the server counts on the answer
-                await socket.send(json.dumps({"type": "pong"}))
-                continue
-            sent = sent_of(message)
-            if sent is None:
-                continue
-            now = time.time()
-            latencies.append(now - sent)
-            last = max(last, now)
-            got += 1
-
-    await asyncio.gather(*(drain(socket) for socket in sockets))
-    return last, latencies
-
-
-def fanout_figures(
-    subscribers: int, events: int, started: float, last: float, latencies: list[float]
-) -> dict[str, Any]:
-    return {
-        "messages_per_s": subscribers * events / (last - started),
-        "p50_ms": percentile(latencies, 0.5) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-    }
-
-
-async def bench_fanout(
-    http: httpx.AsyncClient, service_ws: str, bare_port: int, subscribers: int, events: int
-) -> dict[str, Any]:
-    subscription = {
-        "id": "1",
-        "type": "subscribe",
-        "payload": {"query": SUBSCRIBE, "variables": {"filter": {"repo": {"eq": "fanout"}}}},
-    }
-    sockets = await open_subscribers(service_ws, subscribers, lambda n: subscription)
-
-    def sent_of(message: dict[str, Any]) -> float | None:
-        if message.get("type") != "next":
-            return None
-        sent = message["payload"]["data"]["events"]["raw"].get("sent")
-        return float(sent) if sent is not None else None
-
-    # Warm up until every subscriber is registered and receiving (they register in their time).
-    warm = {"eventName": "warm-up", "eventAction": "x", "repo": "fanout"}
-    waiting = asyncio.create_task(
-        receive_all(sockets, 1, lambda m: 0.0 if m.get("type") == "next" else None)
-    )
-    while not waiting.done():
-        await http.post("/graphql", json={"query": INGEST, "variables": {"input": warm}})
-        await asyncio.wait([waiting], timeout=0.5)
-    await asyncio.sleep(0.5)
-    started = time.time()
-    items = [graphql_input(body(n, repo="fanout", sent=time.time())) for n in range(events)]
-    await http.post("/graphql", json={"query": BATCH, "variables": {"lifecycle": items}})
-    last, latencies = await receive_all(sockets, events, sent_of)
-    ours = fanout_figures(subscribers, events, started, last, latencies)
-    for socket in sockets:
-        await socket.close()
-
-    bare_sockets = await open_subscribers(f"ws://127.0.0.1:{bare_port}/ws", subscribers, None)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{bare_port}") as bare:
-        for _ in range(600):  # the server counts sockets as it accepts them
-            if (await bare.get("/connected")).json()["sockets"] >= subscribers:
-                break
-            await asyncio.sleep(0.05)
-        started = time.time()
-        await bare.post("/broadcast", params={"count": events}, timeout=300)
-    last, latencies = await receive_all(bare_sockets, events, lambda m: m["payload"]["sent"])
-    baseline = fanout_figures(subscribers, events, started, last, latencies)
-    for socket in bare_sockets:
-        await socket.close()
-    return {
-        "subscribers": subscribers,
-        "events": events,
-        "ours": ours,
-        "bare": baseline,
-        "ratio": ours["messages_per_s"] / baseline["messages_per_s"],
-    }
-
-
-def resident_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
-async def bench_memory(service_ws: str, pid: int, subscribers: int) -> dict[str, Any]:
-    await asyncio.sleep(1)
-    before = resident_kib(pid)
-
-    def distinct(n: int) -> dict[str, Any]:
-        variables = {"filter": {"repo": {"eq": f"idle-{n}"}}}
-        return {
-            "id": "1",
-            "type": "subscribe",
-            "payload": {"query": SUBSCRIBE, "variables": variables},
-        }
-
-    sockets = await open_subscribers(service_ws, subscribers, distinct)
-    await asyncio.sleep(2)
-    after = resident_kib(pid)
-    for socket in sockets:
-        await socket.close()
-    return {"subscribers": subscribers, "kib_per_subscriber": (after - before) / subscribers}
 
 
 async def wait_ready(url: str) -> None:
@@ -325,81 +197,38 @@ async def wait_ready(url: str) -> None:
 
 
 def progress(step: str) -> None:
-    print(f"... {step}", file=sys.stderr, flush=True)
+    print(f"... {time.strftime('%H:%M:%S')} {step}", file=sys.stderr, flush=True)
 
 
-def table(results: dict[str, Any]) -> str:
-    ingest, reads, fanout = results["ingest"], results["reads"], results["fanout"]
-    rows = [
-        ("figure", "ours", "baseline", "ratio"),
-        (
-            "ingest, single (events/s)",
-            f"{ingest['single']['ours_per_s']:.0f}",
-            f"{ingest['single']['raw_per_s']:.0f}",
-            f"{ingest['single']['ratio']:.2f}",
-        ),
-        (
-            "ingest, batches of 500 (events/s)",
-            f"{ingest['batch']['ours_per_s']:.0f}",
-            f"{ingest['batch']['raw_per_s']:.0f}",
-            f"{ingest['batch']['ratio']:.2f}",
-        ),
-        (
-            "read 100 events, p50 (ms)",
-            f"{reads['ours_p50_ms']:.1f}",
-            f"{reads['raw_p50_ms']:.1f}",
-            f"{reads['ratio_p50']:.2f}",
-        ),
-        (
-            "read 100 events, p99 (ms)",
-            f"{reads['ours_p99_ms']:.1f}",
-            f"{reads['raw_p99_ms']:.1f}",
-            f"{reads['ratio_p99']:.2f}",
-        ),
-        (
-            f"fan-out to {fanout['subscribers']} (msgs/s)",
-            f"{fanout['ours']['messages_per_s']:.0f}",
-            f"{fanout['bare']['messages_per_s']:.0f}",
-            f"{fanout['ratio']:.2f}",
-        ),
-        (
-            "fan-out latency p50 (ms)",
-            f"{fanout['ours']['p50_ms']:.0f}",
-            f"{fanout['bare']['p50_ms']:.0f}",
-            "",
-        ),
-        (
-            "fan-out latency p99 (ms)",
-            f"{fanout['ours']['p99_ms']:.0f}",
-            f"{fanout['bare']['p99_ms']:.0f}",
-            "",
-        ),
-        (
-            "memory per idle subscriber (KiB)",
-            f"{results['memory']['kib_per_subscriber']:.1f}",
-            "",
-            "",
-        ),
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [
-        "| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |"
-        for row in rows
-    ]
-    lines.insert(1, "| " + " | ".join("-" * width for width in widths) + " |")
-    return "\n".join(lines)
+async def measure(live: bench_live.Live, mongo: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Every figure, in the order of the table."""
+    durable = WriteConcern(w="majority", j=True)
+    raw = mongo.get_collection("raw_events", write_concern=durable)
+    progress("ingest")
+    results: dict[str, Any] = {
+        "ingest": await bench_ingest(live.http, raw, live.meter, args.count, args.concurrency)
+    }
+    progress("reads")
+    results["reads"] = await bench_reads(live.http, mongo["events"], live.meter, args.reads)
+    results["fanout"] = []
+    for subscribers in args.fanout:
+        progress(f"fan-out to {subscribers}")
+        results["fanout"].append(await bench_live.fanout(live, subscribers, args.events))
+    if args.distinct:
+        progress(f"{args.distinct} distinct subscriptions at {args.rate}/s")
+        results["distinct"] = await bench_live.distinct(
+            live, args.distinct, args.rate, args.seconds
+        )
+    if args.idle or args.active:
+        progress(f"{args.idle} idle + {args.active} active subscribers")
+        results["idle"] = await bench_live.idle_active(
+            live, args.idle, args.active, args.active_rate, args.seconds
+        )
+    return results
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="eventstore-bench-"))
-    embedded = None
-    uri = os.environ.get("MONGODB_URI")
-    if uri is None:
-        embedded = EmbeddedMongo(workdir / "mongo")
-        uri = await embedded.start()
-    database = f"bench_{uuid.uuid4().hex[:8]}"
-    port, bare_port = bench_scale.free_port(), bench_scale.free_port()
-    env = os.environ | {
+def service_env(uri: str, database: str, port: int) -> dict[str, str]:
+    return os.environ | {
         "MONGODB_URI": uri,
         "EVENTSTORE_DATABASE": database,
         "EVENTSTORE_PORT": str(port),
@@ -407,70 +236,115 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "EVENTSTORE_MAX_REQUEST_BYTES": str(16 << 20),
         "EVENTSTORE_SUBSCRIBER_BUFFER": "100000",
     }
-    service = await asyncio.create_subprocess_exec(sys.executable, "-m", "app", cwd=ROOT, env=env)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Starts the database, the service, the bare server and the workers; measures; stops them."""
+    workdir = Path(tempfile.mkdtemp(prefix="eventstore-bench-"))
+    embedded, uri = None, os.environ.get("MONGODB_URI")
+    if uri is None:
+        embedded = EmbeddedMongo(workdir / "mongo")
+        uri = await embedded.start()
+    database = f"bench_{uuid.uuid4().hex[:8]}"
+    port, bare_port = bench_scale.free_port(), bench_scale.free_port()
+    service = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app", cwd=ROOT, env=service_env(uri, database, port)
+    )
     bare = await asyncio.create_subprocess_exec(
         sys.executable, str(ROOT / "scripts" / "bench_broadcast.py"), str(bare_port)
     )
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
+    clients = await LoadClients.start(args.workers)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
+    pids = {"service": service.pid, "bare": bare.pid}
+    if embedded is not None:  # its pid file reads "<server pid> <parent pid>"
+        pids["db"] = int((workdir / "mongo" / "secantusd.pid").read_text().split()[0])
     try:
         await wait_ready(f"http://127.0.0.1:{port}")
-        durable = WriteConcern(w="majority", j=True)
-        raw = client[database].get_collection("raw_events", write_concern=durable)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=300) as http:
-            progress("ingest")
-            results: dict[str, Any] = {
-                "ingest": await bench_ingest(http, raw, args.count, args.concurrency)
-            }
-            progress("reads")
-            results["reads"] = await bench_reads(http, client[database]["events"], args.reads)
-            ws = f"ws://127.0.0.1:{port}/graphql"
-            progress("fan-out")
-            results["fanout"] = await bench_fanout(
-                http, ws, bare_port, args.subscribers, args.events
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as http:
+            live = bench_live.Live(
+                http=http,
+                clients=clients,
+                meter=bench_proc.CpuMeter(pids),
+                service_ws=f"ws://127.0.0.1:{port}/graphql",
+                bare_url=f"http://127.0.0.1:{bare_port}",
+                service_pid=service.pid,
             )
-            progress("memory")
-            results["memory"] = await bench_memory(ws, service.pid, args.subscribers)
-        return results
+            return await measure(live, mongo[database], args)
     finally:
-        await client.drop_database(database)
-        await client.close()
-        for process in (service, bare):
+        progress("stopping")
+        await clients.stop()
+        for process in (service, bare):  # first, or the service sees its database vanish
             process.terminate()
             await process.wait()
+        await mongo.drop_database(database)
+        await mongo.close()
         if embedded is not None:
             await embedded.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--count", type=int, default=1000, help="single ingests")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--reads", type=int, default=200, help="page reads")
-    parser.add_argument("--subscribers", type=int, default=500)
+    parser.add_argument("--fanout", type=counts, default=[500, 5000], help="e.g. 500,5000")
+    parser.add_argument("--subscribers", type=int, help="the same as --fanout N (one count)")
     parser.add_argument("--events", type=int, default=100, help="events fanned out")
+    parser.add_argument("--distinct", type=int, default=2000, help="0 skips the figure")
+    parser.add_argument("--rate", type=float, default=100, help="distinct: events/s")
+    parser.add_argument("--seconds", type=float, default=20, help="length of paced figures")
+    parser.add_argument("--idle", type=int, default=10_000)
+    parser.add_argument("--active", type=int, default=100)
+    parser.add_argument("--active-rate", type=float, default=20, help="events/s, each to all")
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument("--quick", action="store_true", help="everything small: a smoke check")
+    parser.add_argument("--json", type=Path, help="default bench-results/bench.json")
     parser.add_argument(
-        "--json",
-        type=Path,
-        help="default bench-results/bench.json (with --scale, bench-results/scale-<time>.json)",
-    )
-    parser.add_argument(
-        "--scale",
+        "--update-readme",
         action="store_true",
-        help="run the scale benchmark instead: reads over stores of growing size",
+        help=f"copy the JSON to {bench_table.LATEST.relative_to(ROOT)} and redraw README's table",
     )
+    parser.add_argument("--scale", action="store_true", help="the scale benchmark instead")
     bench_scale.add_arguments(parser)
     args = parser.parse_args()
+    if args.subscribers is not None:
+        args.fanout = [args.subscribers]
+    if args.quick:
+        args.count, args.reads, args.fanout, args.events = 100, 20, [50], 10
+        args.distinct, args.seconds, args.idle, args.active = 50, 2, 200, 10
+    args.json = args.json or ROOT / "bench-results" / "bench.json"
+    return args
+
+
+def counts(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part]
+
+
+def main() -> None:
+    args = arguments()
     if args.scale:
         bench_scale.main(args)
         return
-    args.json = args.json or ROOT / "bench-results" / "bench.json"
+    options = {name: getattr(args, name) for name in OPTIONS.split()}
+    meta: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": bench_proc.machine(),
+        "database": "MONGODB_URI" if "MONGODB_URI" in os.environ else "embedded SecantusDB",
+        "load_before": bench_proc.load_average(),
+        "options": options,
+    }
     started = time.perf_counter()
-    results = asyncio.run(run(args))
-    results["seconds"] = time.perf_counter() - started
-    print(table(results))
-    print(f"\n({results['seconds']:.0f} s; JSON in {args.json})")
+    results = {"meta": meta} | asyncio.run(run(args))
+    meta |= {
+        "seconds": round(time.perf_counter() - started),
+        "load_after": bench_proc.load_average(),
+    }
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2))
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(bench_table.render(results))
+    print(f"\n({meta['seconds']} s; JSON in {args.json})")
+    if args.update_readme:
+        bench_table.publish(args.json)
 
 
 if __name__ == "__main__":

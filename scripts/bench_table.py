@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""The README's Performance table, drawn from a bench JSON so it cannot drift from a run.
+
+    .venv/bin/python scripts/bench_table.py [bench-results/latest.json]          # print it
+    .venv/bin/python scripts/bench_table.py bench-results/bench.json --write     # publish it
+
+`--write` (and `bench.py --update-readme`) copies the JSON to bench-results/latest.json, the
+one result kept in git, and replaces the README between the bench-table markers with the
+table drawn from it; tests/test_bench_table.py checks that the two still agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+LATEST = ROOT / "bench-results" / "latest.json"
+START = "<!-- bench-table:start: drawn by scripts/bench_table.py from its JSON -->"
+END = "<!-- bench-table:end -->"
+HEADER = ("figure", "ours", "baseline", "ratio", "service CPU", "baseline CPU", "database CPU")
+
+Row = tuple[str, str, str, str, str, str, str]
+
+
+def cpu(seconds: float, per_unit_us: float | None = None, unit: str = "msg") -> str:
+    """CPU seconds, and per event or message when the figure has a count."""
+    if per_unit_us is None:
+        return f"{seconds:.1f} s"
+    return f"{seconds:.1f} s, {per_unit_us:.0f} µs/{unit}"
+
+
+def ingest_rows(ingest: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for key, name in (("single", "ingest, single"), ("batch", "ingest, batches of 500")):
+        figure = ingest[key]
+        events = figure.get("count") or figure["batch_size"] * figure["batches"]
+        service = figure["ours_cpu"]["service"]
+        db = (figure["ours_cpu"].get("db"), figure["raw_cpu"].get("db"))
+        rows.append(
+            (
+                f"{name} (events/s)",
+                f"{figure['ours_per_s']:.0f}",
+                f"{figure['raw_per_s']:.0f} (driver)",
+                f"{figure['ratio']:.2f} (target ≥ {figure['target_ratio']})",
+                cpu(service, service / events * 1e6, "ev"),
+                "",
+                f"{db[0]:.1f} s / {db[1]:.1f} s" if None not in db else "",
+            )
+        )
+    return rows
+
+
+def read_rows(reads: dict[str, Any]) -> list[Row]:
+    return [
+        (
+            f"read 100 events, {p} (ms)",
+            f"{reads[f'ours_{p}_ms']:.1f}",
+            f"{reads[f'raw_{p}_ms']:.1f} (driver)",
+            f"{reads[f'ratio_{p}']:.2f}",
+            "",
+            "",
+            "",
+        )
+        for p in ("p50", "p99")
+    ]
+
+
+def missing(figure: dict[str, Any]) -> str:
+    """A note when messages did not arrive in time: a rate over fewer messages is no rate."""
+    return f" ({figure['missing']} missing)" if figure.get("missing") else ""
+
+
+def fanout_rows(figure: dict[str, Any]) -> list[Row]:
+    ours, bare = figure["ours"], figure["bare"]
+    name = f"fan-out, {figure['events']} events to {figure['subscribers']}"
+    return [
+        (
+            f"{name} (msgs/s)",
+            f"{ours['messages_per_s']:.0f}{missing(ours)}",
+            f"{bare['messages_per_s']:.0f} (bare){missing(bare)}",
+            f"{figure['ratio']:.2f}",
+            cpu(ours["cpu_s"], ours["cpu_us_per_message"]),
+            cpu(bare["cpu_s"], bare["cpu_us_per_message"]),
+            f"{ours['db_cpu_s']:.1f} s" if "db_cpu_s" in ours else "",
+        ),
+        (
+            f"{name}, latency p50 / p99 (ms)",
+            f"{ours['p50_ms']:.0f} / {ours['p99_ms']:.0f}",
+            f"{bare['p50_ms']:.0f} / {bare['p99_ms']:.0f} (bare)",
+            f"{ours['p99_ms'] / bare['p99_ms']:.2f}" if bare["p99_ms"] else "",
+            "",
+            "",
+            "",
+        ),
+    ]
+
+
+def paced_row(name: str, figure: dict[str, Any]) -> Row:
+    """A latency under a steady rate, beside its target rather than a baseline server."""
+    target = figure["target_p99_ms"]
+    return (
+        f"{name}, p50 / p99 (ms)",
+        f"{figure['p50_ms']:.0f} / {figure['p99_ms']:.0f}{missing(figure)}",
+        f"target p99 ≤ {target}",
+        f"{figure['p99_ms'] / target:.2f}",
+        cpu(figure["cpu_s"], figure["cpu_us_per_message"]),
+        "",
+        f"{figure['db_cpu_s']:.1f} s" if "db_cpu_s" in figure else "",
+    )
+
+
+def rows(results: dict[str, Any]) -> list[Row]:
+    """Every figure of a bench JSON, in the order bench.py measures them."""
+    table = ingest_rows(results["ingest"]) + read_rows(results["reads"])
+    for figure in results["fanout"]:
+        table += fanout_rows(figure)
+    if "distinct" in results:
+        d = results["distinct"]
+        name = f"{d['subscriptions']} distinct subscriptions, {d['rate']:g} events/s"
+        table.append(paced_row(name, d))
+    if "idle" in results:
+        i = results["idle"]
+        kib = f"{i['kib_per_idle']:.1f}"
+        target = f"target ≤ {i['target_kib_per_idle']}"
+        ratio = f"{i['kib_per_idle'] / i['target_kib_per_idle']:.2f}"
+        table.append(
+            (f"memory per idle subscriber, {i['idle']} idle (KiB)", kib, target, ratio, "", "", "")
+        )
+        name = f"{i['active']} active beside them, {i['rate']:g} events/s to each"
+        table.append(paced_row(name, i))
+    return table
+
+
+def markdown(table: list[Row]) -> str:
+    lines = [HEADER, *table]
+    widths = [max(len(row[i]) for row in lines) for i in range(len(HEADER))]
+    out = ["| " + " | ".join(c.ljust(widths[i]) for i, c in enumerate(row)) + " |" for row in lines]
+    out.insert(1, "| " + " | ".join("-" * width for width in widths) + " |")
+    return "\n".join(out)
+
+
+def render(results: dict[str, Any]) -> str:
+    """The 'Latest run' line and the table, as the README shows them between the markers."""
+    meta = results["meta"]
+    load = f"load average {meta['load_before'][0]} before, {meta['load_after'][0]} after"
+    line = (
+        f"Latest run ({meta['date']}; {meta['machine']}; {meta['database']}; {load}; "
+        f"{meta['seconds']} s; `bench-results/latest.json`):"
+    )
+    line = textwrap.fill(line, 95, break_on_hyphens=False)
+    if meta["options"].get("quick"):
+        line += "\n\n(A `--quick` smoke run: sizes too small to steer by.)"
+    return f"{line}\n\n{markdown(rows(results))}"
+
+
+def readme_table(readme: str) -> str:
+    """What the README holds between the markers."""
+    inside = readme.split(START, 1)[1].split(END, 1)[0]
+    return inside.strip("\n")
+
+
+def publish(result: Path, readme: Path = README) -> None:
+    """Keeps `result` as the latest JSON and redraws the README's table from it."""
+    if result.resolve() != LATEST.resolve():
+        LATEST.parent.mkdir(exist_ok=True)
+        shutil.copyfile(result, LATEST)
+    text = readme.read_text()
+    before, rest = text.split(START, 1)
+    _, after = rest.split(END, 1)
+    table = render(json.loads(LATEST.read_text()))
+    readme.write_text(f"{before}{START}\n{table}\n{END}{after}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("json", type=Path, nargs="?", default=LATEST)
+    parser.add_argument("--write", action="store_true", help="publish it into the README")
+    args = parser.parse_args()
+    if args.write:
+        publish(args.json)
+    else:
+        print(render(json.loads(args.json.read_text())))
+
+
+if __name__ == "__main__":
+    main()
