@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
@@ -28,10 +29,33 @@ from app.graphql.context import GraphQLContext
 from app.graphql.operations import requested_operation
 from app.live.feed import Mailbox, SubscriberTooSlow
 
-__all__ = ["FanOut", "SharedEncoding"]
+__all__ = ["FanOut", "SharedEncoding", "SharedResult"]
 
 Result = Any
 Upstream = Callable[[], Awaitable[AsyncIterator[Result]]]
+
+
+@dataclasses.dataclass
+class SharedResult(ExecutionResult):
+    """A group's result that carries only data, its `{"data": …}` payload encoded once.
+
+    Each socket's handler wraps the text in its own `next` message (see
+    app/graphql/view.py): no message object is built, and nothing is encoded, per socket.
+    """
+
+    payload_json: str = ""
+
+
+def _shared(result: Result) -> Result:
+    """`result` with its payload encoded, when it carries only data; else `result` itself."""
+    if (
+        type(result) is not ExecutionResult  # a PreExecutionError, or no result at all
+        or result.data is None
+        or result.errors
+        or result.extensions
+    ):
+        return result
+    return SharedResult(result.data, None, None, json.dumps({"data": result.data}))
 
 
 class _Group:
@@ -43,7 +67,8 @@ class _Group:
     async def _pump(self, upstream: Upstream) -> None:
         source = await upstream()
         try:
-            async for result in source:
+            async for each in source:
+                result = _shared(each)
                 for member in list(self.members):
                     member.put(result)
         finally:

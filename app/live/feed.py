@@ -7,6 +7,7 @@ the mailbox of one subscription at the dispatcher, with its filter and starting 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -50,12 +51,19 @@ class Mailbox(Generic[Item]):
 
     Behind counts the items queued here and `unread()`: those already sent that its client
     has not read yet (see app/graphql/read_receipts.py).
+
+    A deque and one future to wake the reader, rather than an `asyncio.Queue`: every event
+    of a fan-out passes through one mailbox per socket, and the queue's bookkeeping (task
+    counts, an `Event`, getter and putter deques) cost CPU per event and memory per socket.
     """
+
+    __slots__ = ("_error", "_items", "_unread", "_waiter", "capacity")
 
     def __init__(self, capacity: int, unread: Callable[[], int] = _nothing_sent) -> None:
         self.capacity = capacity
         self._unread = unread
-        self._queue: asyncio.Queue[Item | _Closed] = asyncio.Queue(capacity + 1)
+        self._items: deque[Item | _Closed] = deque()
+        self._waiter: asyncio.Future[None] | None = None
         self._error: Exception | None = None
 
     @property
@@ -63,29 +71,41 @@ class Mailbox(Generic[Item]):
         return self._error is not None
 
     def put(self, item: Item) -> None:
-        if self.closed:
+        if self._error is not None:
             return
-        if self._queue.qsize() + self._unread() >= self.capacity:
+        if len(self._items) + self._unread() >= self.capacity:
             # What is queued was never sent: the client resumes from its last cursor and reads
             # it from the store. Dropping it frees the memory now and lets the reason be the
             # next thing the client reads.
-            while not self._queue.empty():
-                self._queue.get_nowait()
+            self._items.clear()
             self.close(SubscriberTooSlow.behind(self.capacity))
             return
-        self._queue.put_nowait(item)
+        self._items.append(item)
+        self._wake()
 
     def close(self, error: Exception) -> None:
         """End the mailbox: the subscriber gets `error` after the items already queued."""
         if self._error is None:
             self._error = error
-            self._queue.put_nowait(_CLOSED)
+            self._items.append(_CLOSED)
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def __aiter__(self) -> Mailbox[Item]:
         return self
 
     async def __anext__(self) -> Item:
-        item = await self._queue.get()
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        item = self._items.popleft()
         if isinstance(item, _Closed):
             assert self._error is not None
             raise self._error
@@ -94,6 +114,8 @@ class Mailbox(Generic[Item]):
 
 class Feed(Mailbox[StoredEvent]):
     """The events of one subscription: past `after_seq`, and those `event_filter` selects."""
+
+    __slots__ = ("after_seq", "event_filter")
 
     def __init__(
         self,
