@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -255,7 +256,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     clients = await LoadClients.start(args.workers)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
-    pids = {"service": service.pid, "bare": bare.pid}
+    pids = {"service": service.pid, "bare": bare.pid, "bench": os.getpid()}
+    pids |= {f"client-{n}": process.pid for n, process in enumerate(clients.processes)}
     if embedded is not None:  # its pid file reads "<server pid> <parent pid>"
         pids["db"] = int((workdir / "mongo" / "secantusd.pid").read_text().split()[0])
     try:
@@ -276,10 +278,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for process in (service, bare):  # first, or the service sees its database vanish
             process.terminate()
             await process.wait()
-        await mongo.drop_database(database)
+        if embedded is None:  # an embedded server's files go with its directory, faster
+            await mongo.drop_database(database)
         await mongo.close()
         if embedded is not None:
             await embedded.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def arguments() -> argparse.Namespace:

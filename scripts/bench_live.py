@@ -93,6 +93,10 @@ def with_cpu(figure: dict[str, Any], used: dict[str, float], server: str) -> dic
     """The figure plus its server's CPU seconds and microseconds per message delivered."""
     per = used[server] / figure["messages"] * 1e6 if figure["messages"] else 0.0
     cpu = {"cpu_s": used[server], "cpu_us_per_message": round(per, 1)}
+    # The load's own CPU (workers and the ingesting parent): near a core each means the
+    # client, not the server, may have set the pace.
+    load = sum(s for name, s in used.items() if name.startswith("client-") or name == "bench")
+    cpu["client_cpu_s"] = round(load, 2)
     return figure | cpu | ({"db_cpu_s": used["db"]} if "db" in used else {})
 
 
