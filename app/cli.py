@@ -119,6 +119,12 @@ def _serve(
         # Pings drop dead websocket peers (Strawberry sends none on graphql-transport-ws).
         ws_ping_interval=settings.ws_ping_seconds,
         ws_ping_timeout=settings.ws_ping_seconds,
+        # No permessage-deflate (uvicorn offers it by default). Its zlib state is ~40 KiB per
+        # socket, more than the 30 KiB an idle subscriber may cost in all, and compressing
+        # each socket's copy of an event was half the server's CPU per delivered message: a
+        # fan-out encodes an event once, but deflate with context takeover cannot share it.
+        # Events are small JSON on links where bandwidth costs less than the CPU.
+        ws_per_message_deflate=False,
         # A connection that will not close must not keep a stopping service alive.
         timeout_graceful_shutdown=10,
     )

@@ -93,6 +93,7 @@ async def running_service(settings: Settings) -> AsyncIterator[RunningService]:
             lifespan="on",
             ws_ping_interval=settings.ws_ping_seconds,
             ws_ping_timeout=settings.ws_ping_seconds,
+            ws_per_message_deflate=False,  # as `eventstore serve` runs (app/cli.py)
             # As `eventstore serve` runs: a connection a test's client left open (a browser
             # driver's websocket route, say) cannot hold the shutdown, and the run, forever.
             timeout_graceful_shutdown=10,
