@@ -17,12 +17,14 @@ so a figure that moved because the client was busy shows as one whose CPU did no
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import bench_http
 import httpx
 from bench_load import LoadClients, Received
 from bench_proc import CpuMeter, resident_kib
@@ -193,14 +195,11 @@ async def paced_ingest(
     """Single ingests at a steady `rate` for `seconds`, each sent on time whatever the last
     one's answer is doing (as independent producers would); returns the answers' latency."""
     answered: list[float] = []
+    pool = bench_http.Pool(str(http.base_url.join("/graphql")))
 
     async def one(n: int) -> None:
         sent = time.perf_counter()
-        answer = await http.post(
-            "/graphql", json={"query": INGEST, "variables": {"input": make(n)}}
-        )
-        if "errors" in answer.json():
-            raise RuntimeError(answer.text)
+        await pool.post(json.dumps({"query": INGEST, "variables": {"input": make(n)}}).encode())
         answered.append((time.perf_counter() - sent) * 1000)
 
     count, start, tasks = int(rate * seconds), time.monotonic(), []
@@ -211,6 +210,7 @@ async def paced_ingest(
         tasks.append(asyncio.create_task(one(n)))
     sending = time.monotonic() - start
     await asyncio.gather(*tasks)
+    await pool.close()
     return {
         "events": count,
         "rate_sent": round(count / sending, 1) if sending > 0 else 0.0,
