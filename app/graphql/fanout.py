@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import json
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any
 
 from graphql import (
@@ -60,7 +60,7 @@ def _shared(result: Result) -> Result:
 
 class _Group:
     def __init__(self, upstream: Upstream, forget: Callable[[_Group], None]) -> None:
-        self.members: set[Mailbox[Result]] = set()
+        self.members: set[_Member] = set()
         self._forget = forget
         self._task = asyncio.create_task(self._pump(upstream), name="subscription-group")
 
@@ -79,11 +79,45 @@ class _Group:
             for member in list(self.members):
                 member.close(StopAsyncIteration())  # ends their iteration, as a source does
 
-    def leave(self, member: Mailbox[Result]) -> None:
+    def leave(self, member: _Member) -> None:
         self.members.discard(member)
         if not self.members:
             self._forget(self)
             self._task.cancel()
+
+
+class _Member(Mailbox[Result]):
+    """One subscriber's stream of its group's results, ended by `aclose` as a generator is.
+
+    An iterator rather than an async generator around the mailbox: each result then passes
+    one coroutine on its way to the socket instead of two.
+    """
+
+    __slots__ = ("_group",)
+
+    def __init__(self, group: _Group, capacity: int, unread: Callable[[], int]) -> None:
+        super().__init__(capacity, unread)
+        self._group = group
+
+    async def __anext__(self) -> Result:
+        while not self._items:
+            await self._arrival()
+        try:
+            return self._take()
+        except SubscriberTooSlow as error:
+            # The protocol handler sends results, not exceptions: say it as one, then end.
+            self._end_now(StopAsyncIteration())
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(str(error), extensions={"code": error.code})]
+            )
+        except StopAsyncIteration:
+            # Its end leaves the group, as a generator's `finally` would, for callers that
+            # do not close what they have read to the end (the legacy protocol's handler).
+            self._group.leave(self)
+            raise
+
+    async def aclose(self) -> None:
+        self._group.leave(self)
 
 
 class FanOut:
@@ -114,25 +148,15 @@ class FanOut:
             return None
         return (query, operation_name, _canonical(variables), caller.team_id, caller.admin)
 
-    async def join(
-        self, key: Hashable, upstream: Upstream, context: GraphQLContext
-    ) -> AsyncGenerator[Result, None]:
+    def join(self, key: Hashable, upstream: Upstream, context: GraphQLContext) -> _Member:
+        """A place for this subscription in its group, the group started if it is the first."""
         group = self._groups.get(key)
         if group is None:
             group = _Group(upstream, lambda done: self._forget(key, done))
             self._groups[key] = group
-        member: Mailbox[Result] = Mailbox(self._capacity, context.unread)
+        member = _Member(group, self._capacity, context.unread)
         group.members.add(member)
-        try:
-            async for result in member:
-                yield result
-        except SubscriberTooSlow as error:
-            # The protocol handler sends results, not exceptions: say it as one.
-            yield ExecutionResult(
-                data=None, errors=[GraphQLError(str(error), extensions={"code": error.code})]
-            )
-        finally:
-            group.leave(member)
+        return member
 
     def _forget(self, key: Hashable, group: _Group) -> None:
         if self._groups.get(key) is group:

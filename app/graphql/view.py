@@ -92,11 +92,20 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
     ) -> None:
         prefix = '{"id":' + json.dumps(operation.id) + ',"type":"next","payload":'
         first = True
+        receipts, websocket = self.context.receipts, self.context.websocket
         async for result in result_source:
-            if isinstance(result, SharedResult):
+            if isinstance(result, SharedResult) and websocket is not None:
                 if operation.completed:
                     return
-                await self._send_next_text(prefix + result.payload_json + "}")
+                # Counted for read receipts as `send_message` counts a `next`.
+                ping = receipts is not None and receipts.sent()
+                try:
+                    await websocket.send_text(prefix + result.payload_json + "}")
+                except WebSocketDisconnect as error:  # as Strawberry's adapter says it
+                    raise WebSocketDisconnected from error
+                if ping and receipts is not None:
+                    receipts.pinged()
+                    await super().send_message({"type": "ping"})
             elif first and isinstance(result, PreExecutionError):
                 await self._handle_pre_execution_error(operation, result)
                 return
@@ -106,20 +115,6 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
             else:
                 await operation.send_next(result)
             first = False
-
-    async def _send_next_text(self, text: str) -> None:
-        """A `next` message already encoded, counted for read receipts as `send_message`
-        counts one."""
-        receipts, websocket = self.context.receipts, self.context.websocket
-        assert websocket is not None
-        ping = receipts is not None and receipts.sent()
-        try:
-            await websocket.send_text(text)
-        except WebSocketDisconnect as error:  # as Strawberry's adapter says it
-            raise WebSocketDisconnected from error
-        if ping and receipts is not None:
-            receipts.pinged()
-            await super().send_message({"type": "ping"})
 
     async def handle_pong(self, message: PongMessage) -> None:
         if self.context.receipts is not None:
