@@ -70,6 +70,7 @@ class Projection:
         *,
         settle_seconds: float = 30,
         batch: int = 5000,
+        gather_seconds: float = 0.25,
     ) -> None:
         self._database = database
         self._events = events
@@ -77,6 +78,7 @@ class Projection:
         self._meta: AsyncCollection[Document] = database.get_collection("read_models")
         self._settle_seconds = settle_seconds
         self._batch = batch
+        self._gather_seconds = gather_seconds
         self._generation = -1
         self.counts = CountModel(database.get_collection("read_counts_0"))
         self.deliveries = DeliveryModel(database.get_collection("read_deliveries_0"))
@@ -166,11 +168,16 @@ class Projection:
                 await asyncio.sleep(0.5)
 
     async def run(self, poll_seconds: float = 1.0) -> None:
-        """Absorb for as long as the service runs: when nudged, and every `poll_seconds` for
-        events other processes stored."""
+        """Absorb for as long as the service runs: shortly after a nudge (`gather_seconds`),
+        and every `poll_seconds` for events other processes stored."""
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._nudged.wait(), poll_seconds)
+            # Appends come in bursts. Absorbing at each one's nudge pays a batch's fixed round
+            # trips (checkpoint, plan, claim, the models' writes) per event, on the database
+            # the appends wait for; a moment's wait absorbs the burst as one batch. Reads are
+            # exact meanwhile: they add the tail the models have not absorbed.
+            await asyncio.sleep(self._gather_seconds)
             self._nudged.clear()
             try:
                 await self._absorb_all()
