@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.errors import FieldPath, InvalidInput
+from app.events import StoredEvent
 from app.graphql.context import Info
 from app.graphql.inputs import FlexDeployEventInput, LifecycleEventInput
 from app.graphql.types import AnyEvent, event_node
@@ -30,17 +31,44 @@ EventInput = LifecycleEventInput | FlexDeployEventInput
 
 @strawberry.type(description="The stored event, and whether this call stored it.")
 class IngestResult:
-    event: AnyEvent = strawberry.field(graphql_type=AnyEvent)
-    created: bool
+    # The answer's event is built only when the client selects it: most ingest calls ask
+    # for `created` or an `id`, and the union member (typed payload, signed cursor) costs
+    # more than the rest of the answer. (Every field is a resolver, so that the fields keep
+    # their order in the schema.)
+    stored: strawberry.Private[StoredEvent]
+    cursor_of: strawberry.Private[Callable[[StoredEvent], str]]
+    made: strawberry.Private[bool]
+
+    @strawberry.field(graphql_type=AnyEvent)
+    def event(self) -> Any:
+        return event_node(self.stored, self.cursor_of(self.stored))
+
+    @strawberry.field
+    def created(self) -> bool:
+        return self.made
 
 
 @strawberry.type(description="Every event of the batch, stored together, in input order.")
 class BatchIngestResult:
-    events: list[Any] = strawberry.field(graphql_type=list[AnyEvent])
-    count: int
-    created: bool = strawberry.field(
+    stored: strawberry.Private[list[StoredEvent]]
+    cursor_of: strawberry.Private[Callable[[StoredEvent], str]]
+    made: strawberry.Private[bool]
+
+    @strawberry.field(graphql_type=list[AnyEvent])
+    def events(self) -> list[Any]:
+        # Built on demand, as for `IngestResult.event`: a batch asked for its `count` does
+        # not build 500 union members.
+        return [event_node(event, self.cursor_of(event)) for event in self.stored]
+
+    @strawberry.field
+    def count(self) -> int:
+        return len(self.stored)
+
+    @strawberry.field(
         description="Whether this call stored the batch (false: its key was seen before)."
     )
+    def created(self) -> bool:
+        return self.made
 
 
 def _submission(item: EventInput, where: FieldPath) -> Submission:
@@ -58,7 +86,7 @@ async def _ingest_one(info: Info, item: EventInput, key: str | None) -> IngestRe
     services = info.context.services
     submission = replace(_submission(item, ("input",)), key=key)
     stored, created = await services.ingestor.ingest(info.context.caller, submission)
-    return IngestResult(event=event_node(stored, services.store.cursor_of(stored)), created=created)
+    return IngestResult(stored=stored, cursor_of=services.store.cursor_of, made=created)
 
 
 @strawberry.type
@@ -87,9 +115,7 @@ class Mutation:
             event, cdevent_event, where=("event",), key=cdevent_key(event), key_field=("event",)
         )
         stored, created = await services.ingestor.ingest(info.context.caller, submission)
-        return IngestResult(
-            event=event_node(stored, services.store.cursor_of(stored)), created=created
-        )
+        return IngestResult(stored=stored, cursor_of=services.store.cursor_of, made=created)
 
     @strawberry.mutation(
         name="ingestCDEvents",
@@ -111,7 +137,7 @@ class Mutation:
         ]
         ingested = await services.ingestor.ingest_batch(info.context.caller, submissions)
         return [
-            IngestResult(event=event_node(stored, services.store.cursor_of(stored)), created=made)
+            IngestResult(stored=stored, cursor_of=services.store.cursor_of, made=made)
             for stored, made in zip(ingested.events, ingested.created, strict=True)
         ]
 
@@ -142,9 +168,9 @@ class Mutation:
         )
         stored = ingested.events
         return BatchIngestResult(
-            events=[event_node(event, services.store.cursor_of(event)) for event in stored],
-            count=len(stored),
-            created=all(ingested.created),
+            stored=stored,
+            cursor_of=services.store.cursor_of,
+            made=all(ingested.created),
         )
 
 
