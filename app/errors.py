@@ -83,6 +83,11 @@ class InvalidInput(ServiceError):
         return cls([error for failure in failures for error in failure.errors])
 
 
+class MalformedJson(InvalidInput):
+    """A request body that is not JSON, or JSON this service does not read (a REST 400, where
+    a well-formed body with bad fields is a 422)."""
+
+
 class DatabaseUnavailable(ServiceError):
     """MongoDB did not answer in time: retry later (a write may or may not have happened)."""
 

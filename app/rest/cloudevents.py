@@ -30,7 +30,7 @@ from cloudevents.http import from_http
 from cloudevents.sdk import exceptions as sdk_exceptions
 
 from app.cloudevents_out import cloudevent_of, cloudevents_batch
-from app.errors import FieldError, FieldPath, InvalidInput
+from app.errors import FieldError, FieldPath, InvalidInput, MalformedJson
 from app.json_input import JsonRefused, decode
 
 __all__ = ["BATCH", "STRUCTURED", "cloudevent_of", "cloudevents_batch", "cloudevents_from_http"]
@@ -165,7 +165,7 @@ def _convert(
     except _SDK_ERRORS as error:
         # Checked beforehand, so only data the SDK could not decode should land here.
         if isinstance(data.error, json.JSONDecodeError):
-            raise InvalidInput([_json_error(data.error, where)]) from None
+            raise MalformedJson([_json_error(data.error, where)]) from None
         raise InvalidInput([FieldError(where, f"not a CloudEvent: {error}")]) from None
     # The SDK invents `time` (and `id`) when absent: what was not sent is not passed on.
     converted = {name: event[name] for name in event if name in given}
@@ -296,7 +296,7 @@ def _json(body: bytes, where: FieldPath) -> Any:
     try:
         return decode(body)
     except json.JSONDecodeError as error:
-        raise InvalidInput([_json_error(error, where)]) from None
+        raise MalformedJson([_json_error(error, where)]) from None
 
 
 def _json_error(error: json.JSONDecodeError, where: FieldPath) -> FieldError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.errors import InvalidInput
+from app.errors import InvalidInput, MalformedJson
 from app.ingest import Submission
 from app.intake import cloudevent_event, cloudevent_key
 from app.rest.answers import CloudEventsAccepted, WebhookAccepted
@@ -31,7 +31,8 @@ def is_cloudevent_request(request: Request) -> bool:
 @rest_endpoint
 async def post_cloudevents(request: Request) -> Response:
     """Store the CDEvents a request carries; 201 when any is new, 200 when all were stored
-    before, 422 naming every problem (the attribute, header or path inside `data`)."""
+    before, 422 naming every problem (the attribute, header or path inside `data`), 400 for
+    a body that is not JSON."""
     services: Services = request.app.state.services
     caller = caller_of(request)
     body = await request.body()
@@ -52,6 +53,9 @@ async def post_cloudevents(request: Request) -> Response:
             answer: WebhookAccepted = {"id": stored.id, "created": created}
             return JSONResponse(answer, status_code=201 if created else 200)
         ingested = await services.ingestor.ingest_batch(caller, submissions)
+    except MalformedJson as malformed:
+        # As on `POST /events`: a body that is not JSON is a 400, bad fields a 422.
+        raise RestError.from_invalid(400, malformed) from None
     except InvalidInput as invalid:
         raise RestError.from_invalid(422, invalid) from None
     accepted: CloudEventsAccepted = {

@@ -225,6 +225,9 @@ async def test_a_schema_violation_is_refused_naming_its_path(service: RunningSer
     mutation = await service.graphql(
         "mutation($e: JSON!) { ingestCDEvent(event: $e) { created } }", e=broken
     )
+    malformed = await service.http.post(
+        "/cloudevents", content=b'{"specversion": "1.0",', headers={"content-type": STRUCTURED}
+    )
 
     assert binary.status_code == 422
     # In binary mode the body is the CloudEvent's data: named as in the other modes.
@@ -235,6 +238,9 @@ async def test_a_schema_violation_is_refused_naming_its_path(service: RunningSer
     assert "dev.cdevents.service.deployed.0.3.0" in batch.json()["errors"][1]["message"]
     assert (no_id.status_code, [e["field"] for e in no_id.json()["errors"]]) == (422, ["id"])
     assert [e["field"] for e in mismatched.json()["errors"]] == ["type"]
+    # Not JSON at all: a 400 saying where it broke, as on `POST /events`.
+    assert malformed.status_code == 400
+    assert malformed.json()["errors"][0]["message"].startswith("line 1, column 23")
     assert mutation.error_codes == ["BAD_USER_INPUT"]
     assert mutation.errors[0]["extensions"]["fields"][0]["path"] == (
         "event.subject.content.artifactId"
