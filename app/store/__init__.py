@@ -1,10 +1,9 @@
 """MongoDB storage: layout, indexes, paging, and the embedded server."""
 
+from app.store.batch_appends import AppendedBatch, AppendedEach
 from app.store.event_store import (
     DEFAULT_SORT,
     Appended,
-    AppendedBatch,
-    AppendedEach,
     EventPage,
     EventQuery,
     EventStore,
