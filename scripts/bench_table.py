@@ -193,7 +193,17 @@ def render(results: dict[str, Any]) -> str:
     line = textwrap.fill(line, 95, break_on_hyphens=False)
     if meta["options"].get("quick"):
         line += "\n\n(A `--quick` smoke run: sizes too small to steer by.)"
-    return f"{line}\n\n{markdown(rows(results))}"
+    return f"{line}\n\n{markdown(rows(results))}{settling(results)}"
+
+
+def settling(results: dict[str, Any]) -> str:
+    """How long the read models took to absorb each figure's events before the next began
+    (each figure is measured on a database with no work left over from the one before)."""
+    waits = results.get("settled_s")
+    if not waits:
+        return ""
+    said = ", ".join(f"{when} {seconds:g} s" for when, seconds in waits.items())
+    return "\n\n" + textwrap.fill(f"Read models caught up with the log: {said}.", 95)
 
 
 def readme_table(readme: str) -> str:
