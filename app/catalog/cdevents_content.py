@@ -22,6 +22,7 @@ from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped
 from pydantic import BaseModel, ConfigDict, create_model
 
 from app.errors import FieldError
+from app.text_formats import is_absolute_uri, is_rfc3339, is_uri_reference
 from app.timestamps import parse_event_time
 
 __all__ = [
@@ -184,13 +185,6 @@ def _json_type(schema: Mapping[str, Any]) -> str | None:
 # Formats are checked here rather than by jsonschema's optional packages (rfc3339-validator,
 # rfc3987), which the service does not depend on: a check must not vanish with a package.
 FORMATS = FormatChecker(formats=())
-_RFC3339 = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)"
-    r"(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
-)
-# RFC 3986's characters: unreserved, reserved, and percent-encoded octets.
-_URI_REFERENCE = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 def _is_date_time(value: object) -> bool:
@@ -198,7 +192,7 @@ def _is_date_time(value: object) -> bool:
     # `parse_event_time` also checks is a real day in the years 2 to 9998.
     if not isinstance(value, str):
         return True
-    if _RFC3339.fullmatch(value) is None:
+    if not is_rfc3339(value):
         return False
     try:
         parse_event_time(value.replace(":60", ":59"))  # a leap second is still a time
@@ -208,13 +202,11 @@ def _is_date_time(value: object) -> bool:
 
 
 def _is_uri_reference(value: object) -> bool:
-    return not isinstance(value, str) or _URI_REFERENCE.fullmatch(value) is not None
+    return not isinstance(value, str) or is_uri_reference(value)
 
 
 def _is_uri(value: object) -> bool:
-    return not isinstance(value, str) or (
-        _SCHEME.match(value) is not None and _URI_REFERENCE.fullmatch(value) is not None
-    )
+    return not isinstance(value, str) or is_absolute_uri(value)
 
 
 FORMATS.checks("date-time")(_is_date_time)

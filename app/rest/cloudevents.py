@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -32,6 +31,7 @@ from cloudevents.sdk import exceptions as sdk_exceptions
 from app.cloudevents_out import cloudevent_of, cloudevents_batch
 from app.errors import FieldError, FieldPath, InvalidInput, MalformedJson
 from app.json_input import JsonRefused, decode
+from app.text_formats import is_absolute_uri, is_rfc3339, is_uri_reference
 
 __all__ = ["BATCH", "STRUCTURED", "cloudevent_of", "cloudevents_batch", "cloudevents_from_http"]
 
@@ -46,12 +46,6 @@ _NAME = re.compile(r"[a-z0-9]+")
 # The spec's String type excludes control characters (and HTTP headers cannot carry them).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # RFC 3986's characters: unreserved, reserved and `%`; anything else must be percent-encoded.
-_URI_REFERENCE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_RFC3339 = re.compile(
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]+)?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
-)
 _INT32 = range(-(2**31), 2**31)
 # What the SDK raises, beyond its own GenericException family, on input it cannot convert.
 _SDK_ERRORS = (
@@ -221,11 +215,11 @@ _STRING_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "type": (bool, "must not be empty"),
     "subject": (bool, "must not be empty"),
     "source": (
-        lambda v: _URI_REFERENCE.fullmatch(v) is not None,
+        lambda v: v != "" and is_uri_reference(v),
         "must be a non-empty URI-reference (RFC 3986): percent-encode other characters",
     ),
-    "dataschema": (lambda v: _SCHEME.match(v) is not None, "must be an absolute URI"),
-    "time": (lambda v: _is_rfc3339(v), "must be an RFC 3339 timestamp (2018-04-05T17:31:00Z)"),
+    "dataschema": (is_absolute_uri, "must be an absolute URI"),
+    "time": (is_rfc3339, "must be an RFC 3339 timestamp (2018-04-05T17:31:00Z)"),
     "datacontenttype": (
         lambda v: _is_json_media(v),
         "must declare JSON data (application/json or a +json type): CDEvents are JSON",
@@ -247,21 +241,6 @@ def _value_problem(name: str, value: Any) -> str | None:
     if isinstance(value, int):
         return None if value in _INT32 else "an integer attribute must fit in 32 bits"
     return "an extension attribute must be a string, an integer or a boolean"
-
-
-def _is_rfc3339(value: str) -> bool:
-    match = _RFC3339.fullmatch(value)
-    if match is None:
-        return False
-    day, hour, minute, second, zone = match.groups()
-    # RFC 3339 allows a leap second (:60), which Python's datetime cannot hold.
-    second = min(second, "59")
-    offset = "+00:00" if zone in ("Z", "z") else zone
-    try:
-        datetime.fromisoformat(f"{day}T{hour}:{minute}:{second}{offset}")
-    except ValueError:
-        return False
-    return True
 
 
 def _media_type(content_type: str | None) -> str:
