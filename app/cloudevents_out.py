@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from app.events import StoredEvent
+from app.events import EventSource, StoredEvent
+from app.intake.cdevents import cloudevent_attributes
+from app.timestamps import format_utc
 
 __all__ = ["cloudevent_of", "cloudevents_batch"]
 
@@ -45,15 +46,14 @@ _NOT_IN_A_WORD = re.compile(r"[^a-z0-9_-]+")
 # Members of the JSON format that carry the data, never attributes to copy back out.
 _DATA_MEMBERS = frozenset({"data", "data_base64"})
 _REQUIRED = ("specversion", "id", "source", "type")
-_FAMILIES = {"LIFECYCLE": "lifecycle", "FLEXDEPLOY": "flexdeploy", "CDEVENTS": "cdevents"}
+_FAMILIES = {source: source.value.lower() for source in EventSource}
 
 
 def cloudevent_of(event: StoredEvent) -> dict[str, Any]:
     """Any stored event as a CloudEvent in the JSON format (see the module's mapping)."""
-    # The plain value, not the enum member: this holds before and after CDEVENTS joins it.
-    if event.source.value == "CDEVENTS":
+    if event.source is EventSource.CDEVENTS:
         attributes = _cdevent_attributes(event)
-    elif event.source.value == "FLEXDEPLOY":
+    elif event.source is EventSource.FLEXDEPLOY:
         attributes = _own_attributes(event, "com.flexagon.flexdeploy", event.object)
     else:
         attributes = _own_attributes(event, "ai.cto.lifecycle", event.repo)
@@ -75,7 +75,7 @@ def _own_attributes(event: StoredEvent, prefix: str, subject: str | None) -> dic
         "id": event.id,
         "source": _store_source(event),
         "type": ".".join([prefix, *(_word(text) for text in words)]),
-        "time": _rfc3339(event.timestamp),
+        "time": format_utc(event.timestamp),
         "datacontenttype": "application/json",
     }
     if subject:
@@ -84,47 +84,21 @@ def _own_attributes(event: StoredEvent, prefix: str, subject: str | None) -> dic
 
 
 def _cdevent_attributes(event: StoredEvent) -> dict[str, Any]:
-    """The CloudEvent attributes a CDEvent arrived with, or the binding's when none were kept."""
-    context = _object(event.raw.get("context"))
-    subject = _object(event.raw.get("subject"))
-    # The store's own values stand in for any the CDEvent lacks: the output stays a CloudEvent.
-    attributes: dict[str, Any] = {
-        "specversion": "1.0",
-        "id": _text(context.get("id")) or event.id,
-        "source": _text(context.get("source")) or _store_source(event),
-        "type": _text(context.get("type")) or event.type,
-        "time": _text(context.get("timestamp")) or _rfc3339(event.timestamp),
-        "datacontenttype": "application/json",
-    }
-    if subject_id := _text(subject.get("id")):
-        attributes["subject"] = subject_id
-    if not event.data:
-        return attributes
-    # As received; the derived required ones only fill a gap, so the output stays a CloudEvent.
-    received = {k: v for k, v in event.data.items() if k not in _DATA_MEMBERS}
-    return {name: attributes[name] for name in _REQUIRED} | received
+    """The CloudEvent attributes a CDEvent arrived with (for one sent without a CloudEvent, the
+    CDEvents binding's); the binding's required ones fill any gap, so the output stays a
+    CloudEvent."""
+    derived = cloudevent_attributes(event.raw)
+    kept = {k: v for k, v in (event.data or {}).items() if k not in _DATA_MEMBERS}
+    if not kept:
+        return derived
+    return {name: derived[name] for name in _REQUIRED} | kept
 
 
 def _store_source(event: StoredEvent) -> str:
     team = quote(event.team_id, safe="") if event.team_id else "-"
-    family = _FAMILIES.get(event.source.value, _word(event.source.value))
+    family = _FAMILIES[event.source]
     return f"/eventstore/teams/{team}/{family}"
 
 
 def _word(text: str) -> str:
     return _NOT_IN_A_WORD.sub("-", text.lower()).strip("-") or "-"
-
-
-def _object(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _rfc3339(moment: datetime) -> str:
-    """`moment` in UTC with milliseconds and `Z`; a time without a zone is taken as UTC, as
-    MongoDB hands back times."""
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

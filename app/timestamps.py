@@ -73,6 +73,13 @@ class OutOfRange(ValueError):
     """A time no stored event can have."""
 
 
+def format_utc(moment: datetime) -> str:
+    """RFC 3339 in UTC with `Z` and milliseconds, always: stored times are milliseconds, and a
+    time without a zone (as MongoDB hands them back) is UTC."""
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def utc_now() -> datetime:
     return to_storage_precision(datetime.now(UTC))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NewType
 
 import strawberry
@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
 from app.json_input import integer_literal
-from app.timestamps import parse_time_bound
+from app.timestamps import format_utc, parse_time_bound
 
 __all__ = ["SCALARS", "Long"]
 
@@ -40,12 +40,6 @@ def _parse_long(value: Any) -> int:
 def _serialize_long(value: int) -> int | str:
     # JSON.parse would round 9007199254740993 to ...992: past 2^53 the digits go as a string.
     return value if value in _SAFE_IN_JAVASCRIPT else str(value)
-
-
-def _serialize_time(value: datetime) -> str:
-    """RFC 3339 in UTC with `Z` and milliseconds, always: stored times are milliseconds."""
-    utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _parse_time(value: Any) -> datetime:
@@ -89,7 +83,7 @@ SCALARS: dict[object, ScalarDefinition] = {
         name="DateTime",
         description="A time: RFC 3339 in UTC with milliseconds out (2023-10-18T10:45:44.000Z); "
         "in, any form ingest accepts (ISO-8601, FlexDeploy's 2023-10-18 05:45:44 -0500).",
-        serialize=_serialize_time,
+        serialize=format_utc,
         parse_value=_parse_time,
         parse_literal=_time_literal,
     ),

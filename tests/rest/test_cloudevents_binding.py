@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -236,19 +235,6 @@ def test_a_batch_that_is_no_array_is_refused_as_a_whole(body: bytes, message: st
 NOW = datetime(2024, 3, 1, 12, 30, 5, 123000, tzinfo=UTC)
 
 
-class _Future(StrEnum):
-    """Stands in for `EventSource.CDEVENTS` until that member exists."""
-
-    CDEVENTS = "CDEVENTS"
-
-
-def cdevents_source() -> Any:
-    try:
-        return EventSource("CDEVENTS")
-    except ValueError:
-        return _Future.CDEVENTS
-
-
 def stored(**fields: Any) -> StoredEvent:
     base: dict[str, Any] = {"id": "65e1c0ffee", "seq": 7, "received_at": NOW, "timestamp": NOW}
     return StoredEvent.model_construct(**(base | fields))
@@ -280,7 +266,7 @@ def flexdeploy() -> StoredEvent:
 
 def cdevent(attributes: dict[str, Any] | None) -> StoredEvent:
     return stored(
-        source=cdevents_source(),
+        source=EventSource.CDEVENTS,
         type="dev.cdevents.taskrun.started.0.1.1",
         team_id="team-a",
         data=attributes,
