@@ -79,7 +79,7 @@ class Ingestor:
         (event,) = await link_cdevents(events, self._lookup)
         appended = await self._store.append(event, received_at=received_at, idempotency_key=key)
         skipped = [] if appended.skipped_seq is None else [appended.skipped_seq]
-        await self._announce([appended.event], created=appended.created, skipped=skipped)
+        await self._announce([appended.event], [appended.created], skipped)
         return appended.event, appended.created
 
     async def ingest_batch(
@@ -114,10 +114,9 @@ class Ingestor:
         appended = await self._store.append_many(
             events, received_at=received_at, idempotency_key=batch_key
         )
-        await self._announce(
-            appended.events, created=appended.created, skipped=appended.skipped_seqs
-        )
-        return Ingested(appended.events, [appended.created] * len(appended.events))
+        created = [appended.created] * len(appended.events)
+        await self._announce(appended.events, created, appended.skipped_seqs)
+        return Ingested(appended.events, created)
 
     async def _lookup(
         self, subject: str, team_id: str | None, types: Sequence[str]
@@ -128,16 +127,7 @@ class Ingestor:
         self, events: list[NewEvent], keys: list[str | None], received_at: datetime
     ) -> Ingested:
         appended = await self._store.append_each_keyed(events, keys, received_at=received_at)
-        new = [event for event, made in zip(appended.events, appended.created, strict=True) if made]
-        found = [
-            event for event, made in zip(appended.events, appended.created, strict=True) if not made
-        ]
-        if new:
-            await self._bus.publish(new)
-        if appended.skipped_seqs:
-            await self._bus.publish_skipped(appended.skipped_seqs)
-        if found:
-            await self._bus.publish_found(found)
+        await self._announce(appended.events, appended.created, appended.skipped_seqs)
         return Ingested(appended.events, appended.created)
 
     def _checked(
@@ -162,16 +152,18 @@ class Ingestor:
         return [owned(caller, event) for event in events], keys
 
     async def _announce(
-        self, events: list[StoredEvent], *, created: bool, skipped: list[int]
+        self, events: list[StoredEvent], created: list[bool], skipped: list[int]
     ) -> None:
         """New events go live; events a retry found stored are announced as found (their
         first announcement may have died with a crash), after the numbers it gave up."""
-        if created:
-            await self._bus.publish(events)
-            return
+        new = [event for event, made in zip(events, created, strict=True) if made]
+        found = [event for event, made in zip(events, created, strict=True) if not made]
+        if new:
+            await self._bus.publish(new)
         if skipped:
             await self._bus.publish_skipped(skipped)
-        await self._bus.publish_found(events)
+        if found:
+            await self._bus.publish_found(found)
 
 
 def _scoped_key(caller: Caller, key: str | None, field: FieldPath) -> str | None:
