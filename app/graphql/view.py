@@ -58,6 +58,7 @@ from app.graphql.persisted_queries import PersistedQueries, PersistedQueryError
 from app.graphql.read_receipts import ReadReceipts
 from app.graphql.schema import EventStoreSchema, build_schema
 from app.json_input import JsonRefused, decode
+from app.media_types import accepted_quality
 from app.services import Services
 
 __all__ = ["GraphQLView"]
@@ -199,13 +200,10 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 def _json_qualities(accept: str) -> tuple[float, float]:
     """How much `accept` wants application/graphql-response+json and application/json (0-1)."""
-    quality = {GRAPHQL_RESPONSE_JSON: 0.0, "application/json": 0.0}
-    for media_range in accept.split(","):
-        media_type, *params = (part.strip().lower() for part in media_range.split(";"))
-        q = next((param[2:] for param in params if param.startswith("q=")), "1")
-        with contextlib.suppress(ValueError):
-            quality[media_type] = float(q)
-    return quality[GRAPHQL_RESPONSE_JSON], quality["application/json"]
+    return (
+        accepted_quality(accept, GRAPHQL_RESPONSE_JSON),
+        accepted_quality(accept, "application/json"),
+    )
 
 
 def _prefers_graphql_response_json(accept: str) -> bool:

@@ -31,6 +31,7 @@ from cloudevents.sdk import exceptions as sdk_exceptions
 from app.cloudevents_out import cloudevent_of, cloudevents_batch
 from app.errors import FieldError, FieldPath, InvalidInput, MalformedJson
 from app.json_input import JsonRefused, decode
+from app.media_types import media_type
 from app.text_formats import is_absolute_uri, is_rfc3339, is_uri_reference
 
 __all__ = ["BATCH", "STRUCTURED", "cloudevent_of", "cloudevents_batch", "cloudevents_from_http"]
@@ -67,7 +68,7 @@ def cloudevents_from_http(
     # `items()`, not a dict: a multi-valued header (two `ce-id`) must be seen to be refused.
     pairs = [(name.lower(), value) for name, value in headers.items()]
     content_type = next((value for name, value in pairs if name == "content-type"), None)
-    media = _media_type(content_type)
+    media = media_type(content_type)
     if media.startswith("application/cloudevents-batch"):
         _expect_format(media, BATCH)
         return _batch(body), True
@@ -243,13 +244,8 @@ def _value_problem(name: str, value: Any) -> str | None:
     return "an extension attribute must be a string, an integer or a boolean"
 
 
-def _media_type(content_type: str | None) -> str:
-    """The media type without parameters, lower-cased (RFC 2045: case-insensitive)."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
 def _is_json_media(content_type: str) -> bool:
-    kind, _, subtype = _media_type(content_type).partition("/")
+    kind, _, subtype = media_type(content_type).partition("/")
     return bool(kind) and (subtype == "json" or subtype.endswith("+json"))
 
 

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from app.errors import InvalidInput, MalformedJson
 from app.ingest import Submission
 from app.intake import cloudevent_event, cloudevent_key
+from app.media_types import media_type
 from app.rest.answers import CloudEventsAccepted, WebhookAccepted
 from app.rest.cloudevents import cloudevents_from_http
 from app.rest.responses import RestError, caller_of, rest_endpoint
@@ -24,7 +25,7 @@ __all__ = ["is_cloudevent_request", "post_cloudevents"]
 def is_cloudevent_request(request: Request) -> bool:
     """Whether a request is in one of CloudEvents' HTTP modes: a CloudEvents media type
     (structured, batched) or CloudEvents attributes in `ce-` headers (binary)."""
-    media = request.headers.get("content-type", "").strip().lower()
+    media = media_type(request.headers.get("content-type"))
     return media.startswith("application/cloudevents") or "ce-specversion" in request.headers
 
 

@@ -12,6 +12,7 @@ from app.errors import FieldError, InvalidInput
 from app.events import EventSource
 from app.filters import Condition, Op, all_of
 from app.intake import lifecycle_event
+from app.media_types import accepted_quality
 from app.rest.answers import CtoEvent, EventPage
 from app.rest.cloudevents import BATCH, cloudevents_batch
 from app.rest.cloudevents_endpoint import is_cloudevent_request, post_cloudevents
@@ -103,5 +104,4 @@ def _only(event: CtoEvent, chosen: set[str]) -> CtoEvent:
 
 
 def _wants_cloudevents(request: Request) -> bool:
-    accepted = request.headers.get("accept", "").lower()
-    return any(part.split(";")[0].strip() == BATCH for part in accepted.split(","))
+    return accepted_quality(request.headers.get("accept", ""), BATCH) > 0

@@ -292,6 +292,11 @@ async def test_every_family_reads_as_a_valid_cloudevent(service: RunningService)
         cdevent["context"]["source"],
     )
     assert check_cdevent(carried["data"]) == []
+    # Refused with q=0, CloudEvents are not what a client gets: CTO.ai's page is.
+    declined = await service.http.get(
+        "/events", headers={"accept": f"{BATCH};q=0, application/json"}
+    )
+    assert set(declined.json()) == {"total", "limit", "skip", "data"}
     # Sent back, the CDEvent's CloudEvent is the same event: a redelivery, stored once.
     again = await service.http.post(
         "/cloudevents", content=json.dumps(carried), headers={"content-type": STRUCTURED}
