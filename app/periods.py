@@ -9,6 +9,7 @@ totals and the insights that ask for them use the periods defined here.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -19,6 +20,7 @@ __all__ = [
     "Run",
     "Unit",
     "cover",
+    "finest",
     "following",
     "truncate",
 ]
@@ -98,21 +100,20 @@ _CHAINS: dict[Bucket | None, tuple[Unit, ...]] = {
 
 
 def cover(
-    start: datetime, end: datetime, bucket: Bucket | None, *, finest: Unit = Unit.HOUR
+    start: datetime, end: datetime, bucket: Bucket | None, *, units: Collection[Unit] = tuple(Unit)
 ) -> Cover:
-    """[start, end) as whole periods, none finer than `finest`, that each lie inside one
-    period of `bucket`.
+    """[start, end) as whole periods of `units` that each lie inside one period of `bucket`;
+    what no such period covers is left in `rest`.
 
     Coarsest first, so a year costs a handful of periods, not 8,760 hours.
     """
     result = Cover(runs=[], rest=[])
-    chain = _CHAINS[bucket]
-    if finest in chain:
-        chain = chain[: chain.index(finest) + 1]
-    else:
-        chain = tuple(unit for unit in chain if _SIZES[unit] > _SIZES[finest])
-    _cover(start, end, chain, result)
+    _cover(start, end, tuple(unit for unit in _CHAINS[bucket] if unit in units), result)
     return result
+
+
+def finest(units: Collection[Unit]) -> Unit:
+    return min(units, key=_SIZES.__getitem__)
 
 
 def _cover(start: datetime, end: datetime, chain: tuple[Unit, ...], into: Cover) -> None:

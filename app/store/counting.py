@@ -19,9 +19,15 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from app.filters import Condition, EventFilter, Op, all_of, conjuncts, matches, paths_of
 from app.filters.mongo import split_conjunction
-from app.periods import Bucket, Cover, Unit, cover, following, truncate
+from app.periods import Bucket, Cover, Unit, cover, finest, following, truncate
 from app.store.conditions import index_friendly, time_bounds_exclusive
-from app.store.count_model import COUNTED_FIELDS, FINEST_PER_TEAM, Kind, TeamScope
+from app.store.count_model import (
+    COUNTED_FIELDS,
+    UNITS_ALL_TEAMS,
+    UNITS_PER_TEAM,
+    Kind,
+    TeamScope,
+)
 from app.store.projection import Checkpoint, Projection
 
 __all__ = ["TAIL_LIMIT", "CountPlan", "GroupCounts", "count_from_model", "count_plan"]
@@ -167,9 +173,9 @@ def _absorbed_span(plan: CountPlan, checkpoint: Checkpoint) -> tuple[datetime, d
     """
     if checkpoint.first is None or checkpoint.last is None:
         return None
-    finest = _finest(plan)
-    low = truncate(finest, checkpoint.first)
-    high = following(finest, truncate(finest, checkpoint.last))
+    unit = finest(_units(plan))
+    low = truncate(unit, checkpoint.first)
+    high = following(unit, truncate(unit, checkpoint.last))
     start = low if plan.start is None else max(plan.start, low)
     end = high if plan.end is None else min(plan.end, high)
     return (start, end) if start < end else None
@@ -181,11 +187,11 @@ def _edges(plan: CountPlan, checkpoint: Checkpoint) -> list[tuple[datetime, date
 
 
 def _cover(plan: CountPlan, span: tuple[datetime, datetime]) -> Cover:
-    return cover(*span, plan.bucket, finest=_finest(plan))
+    return cover(*span, plan.bucket, units=_units(plan))
 
 
-def _finest(plan: CountPlan) -> Unit:
-    return FINEST_PER_TEAM if _team_scope(plan).per_team else Unit.HOUR
+def _units(plan: CountPlan) -> tuple[Unit, ...]:
+    return UNITS_PER_TEAM if _team_scope(plan).per_team else UNITS_ALL_TEAMS
 
 
 def _team_scope(plan: CountPlan) -> TeamScope:
