@@ -3,11 +3,15 @@
 are `delivery_role`'s).
 
 Lead time needs, for every commit deployed in a range, its first change at any time. Asked
-commit by commit that costs a lookup each; here each commit has one document per scope a
-metric can ask in (its team and repo, its team, its repo, everything), holding its earliest
-change and the times of its successful deployments, so a metric reads the commits deployed in
-its range with their first change in one range of an index (on the deployment times). Only
-commits whose deployments are not absorbed yet are looked up one by one.
+commit by commit that costs a lookup each; here each commit's document holds, for every scope
+a metric can ask in (its team and repo, its team, its repo, everything), its earliest change
+(`first`, by scope) and its successful deployments (`deploys`, scope and time), so a metric
+reads the commits deployed in its range with their first change in one range of an index.
+Only commits whose deployments are not absorbed yet are looked up one by one.
+
+One document per commit, not per scope and commit: a batch then writes each commit once, where
+four writes made this model the embedded server's largest cost when every event is the
+deployment of a new commit.
 
 Absorbing is idempotent: `$min` and `$addToSet` leave the same document when a batch is
 absorbed twice.
@@ -24,6 +28,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
+from app.documents.keys import escape_key
 from app.insights.delivery_kinds import CHANGE_STARTS, DEPLOYED, delivery_role
 from app.store.conditions import time_bounds_exclusive
 from app.store.repeated_writes import done_already_is_fine
@@ -46,32 +51,30 @@ class ChangeStarts:
 
     async def prepare(self) -> None:
         await self._collection.create_indexes(
-            [IndexModel([("scope", ASCENDING), ("deploys", ASCENDING)], name="scope_deploys")]
+            [IndexModel([("deploys.s", ASCENDING), ("deploys.t", ASCENDING)], name="deploys")]
         )
 
     async def absorb(self, events: Sequence[Mapping[str, Any]]) -> None:
-        earliest: dict[tuple[str, str], datetime] = {}
-        deployed: dict[tuple[str, str], set[datetime]] = defaultdict(set)
+        earliest: dict[str, dict[str, datetime]] = defaultdict(dict)
+        deployed: dict[str, set[tuple[str, datetime]]] = defaultdict(set)
         for event in events:
             commit, role = event.get("commit"), delivery_role(event)
             if role is None or not isinstance(commit, str):
                 continue
             moment = event["timestamp"]
             for scope in _scopes(event.get("teamId"), event.get("repo")):
-                key = (scope, commit)
                 if role[0] in CHANGE_STARTS:
-                    earliest[key] = min(earliest.get(key, moment), moment)
+                    firsts = earliest[commit]
+                    firsts[scope] = min(firsts.get(scope, moment), moment)
                 elif role == DEPLOYED:
-                    deployed[key].add(moment)
+                    deployed[commit].add((scope, moment))
         updates = [
             UpdateOne(
-                {"_id": _document_id(scope, commit)},
-                _update(
-                    scope, commit, earliest.get((scope, commit)), deployed.get((scope, commit))
-                ),
+                {"_id": commit},
+                _update(earliest.get(commit, {}), deployed.get(commit, set())),
                 upsert=True,
             )
-            for scope, commit in earliest.keys() | deployed.keys()
+            for commit in earliest.keys() | deployed.keys()
         ]
         for start in range(0, len(updates), 1000):
             # Two processes absorbing the same batch race on an insert: the loser's $min is
@@ -91,37 +94,44 @@ class ChangeStarts:
         Commits deployed in `deployed` come from one range; the others one by one.
         """
         wanted = set(commits)
-        # An array matches a range when any of its times is in it, or two straddle it: each
-        # document found is one of the wanted commits or is left out here.
-        window = {"scope": scope, "deploys": {"$gte": deployed[0], "$lt": deployed[1]}}
+        field = f"first.{escape_key(scope)}"
+        # The two conditions may hold on different deployments (of other scopes, at other
+        # times): a commit found that is not wanted is left out, and a wanted one was deployed
+        # in this scope and range, so its first change is the one asked for either way.
+        window = {"deploys.s": scope, "deploys.t": {"$gte": deployed[0], "$lt": deployed[1]}}
         read = await self._collection.find(
-            time_bounds_exclusive(window), {"commit": 1, "first": 1}, max_time_ms=max_time_ms
+            time_bounds_exclusive(window), {field: 1}, max_time_ms=max_time_ms
         ).to_list()
-        seen = {document["commit"] for document in read}
-        found = {
-            document["commit"]: document["first"]
-            for document in read
-            if document["commit"] in wanted and "first" in document
-        }
+        seen = {document["_id"] for document in read}
+        found = _firsts(read, scope, wanted)
         others = sorted(wanted - seen)
         for start in range(0, len(others), _IDS_PER_READ):
-            ids = [_document_id(scope, commit) for commit in others[start : start + _IDS_PER_READ]]
-            for document in await self._collection.find(
-                {"_id": {"$in": ids}}, max_time_ms=max_time_ms
-            ).to_list():
-                if "first" in document:  # deployed, but no change event seen yet
-                    found[document["commit"]] = document["first"]
+            ids = others[start : start + _IDS_PER_READ]
+            read = await self._collection.find(
+                {"_id": {"$in": ids}}, {field: 1}, max_time_ms=max_time_ms
+            ).to_list()
+            found |= _firsts(read, scope, wanted)
         return found
 
 
-def _update(
-    scope: str, commit: str, first: datetime | None, deploys: set[datetime] | None
-) -> Document:
-    update: Document = {"$setOnInsert": {"scope": scope, "commit": commit}}
-    if first is not None:
-        update["$min"] = {"first": first}
+def _firsts(documents: Iterable[Document], scope: str, wanted: set[str]) -> dict[str, datetime]:
+    """Each wanted commit's first change in `scope`, when one was seen (a commit may have been
+    deployed with no change event absorbed yet)."""
+    key = escape_key(scope)
+    return {
+        document["_id"]: document["first"][key]
+        for document in documents
+        if document["_id"] in wanted and key in document.get("first", {})
+    }
+
+
+def _update(firsts: Mapping[str, datetime], deploys: set[tuple[str, datetime]]) -> Document:
+    update: Document = {}
+    if firsts:
+        update["$min"] = {f"first.{escape_key(scope)}": moment for scope, moment in firsts.items()}
     if deploys:
-        update["$addToSet"] = {"deploys": {"$each": sorted(deploys)}}
+        each = [{"s": scope, "t": moment} for scope, moment in sorted(deploys)]
+        update["$addToSet"] = {"deploys": {"$each": each}}
     return update
 
 
@@ -131,7 +141,3 @@ def _scopes(team: str | None, repo: str | None) -> list[str]:
         for any_team in (False, True)
         for any_repo in (False, True)
     ]
-
-
-def _document_id(scope: str, commit: str) -> str:
-    return f"{scope}|{commit}"
