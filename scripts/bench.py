@@ -316,6 +316,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 service_ws=f"ws://127.0.0.1:{port}/graphql",
                 bare_url=f"http://127.0.0.1:{bare_port}",
                 service_pid=service.pid,
+                read_models_settled=lambda: settled(mongo[database]),
             )
             return await measure(live, mongo[database], args)
     finally:
