@@ -1,9 +1,10 @@
 """Read model of event counts: per period, team, family, type and action.
 
 One document per (unit, period) for all teams together, holding a count per (source, type,
-action) seen in it, in hours, days, weeks, months and years; and one per (unit, period, team)
-in days and months (`UNITS_PER_TEAM`). Any range is answered from a few dozen documents
-(`app.periods.cover`); a team's year from 12 months, its week from 7 days.
+action) seen in it, in hours, days, weeks, months and years; and one per (month, team) holding
+the month's counts and each of its days' (`UNITS_PER_TEAM`). Any range is answered from a few
+dozen documents (`app.periods.cover`); a team's year from 12 months, its week from the days of
+one or two months.
 
 Absorbing is idempotent: a document remembers the last batch of the event log it took in
 (`upto`, a sequence number), and a batch is added only to documents below it. A batch redone
@@ -45,9 +46,9 @@ _KIND_FIELDS = ("source", "type", "action")
 _ALL, _TEAM = "all", "team"
 UNITS_ALL_TEAMS = tuple(Unit)
 # A batch writes each of its teams' documents, and with many quiet teams that is every event's
-# own: two units per team rather than four halve those writes (the database's largest cost at
-# 2,000 teams). Hours per team would be nearly one document per event; a team's pieces
-# shorter than a day are read from its events.
+# own: one document per team and month, its days inside, is one write where four units were
+# four (the database's largest cost at 2,000 teams). Hours per team would be nearly one
+# document per event; a team's pieces shorter than a day are read from its events.
 UNITS_PER_TEAM = (Unit.MONTH, Unit.DAY)
 
 
@@ -91,56 +92,82 @@ class CountModel:
 
     async def absorb(self, events: Sequence[Mapping[str, Any]], upto: int) -> None:
         """Add `events` (a batch of the log ending at sequence number `upto`)."""
+        # What each document's counters gain, by their paths in it.
         increments: dict[tuple[Unit, datetime, str, str | None], Counter[str]] = defaultdict(
             Counter
         )
         for event in events:
-            key = _kind_key(event)
-            team = event.get("teamId")
+            key, moment = _kind_key(event), event["timestamp"]
             for unit in UNITS_ALL_TEAMS:
-                start = truncate(unit, event["timestamp"])
-                increments[(unit, start, _ALL, None)][key] += 1
-                if unit in UNITS_PER_TEAM:
-                    increments[(unit, start, _TEAM, team)][key] += 1
+                increments[(unit, truncate(unit, moment), _ALL, None)][f"counts.{key}"] += 1
+            team_month = increments[
+                (Unit.MONTH, truncate(Unit.MONTH, moment), _TEAM, event.get("teamId"))
+            ]
+            team_month[f"counts.{key}"] += 1
+            team_month[f"days.{truncate(Unit.DAY, moment).day:02d}.{key}"] += 1
         updates = [
             UpdateOne(
                 {"_id": _document_id(unit, start, scope, team), "upto": {"$lt": upto}},
                 {
-                    "$inc": {f"counts.{key}": count for key, count in counts.items()},
+                    "$inc": dict(paths),
                     "$set": {"upto": upto},
                     "$setOnInsert": {"level": unit.value, "scope": scope, "team": team}
                     | {"start": start},
                 },
                 upsert=True,
             )
-            for (unit, start, scope, team), counts in increments.items()
+            for (unit, start, scope, team), paths in increments.items()
         ]
         await _apply(self._collection, updates)
 
     async def read(self, run: Run, scope: TeamScope) -> list[tuple[str | None, CountDocument]]:
         """The documents of `run`'s periods, each with its team (None for all teams)."""
+        if scope.per_team and run.unit is Unit.DAY:
+            return await self._team_days(run, scope)
         query: Document = {
             "level": run.unit.value,
             "scope": _TEAM if scope.per_team else _ALL,
             "start": {"$gte": run.first, "$lt": run.last},
         }
-        if scope.per_team and scope.teams is not None:
-            query["team"] = scope.teams[0] if len(scope.teams) == 1 else {"$in": list(scope.teams)}
-        found = await self._collection.find(query).to_list()
+        found = await self._collection.find(_teams(query, scope), {"days": 0}).to_list()
         return [
             (
                 document.get("team") if scope.per_team else None,
-                CountDocument(
-                    start=document["start"],
-                    upto=int(document["upto"]),
-                    counts=[
-                        (_kind_fields(key), int(count))
-                        for key, count in document.get("counts", {}).items()
-                    ],
-                ),
+                _counted(document["start"], document["upto"], document.get("counts", {})),
             )
             for document in found
         ]
+
+    async def _team_days(
+        self, run: Run, scope: TeamScope
+    ) -> list[tuple[str | None, CountDocument]]:
+        """A team's days, from the month documents that hold them."""
+        query: Document = {
+            "level": Unit.MONTH.value,
+            "scope": _TEAM,
+            "start": {"$gte": truncate(Unit.MONTH, run.first), "$lt": run.last},
+        }
+        read: list[tuple[str | None, CountDocument]] = []
+        for month in await self._collection.find(_teams(query, scope), {"counts": 0}).to_list():
+            for day, counts in month.get("days", {}).items():
+                start = month["start"].replace(day=int(day))
+                if run.first <= start < run.last:
+                    read.append((month.get("team"), _counted(start, month["upto"], counts)))
+        return read
+
+
+def _teams(query: Document, scope: TeamScope) -> Document:
+    if scope.per_team and scope.teams is not None:
+        query["team"] = scope.teams[0] if len(scope.teams) == 1 else {"$in": list(scope.teams)}
+    return query
+
+
+def _counted(start: datetime, upto: int, counts: Mapping[str, int]) -> CountDocument:
+    return CountDocument(
+        start=start,
+        upto=int(upto),
+        counts=[(_kind_fields(key), int(count)) for key, count in counts.items()],
+    )
 
 
 async def _apply(collection: AsyncCollection[Document], updates: list[UpdateOne]) -> None:

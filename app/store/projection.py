@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 Document = dict[str, Any]
 # Bump when what the read models hold changes: databases on an older format rebuild them.
 # 2: the delivery models hold CDEvents too (any source of a delivery type), read by role.
-# 3: a team's counts are kept by day and month only; one change-starts document per commit.
+# 3: a team's counts in one document per month, its days inside; one change-starts document
+# per commit.
 FORMAT = 3
 _ID = "checkpoint"
 _REPORT_SECONDS = 5
