@@ -31,7 +31,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from app.documents.keys import escape_key
 from app.insights.delivery_kinds import CHANGE_STARTS, DEPLOYED, delivery_role
 from app.store.conditions import time_bounds_exclusive
-from app.store.repeated_writes import done_already_is_fine
+from app.store.write_turns import WriteTurns
 
 __all__ = ["ChangeStarts", "scope_key"]
 
@@ -46,8 +46,9 @@ def scope_key(team: str | None, repo: str | None, *, any_team: bool, any_repo: b
 
 
 class ChangeStarts:
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(self, collection: AsyncCollection[Document], turns: WriteTurns) -> None:
         self._collection = collection
+        self._turns = turns
 
     async def prepare(self) -> None:
         await self._collection.create_indexes(
@@ -76,11 +77,9 @@ class ChangeStarts:
             )
             for commit in earliest.keys() | deployed.keys()
         ]
-        for start in range(0, len(updates), 1000):
-            # Two processes absorbing the same batch race on an insert: the loser's $min is
-            # the winner's, since both absorbed the same events.
-            with done_already_is_fine():
-                await self._collection.bulk_write(updates[start : start + 1000], ordered=False)
+        # Two processes absorbing the same batch race on an insert: the loser's $min is the
+        # winner's, since both absorbed the same events.
+        await self._turns.write_models(self._collection, updates)
 
     async def first_changes(
         self,

@@ -26,7 +26,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from app.documents.keys import escape_key, unescape_key
 from app.periods import Run, Unit, truncate
-from app.store.repeated_writes import done_already_is_fine
+from app.store.write_turns import WriteTurns
 
 __all__ = [
     "COUNTED_FIELDS",
@@ -73,8 +73,9 @@ class CountDocument:
 
 
 class CountModel:
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(self, collection: AsyncCollection[Document], turns: WriteTurns) -> None:
         self._collection = collection
+        self._turns = turns
 
     async def prepare(self) -> None:
         await self._collection.create_indexes(
@@ -118,7 +119,8 @@ class CountModel:
             )
             for (unit, start, scope, team), paths in increments.items()
         ]
-        await _apply(self._collection, updates)
+        # A document already past this batch refuses it (a duplicate of its key): no error.
+        await self._turns.write_models(self._collection, updates)
 
     async def read(self, run: Run, scope: TeamScope) -> list[tuple[str | None, CountDocument]]:
         """The documents of `run`'s periods, each with its team (None for all teams)."""
@@ -168,13 +170,6 @@ def _counted(start: datetime, upto: int, counts: Mapping[str, int]) -> CountDocu
         upto=int(upto),
         counts=[(_kind_fields(key), int(count)) for key, count in counts.items()],
     )
-
-
-async def _apply(collection: AsyncCollection[Document], updates: list[UpdateOne]) -> None:
-    """Run the upserts; a document already past this batch refuses it, which is no error."""
-    for start in range(0, len(updates), 1000):
-        with done_already_is_fine():
-            await collection.bulk_write(updates[start : start + 1000], ordered=False)
 
 
 def _document_id(unit: Unit, start: datetime, scope: str, team: str | None) -> str:

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from app.insights.delivery_kinds import DELIVERY_TYPES
-from app.store.repeated_writes import done_already_is_fine
+from app.store.write_turns import WriteTurns
 
 __all__ = ["DELIVERY_FIELDS", "DeliveryModel", "is_delivery_event"]
 
@@ -36,8 +36,9 @@ def is_delivery_event(event: Mapping[str, Any]) -> bool:
 
 
 class DeliveryModel:
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(self, collection: AsyncCollection[Document], turns: WriteTurns) -> None:
         self._collection = collection
+        self._turns = turns
 
     @property
     def collection(self) -> AsyncCollection[Document]:
@@ -57,11 +58,8 @@ class DeliveryModel:
 
     async def absorb(self, events: Sequence[Mapping[str, Any]]) -> None:
         rows = [
-            {"_id": event["seq"]} | {f: event[f] for f in DELIVERY_FIELDS if f in event}
+            InsertOne({"_id": event["seq"]} | {f: event[f] for f in DELIVERY_FIELDS if f in event})
             for event in events
             if is_delivery_event(event)
         ]
-        if not rows:
-            return
-        with done_already_is_fine():
-            await self._collection.insert_many(rows, ordered=False)
+        await self._turns.write_models(self._collection, rows)

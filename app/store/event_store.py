@@ -39,6 +39,7 @@ from app.store.model_reads import GroupCount, ModelReads
 from app.store.paging import SortKey, after_clause, sort_spec, sort_value
 from app.store.projection import Projection
 from app.store.windows import Density, read_in_windows
+from app.store.write_turns import WriteTurns
 
 __all__ = ["DEFAULT_SORT", "Appended", "EventPage", "EventQuery", "EventStore", "PagedEvent"]
 
@@ -104,6 +105,19 @@ def _translates_driver_errors(
     return call
 
 
+def _first_in_turn(
+    method: Callable[Concatenate[EventStore, _P], Coroutine[Any, Any, _R]],
+) -> Callable[Concatenate[EventStore, _P], Coroutine[Any, Any, _R]]:
+    """An append: the read models' writes wait while it is in flight (`WriteTurns`)."""
+
+    @functools.wraps(method)
+    async def call(store: EventStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with store._turns.appending():
+            return await method(store, *args, **kwargs)
+
+    return call
+
+
 class EventStore:
     def __init__(
         self,
@@ -127,10 +141,13 @@ class EventStore:
         )
         self._keys: AsyncCollection[Document] = db.get_collection("keys", write_concern=_DURABLE)
         self._group_commit = GroupCommit(self._events, self._allocate)
+        self._turns = WriteTurns()
         self._cursors: CursorCodec | None = None
         # A gap in the log is given up after any write could have landed (socket timeout).
         settle = 2 * query_seconds + 2 * timeout_seconds
-        self._projection = Projection(db, self._events, self.allocated, settle_seconds=settle)
+        self._projection = Projection(
+            db, self._events, self.allocated, settle_seconds=settle, turns=self._turns
+        )
         self._projecting: asyncio.Task[None] | None = None
         self._reads = ModelReads(self._projection, self._events, self.allocated, self._query_ms)
         self._batches = BatchAppends(
@@ -195,6 +212,7 @@ class EventStore:
         return True
 
     @_translates_driver_errors
+    @_first_in_turn
     async def append(
         self, event: NewEvent, *, received_at: datetime, idempotency_key: str | None = None
     ) -> Appended:
@@ -226,6 +244,7 @@ class EventStore:
         return Appended(from_document(document), created=True)
 
     @_translates_driver_errors
+    @_first_in_turn
     async def append_many(
         self,
         events: Sequence[NewEvent],
@@ -240,6 +259,7 @@ class EventStore:
         )
 
     @_translates_driver_errors
+    @_first_in_turn
     async def append_each_keyed(
         self, events: Sequence[NewEvent], keys: Sequence[str | None], *, received_at: datetime
     ) -> AppendedEach:
