@@ -34,6 +34,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from app.store.change_starts import ChangeStarts
 from app.store.count_model import CountModel
 from app.store.delivery_model import DELIVERY_FIELDS, DeliveryModel
+from app.store.write_turns import WriteTurns
 
 __all__ = ["FORMAT", "Checkpoint", "Projection"]
 
@@ -72,7 +73,8 @@ class Projection:
         *,
         settle_seconds: float = 30,
         batch: int = 5000,
-        gather_seconds: float = 0.25,
+        gather_seconds: float = 0.5,
+        turns: WriteTurns | None = None,
     ) -> None:
         self._database = database
         self._events = events
@@ -82,9 +84,8 @@ class Projection:
         self._batch = batch
         self._gather_seconds = gather_seconds
         self._generation = -1
-        self.counts = CountModel(database.get_collection("read_counts_0"))
-        self.deliveries = DeliveryModel(database.get_collection("read_deliveries_0"))
-        self.starts = ChangeStarts(database.get_collection("read_starts_0"))
+        self._turns = turns or WriteTurns()
+        self._models(0)
         self._gaps: dict[int, float] = {}
         self._given_up: set[int] = set()
         self._nudged = asyncio.Event()
@@ -191,9 +192,12 @@ class Projection:
                 await asyncio.sleep(poll_seconds)
 
     async def _absorb_all(self) -> None:
-        """Absorb every batch ready; a long backlog (a rebuild at start-up) says how it goes."""
+        """Absorb the batches ready while they come full (a backlog, a rebuild at start-up, which
+        says how it goes). A partial batch ends the round: what arrives meanwhile waits for the
+        next nudge and its gathering, or every batch of a steady stream would be its few events
+        of the moment, each paying the batch's fixed writes."""
         reported = time.monotonic()
-        while await self.absorb_next() > 0:
+        while await self.absorb_next() >= self._batch:
             if time.monotonic() - reported >= _REPORT_SECONDS:
                 reported = time.monotonic()
                 done, of = (await self.checkpoint()).seq, int(await self._allocated())
@@ -238,11 +242,11 @@ class Projection:
                 ).to_list()
                 if document["seq"] not in skipped
             ]
-        await asyncio.gather(
-            self.counts.absorb(events, upto=last),
-            self.deliveries.absorb(events),
-            self.starts.absorb(events),
-        )
+        # One model after the other: they are not waited for, and the embedded server spends
+        # more on writes that overlap than on the same writes in turn.
+        await self.counts.absorb(events, upto=last)
+        await self.deliveries.absorb(events)
+        await self.starts.absorb(events)
         update: Document = {"$set": {"seq": last, "pending": None}, "$inc": {"count": len(events)}}
         if events:
             update["$min"] = {"first": min(event["timestamp"] for event in events)}
@@ -255,15 +259,19 @@ class Projection:
             self._given_up.discard(seq)
         return len(events) + len(skipped)
 
+    def _models(self, generation: int) -> None:
+        def collection(prefix: str) -> AsyncCollection[Document]:
+            return self._database.get_collection(f"{prefix}{generation}")
+
+        self.counts = CountModel(collection("read_counts_"), self._turns)
+        self.deliveries = DeliveryModel(collection("read_deliveries_"), self._turns)
+        self.starts = ChangeStarts(collection("read_starts_"), self._turns)
+
     async def _use(self, generation: int) -> None:
         if generation == self._generation:
             return
         self._generation = generation
-        self.counts = CountModel(self._database.get_collection(f"read_counts_{generation}"))
-        self.deliveries = DeliveryModel(
-            self._database.get_collection(f"read_deliveries_{generation}")
-        )
-        self.starts = ChangeStarts(self._database.get_collection(f"read_starts_{generation}"))
+        self._models(generation)
         await self.counts.prepare()
         await self.deliveries.prepare()
         await self.starts.prepare()
