@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -23,6 +25,7 @@ from app.graphql.possible_types import possible_types_document
 from app.graphql.view import GraphQLView
 from app.ingest import Ingestor
 from app.intake import IntakeLimits
+from app.live.collector import CollectorPolicy
 from app.live.dispatcher import LiveDispatcher
 from app.monitor import MONITOR_ROUTES
 from app.rest import REST_ROUTES
@@ -57,6 +60,8 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         dispatcher = LiveDispatcher(store, gap_seconds=settings.live_gap_seconds)
         await dispatcher.start()
         stack.push_async_callback(dispatcher.stop)
+        collector = CollectorPolicy(lambda: dispatcher.feeds_ended, lambda: dispatcher.feed_count)
+        stack.push_async_callback(_cancel, asyncio.create_task(collector.run(), name="collector"))
         bus = EventBus(settings.broadcast_url, heartbeat_seconds=settings.bus_heartbeat_seconds)
         bus.listen(dispatcher)
         await bus.connect()
@@ -74,6 +79,12 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             dispatcher=dispatcher,
             tokens=TokenRegistry.from_settings(settings),
         )
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -46,10 +46,16 @@ class LiveDispatcher(BusListener):
         self._recent_set: set[int] = set()
         self._available = False
         self._gap_filler: asyncio.Task[None] | None = None
+        self._ended = 0
 
     @property
     def feed_count(self) -> int:
         return len(self._feeds)
+
+    @property
+    def feeds_ended(self) -> int:
+        """How many feeds have been unregistered since the start."""
+        return self._ended
 
     async def start(self) -> None:
         await self._resync()
@@ -71,6 +77,7 @@ class LiveDispatcher(BusListener):
 
     def unregister(self, feed: Feed) -> None:
         self._feeds.discard(feed)
+        self._ended += 1
 
     # -- BusListener ---------------------------------------------------------------------
 
