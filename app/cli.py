@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 def run_service(settings: Settings) -> None:
     from app.main import create_app
 
-    _serve(create_app(settings), settings)
+    _serve(create_app(settings, owns_process=True), settings)
 
 
 def run_workers(settings: Settings) -> None:
@@ -103,7 +103,7 @@ def run_workers(settings: Settings) -> None:
 def _run_worker_processes(settings: Settings) -> None:
     # Each worker builds its app from the environment: pass on what the command line changed.
     os.environ["EVENTSTORE_WORKERS"] = str(settings.workers)
-    _serve("app.main:create_app", settings, factory=True, workers=settings.workers)
+    _serve("app.main:create_served_app", settings, factory=True, workers=settings.workers)
 
 
 def _serve(

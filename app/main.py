@@ -33,7 +33,7 @@ from app.services import Services
 from app.store import EventStore
 from app.store.embedded import EmbeddedMongo
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_served_app"]
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,6 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         dispatcher = LiveDispatcher(store, gap_seconds=settings.live_gap_seconds)
         await dispatcher.start()
         stack.push_async_callback(dispatcher.stop)
-        collector = CollectorPolicy(lambda: dispatcher.feeds_ended, lambda: dispatcher.feed_count)
-        stack.push_async_callback(_cancel, asyncio.create_task(collector.run(), name="collector"))
         bus = EventBus(settings.broadcast_url, heartbeat_seconds=settings.bus_heartbeat_seconds)
         bus.listen(dispatcher)
         await bus.connect()
@@ -79,12 +77,6 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             dispatcher=dispatcher,
             tokens=TokenRegistry.from_settings(settings),
         )
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -121,8 +113,13 @@ async def internal_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """The service as an ASGI app; `settings` default to the environment."""
+def create_app(settings: Settings | None = None, *, owns_process: bool = False) -> Starlette:
+    """The service as an ASGI app; `settings` default to the environment.
+
+    `owns_process`: the app is all its process runs (`eventstore serve`), so it may tune the
+    process's garbage collector for the subscribers it holds (`app/live/collector.py`); an
+    app hosted in another program (a test run, say) leaves the host's collector alone.
+    """
     settings = settings or Settings()
     graphql = GraphQLView(settings)
 
@@ -131,7 +128,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with running_services(settings) as services:
             app.state.services = services
             app.state.fanout = graphql.fanout
-            yield
+            if not owns_process:
+                yield
+                return
+            dispatcher = services.dispatcher
+            policy = CollectorPolicy(lambda: dispatcher.feeds_ended, lambda: dispatcher.feed_count)
+            collector = asyncio.create_task(policy.run(), name="collector")
+            try:
+                yield
+            finally:
+                collector.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await collector
 
     return Starlette(
         routes=[
@@ -148,6 +156,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=_middleware(settings),
         exception_handlers={Exception: internal_error},
     )
+
+
+def create_served_app() -> Starlette:
+    """The app of one of `eventstore serve`'s worker processes (uvicorn builds it by name)."""
+    return create_app(owns_process=True)
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
