@@ -116,18 +116,29 @@ def _serve(
         log_level=settings.log_level.lower(),
         factory=factory,
         workers=workers,
+        **server_options(settings),
+    )
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the app's websockets and stops; the tests' servers use these too."""
+    return {
+        # The sans-I/O websocket protocol: one object per socket, pings on timers; the default
+        # (the websockets library's legacy protocol) runs three tasks per socket, most of an
+        # idle subscriber's memory beside the service's own.
+        "ws": "websockets-sansio",
         # Pings drop dead websocket peers (Strawberry sends none on graphql-transport-ws).
-        ws_ping_interval=settings.ws_ping_seconds,
-        ws_ping_timeout=settings.ws_ping_seconds,
+        "ws_ping_interval": settings.ws_ping_seconds,
+        "ws_ping_timeout": settings.ws_ping_seconds,
         # No permessage-deflate (uvicorn offers it by default). Its zlib state is ~40 KiB per
         # socket, more than the 30 KiB an idle subscriber may cost in all, and compressing
         # each socket's copy of an event was half the server's CPU per delivered message: a
         # fan-out encodes an event once, but deflate with context takeover cannot share it.
         # Events are small JSON on links where bandwidth costs less than the CPU.
-        ws_per_message_deflate=False,
+        "ws_per_message_deflate": False,
         # A connection that will not close must not keep a stopping service alive.
-        timeout_graceful_shutdown=10,
-    )
+        "timeout_graceful_shutdown": 10,
+    }
 
 
 async def rebuild_read_models(settings: Settings) -> None:

@@ -16,6 +16,7 @@ import uvicorn
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 
+from app.cli import server_options
 from app.config import Settings
 from app.main import create_app
 from app.services import Services
@@ -92,12 +93,9 @@ async def running_service(settings: Settings) -> AsyncIterator[RunningService]:
             port=0,
             log_level="warning",
             lifespan="on",
-            ws_ping_interval=settings.ws_ping_seconds,
-            ws_ping_timeout=settings.ws_ping_seconds,
-            ws_per_message_deflate=False,  # as `eventstore serve` runs (app/cli.py)
-            # As `eventstore serve` runs: a connection a test's client left open (a browser
-            # driver's websocket route, say) cannot hold the shutdown, and the run, forever.
-            timeout_graceful_shutdown=10,
+            # As `eventstore serve` runs (websocket protocol, pings, no compression; a
+            # connection a test's client left open cannot hold the shutdown forever).
+            **server_options(settings),
         )
     )
     serving = asyncio.create_task(server.serve())
