@@ -123,10 +123,6 @@ def _serve(
 def server_options(settings: Settings) -> dict[str, Any]:
     """How uvicorn serves the app's websockets and stops; the tests' servers use these too."""
     return {
-        # The sans-I/O websocket protocol: one object per socket, pings on timers; the default
-        # (the websockets library's legacy protocol) runs three tasks per socket, most of an
-        # idle subscriber's memory beside the service's own.
-        "ws": "websockets-sansio",
         # Pings drop dead websocket peers (Strawberry sends none on graphql-transport-ws).
         "ws_ping_interval": settings.ws_ping_seconds,
         "ws_ping_timeout": settings.ws_ping_seconds,

@@ -65,13 +65,11 @@ app = Starlette(
 )
 
 if __name__ == "__main__":
-    # The websocket protocol and options the service runs with (app/cli.py): the same stack
-    # either way.
+    # The websocket options the service runs with (app/cli.py): the same stack either way.
     uvicorn.run(
         app,
         host="127.0.0.1",
         port=int(sys.argv[1]),
         log_level="warning",
-        ws="websockets-sansio",
         ws_per_message_deflate=False,
     )
