@@ -51,8 +51,10 @@ class Density:
     def seconds_for(self, events: int) -> float:
         if self.count < 2 or self.first is None or self.last is None:
             return 3600.0
-        span = max((self.last - self.first).total_seconds(), 1.0)
-        return max(events * span / self.count, 1.0)
+        # Times are stored to the millisecond: a window may be as narrow. A floor of a second
+        # made a page of a store written at 1,000 events a second read 1,500 of them.
+        span = max((self.last - self.first).total_seconds(), _MS.total_seconds())
+        return max(events * span / self.count, _MS.total_seconds())
 
 
 Bound = tuple[datetime, bool]  # a time and whether it is included
