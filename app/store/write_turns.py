@@ -6,7 +6,8 @@ does one thing at a time, as the embedded server does, a read model's write of a
 documents holds every append that arrives meanwhile, and the two interleaved cost it more CPU
 than one after the other. So the models write in small pieces, each once no append of this
 process is in flight, or once `max_wait_seconds` has passed (a steady stream of appends must
-not starve them: their log tail would grow without end).
+not starve them: their log tail would grow without end). When no append has come for a second
+(a rebuild, a quiet service) the pieces are large: then only round trips cost.
 
 Appends of other processes are not seen: each process orders its own.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -29,6 +31,10 @@ Document = dict[str, Any]
 # Small enough that an append arriving in the middle of a piece waits little (a few dozen
 # milliseconds on the embedded server), large enough that round trips stay few.
 _PIECE = 16
+# With no append for a second (a rebuild, a quiet service), round trips are what costs; an
+# append arriving then waits for one such piece, a fraction of a second.
+_QUIET_PIECE = 250
+_QUIET_SECONDS = 1.0
 
 
 class WriteTurns:
@@ -37,6 +43,7 @@ class WriteTurns:
         self._appending = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._last_append = -_QUIET_SECONDS
 
     @contextlib.contextmanager
     def appending(self) -> Iterator[None]:
@@ -47,6 +54,7 @@ class WriteTurns:
             yield
         finally:
             self._appending -= 1
+            self._last_append = time.monotonic()
             if self._appending == 0:
                 self._idle.set()
 
@@ -57,8 +65,12 @@ class WriteTurns:
     ) -> None:
         """A read model's writes, unordered, each piece in its turn. The models' writes may
         be repeated (a batch redone): a document already written is no error."""
-        for start in range(0, len(operations), _PIECE):
+        start = 0
+        while start < len(operations):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), self._max_wait_seconds)
+            quiet = time.monotonic() - self._last_append >= _QUIET_SECONDS
+            piece = operations[start : start + (_QUIET_PIECE if quiet else _PIECE)]
             with done_already_is_fine():
-                await collection.bulk_write(operations[start : start + _PIECE], ordered=False)
+                await collection.bulk_write(piece, ordered=False)
+            start += len(piece)
