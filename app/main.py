@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -128,18 +126,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         async with running_services(settings) as services:
             app.state.services = services
             app.state.fanout = graphql.fanout
-            if not owns_process:
+            async with _collector_policy(services.dispatcher) if owns_process else nullcontext():
                 yield
-                return
-            dispatcher = services.dispatcher
-            policy = CollectorPolicy(lambda: dispatcher.feeds_ended, lambda: dispatcher.feed_count)
-            collector = asyncio.create_task(policy.run(), name="collector")
-            try:
-                yield
-            finally:
-                collector.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await collector
 
     return Starlette(
         routes=[
@@ -156,6 +144,10 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         middleware=_middleware(settings),
         exception_handlers={Exception: internal_error},
     )
+
+
+def _collector_policy(dispatcher: LiveDispatcher) -> AbstractAsyncContextManager[None]:
+    return CollectorPolicy(lambda: dispatcher.feeds_ended, lambda: dispatcher.feed_count).running()
 
 
 def create_served_app() -> Starlette:

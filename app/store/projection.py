@@ -74,7 +74,7 @@ class Projection:
         settle_seconds: float = 30,
         batch: int = 5000,
         gather_seconds: float = 0.5,
-        turns: WriteTurns | None = None,
+        turns: WriteTurns,
     ) -> None:
         self._database = database
         self._events = events
@@ -84,7 +84,7 @@ class Projection:
         self._batch = batch
         self._gather_seconds = gather_seconds
         self._generation = -1
-        self._turns = turns or WriteTurns()
+        self._turns = turns
         self._models(0)
         self._gaps: dict[int, float] = {}
         self._given_up: set[int] = set()
@@ -242,7 +242,7 @@ class Projection:
                 ).to_list()
                 if document["seq"] not in skipped
             ]
-        # One model after the other: they are not waited for, and the embedded server spends
+        # One model after the other: no client waits for them, and the embedded server spends
         # more on writes that overlap than on the same writes in turn.
         await self.counts.absorb(events, upto=last)
         await self.deliveries.absorb(events)
@@ -260,12 +260,12 @@ class Projection:
         return len(events) + len(skipped)
 
     def _models(self, generation: int) -> None:
-        def collection(prefix: str) -> AsyncCollection[Document]:
-            return self._database.get_collection(f"{prefix}{generation}")
-
-        self.counts = CountModel(collection("read_counts_"), self._turns)
-        self.deliveries = DeliveryModel(collection("read_deliveries_"), self._turns)
-        self.starts = ChangeStarts(collection("read_starts_"), self._turns)
+        counts, deliveries, starts = (
+            self._database.get_collection(f"{prefix}{generation}") for prefix in _MODEL_PREFIXES
+        )
+        self.counts = CountModel(counts, self._turns)
+        self.deliveries = DeliveryModel(deliveries, self._turns)
+        self.starts = ChangeStarts(starts, self._turns)
 
     async def _use(self, generation: int) -> None:
         if generation == self._generation:
