@@ -19,6 +19,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAd
 from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -51,6 +52,7 @@ from strawberry.types.unset import UNSET
 from app.auth import BEARER_CHALLENGE, Unauthenticated
 from app.config import Settings
 from app.graphql.context import GraphQLContext
+from app.graphql.delivery_socket import DeliverySocket
 from app.graphql.fanout import FanOut, SharedEncoding, SharedResult
 from app.graphql.graphiql import graphiql_page
 from app.graphql.operations import requested_operation
@@ -101,7 +103,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
                 # Counted for read receipts as `send_message` counts a `next`.
                 ping = receipts is not None and receipts.sent()
                 try:
-                    await websocket.send_text(prefix + result.payload_json + "}")
+                    if isinstance(websocket, DeliverySocket):
+                        await websocket.send_result(prefix + result.payload_json + "}")
+                    else:
+                        await websocket.send_text(prefix + result.payload_json + "}")
                 except WebSocketDisconnect as error:  # as Strawberry's adapter says it
                     raise WebSocketDisconnected from error
                 if ping and receipts is not None:
@@ -364,6 +369,12 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
             if isinstance(response_data, dict) and "data" not in response_data:
                 response.status_code = 400
         return response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":  # as Strawberry's, with the socket results go out on
+            await self.run(DeliverySocket(scope, receive=receive, send=send))
+        else:
+            await super().__call__(scope, receive, send)
 
     # Strawberry declares `run` as two overloads (HTTP, websocket); this one serves both.
     async def run(  # type: ignore[override]

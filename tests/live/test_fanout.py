@@ -62,3 +62,31 @@ async def test_teams_never_share_a_group(guarded: RunningService) -> None:
         first_a = (await team_a.next_event())["data"]["events"]
 
     assert first_a["teamId"] == "team-a"
+
+
+async def test_a_subscriber_whose_connection_vanishes_leaves_and_the_rest_keep_receiving(
+    service: RunningService,
+) -> None:
+    fanout = service.app.state.fanout
+    async with AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(graphql_websocket(service.ws_url)) for _ in range(3)
+        ]
+        for client in clients:
+            await client.subscribe(SUBSCRIBE, filter={"repo": {"eq": "api"}})
+        await wait_until(lambda: service.subscribers == 3)
+        gone, *staying = clients
+        gone.connection.transport.abort()  # no close frame: the peer just disappears
+
+        for n in range(20):  # while the server notices the vanished peer, or after
+            await service.graphql(
+                INGEST_LIFECYCLE, input={"eventName": f"e{n}", "eventAction": "y", "repo": "api"}
+            )
+        received = [
+            [(await client.next_event())["data"]["events"]["type"] for _ in range(20)]
+            for client in staying
+        ]
+        await wait_until(lambda: service.subscribers == 2)
+        assert fanout.member_count == 2
+
+    assert received == [[f"e{n}" for n in range(20)]] * 2
