@@ -1,8 +1,8 @@
 """The fan-out baseline: a bare websocket server that sends one prepared message per socket.
 
 Served by the same stack as the event store (uvicorn, Starlette), so the bench compares the
-store's fan-out with the cost of the sends alone. `POST /broadcast?count=N` sends N messages,
-each stamped with its send time, to every connected socket.
+store's fan-out with the cost of the sends alone. `POST /broadcast?count=N&size=B` sends N messages
+of B bytes, each stamped with its send time, to every connected socket.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 SOCKETS: set[WebSocket] = set()
-# About the size of the store's `next` message for the bench's subscription.
-FILLER = "x" * 200
 
 
 async def listen(websocket: WebSocket) -> None:
@@ -34,14 +32,20 @@ async def listen(websocket: WebSocket) -> None:
         SOCKETS.discard(websocket)
 
 
+def padded(message: dict[str, object], size: int) -> str:
+    """`message` as JSON of `size` bytes (or its own length, if longer), padded by a filler."""
+    bare = json.dumps(message | {"f": ""})
+    return json.dumps(message | {"f": "x" * max(0, size - len(bare))})
+
+
 async def broadcast(request: Request) -> JSONResponse:
     """Prepared messages, sent to all sockets at once: each socket's sends in order, the
     sockets concurrently, as a server that means to saturate them would."""
     count = int(request.query_params.get("count", "1"))
+    size = int(request.query_params.get("size", "256"))
     sent = time.time()  # stamped up front, as the bench stamps the events it ingests
     messages = [
-        json.dumps({"type": "next", "payload": {"n": n, "sent": sent, "f": FILLER}})
-        for n in range(count)
+        padded({"type": "next", "payload": {"n": n, "sent": sent}}, size) for n in range(count)
     ]
 
     async def send_all(socket: WebSocket) -> None:

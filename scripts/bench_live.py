@@ -90,6 +90,7 @@ def delivery(received: Received, started: float, expected: int) -> dict[str, Any
         "messages_per_s": round(count / span, 1) if span > 0 else 0.0,
         "p50_ms": round(percentile(received.latencies_ms, 0.5), 1),
         "p99_ms": round(percentile(received.latencies_ms, 0.99), 1),
+        "message_bytes": round(received.bytes / count) if count else 0,
     }
 
 
@@ -158,7 +159,11 @@ async def fanout_ours(live: Live, subscribers: int, events: int) -> dict[str, An
     return with_cpu(figure, used, "service")
 
 
-async def fanout_bare(live: Live, subscribers: int, events: int) -> dict[str, Any]:
+async def fanout_bare(
+    live: Live, subscribers: int, events: int, message_bytes: int
+) -> dict[str, Any]:
+    """The bare server's sends of `events` messages of `message_bytes` each to `subscribers`:
+    the store's messages' size, measured, so both sides write and the clients read as much."""
     ws = live.bare_url.replace("http://", "ws://") + "/ws"
     await live.clients.open(ws, [None] * subscribers)
     async with httpx.AsyncClient(base_url=live.bare_url, timeout=600) as bare:
@@ -168,7 +173,7 @@ async def fanout_bare(live: Live, subscribers: int, events: int) -> dict[str, An
             await asyncio.sleep(0.05)
         before = live.meter.read()
         started = time.time()
-        await bare.post("/broadcast", params={"count": events})
+        await bare.post("/broadcast", params={"count": events, "size": message_bytes})
         await live.clients.wait_for(subscribers * events, within=300)
         used = live.meter.since(before)
     figure = delivery(await live.clients.collect(), started, subscribers * events)
@@ -180,7 +185,7 @@ async def fanout(live: Live, subscribers: int, events: int) -> dict[str, Any]:
     """Fan-out of `events` to `subscribers` of one subscription, beside the bare server."""
     ours = await fanout_ours(live, subscribers, events)
     await asyncio.sleep(1)  # let the service drop the closed subscriptions first
-    bare = await fanout_bare(live, subscribers, events)
+    bare = await fanout_bare(live, subscribers, events, ours["message_bytes"])
     ratio = ours["messages_per_s"] / bare["messages_per_s"] if bare["messages_per_s"] else 0.0
     return {
         "subscribers": subscribers,

@@ -11,7 +11,8 @@ answers one JSON line on stdout:
 
     {"do": "open", "url": ..., "subscriptions": [payload or null, ...]}  -> {"opened": n}
     {"do": "tally"}     -> {"received": n, "sockets": sockets that received anything}
-    {"do": "collect"}   -> {"latencies_ms": [...], "first": t, "last": t}, then forgets them
+    {"do": "collect"}   -> {"latencies_ms": [...], "bytes": n, "first": t, "last": t},
+                           then forgets them
     {"do": "close"}     -> {"closed": n}
     {"do": "exit"}
 
@@ -50,6 +51,7 @@ class Worker:
     sockets: list[ClientConnection] = field(default_factory=list)
     readers: list[asyncio.Task[None]] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+    received_bytes: int = 0  # of the stamped messages: the bare server sends as many
     touched: set[int] = field(default_factory=set)
     first: float = 0.0
     last: float = 0.0
@@ -80,6 +82,7 @@ class Worker:
                     continue
                 now = time.time()
                 self.latencies.append(round((now - float(stamp.group(1))) * 1000, 3))
+                self.received_bytes += len(data)
                 self.touched.add(index)
                 self.first = self.first or now
                 self.last = now
@@ -87,8 +90,14 @@ class Worker:
             pass
 
     def collect(self) -> dict[str, Any]:
-        answer = {"latencies_ms": self.latencies, "first": self.first, "last": self.last}
+        answer = {
+            "latencies_ms": self.latencies,
+            "bytes": self.received_bytes,
+            "first": self.first,
+            "last": self.last,
+        }
         self.latencies, self.touched, self.first, self.last = [], set(), 0.0, 0.0
+        self.received_bytes = 0
         return answer
 
     async def close(self) -> int:
@@ -150,6 +159,7 @@ class Received:
     """What all workers received since the last collect."""
 
     latencies_ms: list[float]
+    bytes: int
     first: float
     last: float
 
@@ -217,6 +227,7 @@ class LoadClients:
         firsts = [a["first"] for a in answers if a["first"]]
         return Received(
             latencies_ms=[value for a in answers for value in a["latencies_ms"]],
+            bytes=sum(a["bytes"] for a in answers),
             first=min(firsts, default=0.0),
             last=max((a["last"] for a in answers), default=0.0),
         )
