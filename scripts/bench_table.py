@@ -100,6 +100,11 @@ def missing(figure: dict[str, Any]) -> str:
     return f" ({figure['missing']} missing)" if figure.get("missing") else ""
 
 
+def of_rounds(ratios: list[float]) -> str:
+    """The ratios of all rounds, when the figure is their median."""
+    return f" (median of {' / '.join(f'{r:.2f}' for r in ratios)})" if len(ratios) > 1 else ""
+
+
 def fanout_rows(figure: dict[str, Any]) -> list[Row]:
     ours, bare = figure["ours"], figure["bare"]
     name = f"fan-out, {figure['events']} events to {figure['subscribers']}"
@@ -108,7 +113,7 @@ def fanout_rows(figure: dict[str, Any]) -> list[Row]:
             f"{name} (msgs/s)",
             f"{ours['messages_per_s']:.0f}{missing(ours)}",
             f"{bare['messages_per_s']:.0f} (bare){missing(bare)}",
-            f"{figure['ratio']:.2f}",
+            f"{figure['ratio']:.2f}{of_rounds(figure.get('round_ratios', []))}",
             cpu(ours["cpu_s"], ours["cpu_us_per_message"]),
             cpu(bare["cpu_s"], bare["cpu_us_per_message"]),
             f"{ours['db_cpu_s']:.1f} s" if "db_cpu_s" in ours else "",
