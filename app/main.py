@@ -12,8 +12,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
 
+from app.asgi_app import EventStoreApp
 from app.auth import TokenRegistry
 from app.body_limit import BodySizeLimit
 from app.bus import EventBus
@@ -129,12 +130,13 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             async with _collector_policy(services.dispatcher) if owns_process else nullcontext():
                 yield
 
-    return Starlette(
+    return EventStoreApp(
+        socket_path="/graphql",
+        socket_app=graphql,
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/graphql/possible-types.json", possible_types_document),
             *GRAPHIQL_ROUTES,
-            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *REST_ROUTES,

@@ -71,12 +71,13 @@ UNAUTHORIZED = 4401
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
-    async def handle(self) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         # A ping every quarter of the buffer: a client reading along confirms results long
-        # before it could count as behind.
+        # before it could count as behind. (Set here, not around `handle`: a wrapping
+        # coroutine would stay suspended for the connection's life, ~0.7 KiB each.)
         buffer = self.context.services.settings.subscriber_buffer
         self.context.receipts = ReadReceipts(ping_every=buffer // 4)
-        await super().handle()
 
     async def send_message(self, message: Message) -> None:
         receipts = self.context.receipts
@@ -145,11 +146,11 @@ class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
     async def handle(self) -> None:
         # The legacy protocol sets no time for `connection_init`; without one, a socket that
         # never sends it would be held (and cost memory) for as long as its client likes.
-        deadline = asyncio.create_task(self._close_unless_initialised())
+        self._deadline = asyncio.create_task(self._close_unless_initialised())
         try:
             await super().handle()
         finally:
-            deadline.cancel()
+            self._deadline.cancel()
 
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
@@ -171,6 +172,9 @@ class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
                 {"type": "connection_error", "payload": {"message": str(error)}}
             )
             await self.websocket.close(code=UNAUTHORIZED, reason=str(error))
+            return
+        if self.connection_acknowledged:  # the deadline has nothing left to watch
+            self._deadline.cancel()
 
 
 _SUBSCRIPTION_NEEDS_A_STREAM = GraphQLError(
@@ -372,7 +376,9 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # as Strawberry's, with the socket results go out on
-            await self.run(DeliverySocket(scope, receive=receive, send=send))
+            # Straight to Strawberry's `run`: a websocket needs nothing of this class's, and a
+            # layer more would stay suspended (~1 KiB) for the connection's whole life.
+            await super().run(DeliverySocket(scope, receive=receive, send=send))
         else:
             await super().__call__(scope, receive, send)
 
