@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -11,8 +12,8 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -88,9 +89,8 @@ def build_schema(settings: Settings) -> EventStoreSchema:
     )
     extensions: list[Any] = [
         ErrorShaping,
-        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: _DocumentLimits(settings.max_query_tokens, limits),
         DocumentCache,
-        lambda: AddValidationRules(limits),
         lambda: ValidationCache(maxsize=_VALIDATED_DOCUMENTS),
     ]
     if not settings.introspection:
@@ -103,6 +103,24 @@ def build_schema(settings: Settings) -> EventStoreSchema:
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
+
+
+class _DocumentLimits(SchemaExtension):
+    """Strawberry's `MaxTokensLimiter` and `AddValidationRules` in one hook.
+
+    An operation's hooks stay open for as long as it runs, which for a subscription is the
+    life of its socket: each is a generator and a context manager held per subscriber.
+    """
+
+    def __init__(self, max_tokens: int, rules: list[type[ASTValidationRule]]) -> None:
+        self.max_tokens = max_tokens
+        self.rules = tuple(rules)
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = context.validation_rules + self.rules
+        yield
 
 
 def _rules_of(*limiters: AddValidationRules) -> list[type[ASTValidationRule]]:
