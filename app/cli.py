@@ -17,6 +17,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from app.config import Settings, configuration_problems
+from app.websocket_protocol import HandshakeFreeingProtocol
 
 __all__ = ["main"]
 
@@ -134,6 +135,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "ws_per_message_deflate": False,
         # A connection that will not close must not keep a stopping service alive.
         "timeout_graceful_shutdown": 10,
+        "ws": HandshakeFreeingProtocol,
     }
 
 
