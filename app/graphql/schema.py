@@ -112,9 +112,9 @@ class _DocumentLimits(SchemaExtension):
     life of its socket: each is a generator and a context manager held per subscriber.
     """
 
-    def __init__(self, max_tokens: int, rules: list[type[ASTValidationRule]]) -> None:
+    def __init__(self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...]) -> None:
         self.max_tokens = max_tokens
-        self.rules = tuple(rules)
+        self.rules = rules
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
@@ -123,8 +123,8 @@ class _DocumentLimits(SchemaExtension):
         yield
 
 
-def _rules_of(*limiters: AddValidationRules) -> list[type[ASTValidationRule]]:
-    return [rule for limiter in limiters for rule in limiter.validation_rules]
+def _rules_of(*limiters: AddValidationRules) -> tuple[type[ASTValidationRule], ...]:
+    return tuple(rule for limiter in limiters for rule in limiter.validation_rules)
 
 
 # The schema as published (`schema.graphql`): limits do not change its shape.

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -97,17 +98,20 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
         prefix = '{"id":' + json.dumps(operation.id) + ',"type":"next","payload":'
         first = True
         receipts, websocket = self.context.receipts, self.context.websocket
+        # The view's websockets are DeliverySockets; one made some other way sends checked.
+        send_text: Callable[[str], Awaitable[None]] | None = None
+        if websocket is not None:
+            send_text = websocket.send_text
+        if isinstance(websocket, DeliverySocket):
+            send_text = websocket.send_result
         async for result in result_source:
-            if isinstance(result, SharedResult) and websocket is not None:
+            if isinstance(result, SharedResult) and send_text is not None:
                 if operation.completed:
                     return
                 # Counted for read receipts as `send_message` counts a `next`.
                 ping = receipts is not None and receipts.sent()
                 try:
-                    if isinstance(websocket, DeliverySocket):
-                        await websocket.send_result(prefix + result.payload_json + "}")
-                    else:
-                        await websocket.send_text(prefix + result.payload_json + "}")
+                    await send_text(prefix + result.payload_json + "}")
                 except WebSocketDisconnect as error:  # as Strawberry's adapter says it
                     raise WebSocketDisconnected from error
                 if ping and receipts is not None:
