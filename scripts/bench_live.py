@@ -17,6 +17,7 @@ so a figure that moved because the client was busy shows as one whose CPU did no
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 import uuid
@@ -147,28 +148,17 @@ async def warm_up(live: Live, make: Callable[[], list[dict[str, Any]]], sockets:
 FANOUT_ROUNDS = 3
 
 
-async def fanout_round_ours(live: Live, subscribers: int, events: int) -> dict[str, Any]:
-    before = live.meter.read()
-    started = time.time()
-    await ingest_batches(live.http, [event(n, repo="fanout") for n in range(events)])
-    await live.clients.wait_for(subscribers * events, within=300)
-    used = live.meter.since(before)
-    figure = delivery(await live.clients.collect(), started, subscribers * events)
-    return with_cpu(figure, used, "service")
-
-
-async def fanout_round_bare(
-    live: Live, bare: httpx.AsyncClient, subscribers: int, events: int, message_bytes: int
+async def fanout_round(
+    live: Live, start: Callable[[], Awaitable[Any]], expected: int, server: str
 ) -> dict[str, Any]:
-    """The bare server's sends of `events` messages of `message_bytes` each: the store's
-    messages' size, measured, so both servers write and the clients read as much."""
+    """One round: `start` makes `server` send; the figure once `expected` messages arrived."""
     before = live.meter.read()
     started = time.time()
-    await bare.post("/broadcast", params={"count": events, "size": message_bytes})
-    await live.clients.wait_for(subscribers * events, within=300)
+    await start()
+    await live.clients.wait_for(expected, within=300)
     used = live.meter.since(before)
-    figure = delivery(await live.clients.collect(), started, subscribers * events)
-    return with_cpu(figure, used, "bare")
+    figure = delivery(await live.clients.collect(), started, expected)
+    return with_cpu(figure, used, server)
 
 
 async def fanout(live: Live, subscribers: int, events: int) -> dict[str, Any]:
@@ -189,13 +179,21 @@ async def fanout(live: Live, subscribers: int, events: int) -> dict[str, Any]:
                 break
             await asyncio.sleep(0.05)
         for _ in range(FANOUT_ROUNDS):
-            ours = await fanout_round_ours(live, subscribers, events)
-            pairs.append(
-                (
-                    ours,
-                    await fanout_round_bare(live, bare, subscribers, events, ours["message_bytes"]),
-                )
+            ours = await fanout_round(
+                live,
+                lambda: ingest_batches(live.http, [event(n, repo="fanout") for n in range(events)]),
+                subscribers * events,
+                "service",
             )
+            # The store's messages' size, measured: both servers write, the clients read, as much.
+            params = {"count": events, "size": ours["message_bytes"]}
+            bare_figure = await fanout_round(
+                live,
+                functools.partial(bare.post, "/broadcast", params=params),
+                subscribers * events,
+                "bare",
+            )
+            pairs.append((ours, bare_figure))
     await live.clients.close()
     ratios = [
         o["messages_per_s"] / b["messages_per_s"] if b["messages_per_s"] else 0.0 for o, b in pairs
