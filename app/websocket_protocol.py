@@ -41,6 +41,39 @@ class _ReceiveQueue:
         return not self._items
 
 
+class _Flag:
+    """What uvicorn's protocol asks of its `writable` event: set, clear, and a wait that its
+    every send makes, nearly always on a set flag. An `asyncio.Event` keeps a deque of
+    waiters from the start (~0.7 KiB a socket); this makes a future only while a send waits
+    for the transport's buffer to drain."""
+
+    __slots__ = ("_is_set", "_waiting")
+
+    def __init__(self) -> None:
+        self._is_set = True
+        self._waiting: asyncio.Future[None] | None = None
+
+    def set(self) -> None:
+        self._is_set = True
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
+
+    def clear(self) -> None:
+        self._is_set = False
+
+    def is_set(self) -> bool:
+        return self._is_set
+
+    async def wait(self) -> bool:
+        while not self._is_set:
+            if self._waiting is None:
+                self._waiting = asyncio.get_running_loop().create_future()
+            # Shielded, as the receive queue's wait is.
+            await asyncio.shield(self._waiting)
+        return True
+
+
 class HandshakeFreeingProtocol(WebSocketsSansIOProtocol):
     """uvicorn's default websocket protocol (websockets' sans-I/O one), with what an idle
     socket holds for nothing taken out, where an idle subscriber should cost 30 KiB in all:
@@ -50,13 +83,18 @@ class HandshakeFreeingProtocol(WebSocketsSansIOProtocol):
       subscribers; the ASGI scope keeps its own copy of the request's headers). They go where
       uvicorn starts the connection's keep-alive, which it does once, right after sending the
       response;
-    - the receive queue's `asyncio.Queue`, for a `_ReceiveQueue`.
+    - the receive queue's `asyncio.Queue`, for a `_ReceiveQueue`, and the `writable` event's
+      `asyncio.Event`, for a `_Flag`.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = _ReceiveQueue()  # type: ignore[assignment]
+        self.writable = _Flag()  # type: ignore[assignment]
 
     def start_keepalive(self) -> None:
         super().start_keepalive()
+        # websockets' parser keeps the request too, a local of the generator it parses every
+        # later frame in, so its headers are emptied, not just let go.
+        self.request.headers.clear()
         del self.request, self.response

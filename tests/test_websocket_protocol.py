@@ -1,5 +1,6 @@
-"""The websocket protocol's receive queue hands every message to the app once, in order, to
-whichever reader waits, and loses none when a waiting reader is cancelled."""
+"""The websocket protocol's lighter parts keep the meaning of asyncio's: the receive queue hands
+every message to the app once, in order, to whichever reader waits, and loses none when a
+waiting reader is cancelled; the writable flag holds sends back while it is clear."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 
 from uvicorn._types import ASGIReceiveEvent
 
-from app.websocket_protocol import _ReceiveQueue
+from app.websocket_protocol import _Flag, _ReceiveQueue
 
 
 def text(body: str) -> ASGIReceiveEvent:
@@ -54,3 +55,17 @@ async def test_a_cancelled_reader_leaves_the_message_and_the_wait_to_the_others(
     assert cancelled.cancelled()
     queue.put_nowait(text("b"))
     assert await queue.get() == text("b")
+
+
+async def test_sends_wait_while_the_flag_is_clear_and_go_when_it_is_set() -> None:
+    writable = _Flag()
+    assert writable.is_set()
+    assert await writable.wait()
+    writable.clear()
+    sends = [asyncio.create_task(writable.wait()) for _ in range(2)]
+    await asyncio.sleep(0)
+    assert not any(send.done() for send in sends)
+    sends[0].cancel()
+    writable.set()
+    assert await asyncio.wait_for(sends[1], 1)
+    assert sends[0].cancelled()
