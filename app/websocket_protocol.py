@@ -11,53 +11,70 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 __all__ = ["HandshakeFreeingProtocol"]
 
 
-class _ReceiveQueue:
-    """What uvicorn's protocol asks of its receive queue: callbacks put without waiting, and
-    the app's `receive` waits. An `asyncio.Queue` for that is four deques and an `Event`
-    (~2 KiB a socket, nearly always empty); this is a list and, while someone waits, one
-    future that every waiting reader shares."""
+class _Waiters:
+    """Tasks waiting for a change, each on a future of its own, all woken by the change to
+    look again: nothing but an empty list while none waits, which is how an idle socket's
+    sends and reads spend nearly all their time."""
 
-    __slots__ = ("_arrival", "_items")
+    __slots__ = ("_waiters",)
 
     def __init__(self) -> None:
+        self._waiters: list[asyncio.Future[None]] = []
+
+    async def _wait(self) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    def _wake_all(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
+class _ReceiveQueue(_Waiters):
+    """What uvicorn's protocol asks of its receive queue: callbacks put without waiting, and
+    the app's `receive` waits. An `asyncio.Queue` for that is four deques and an `Event`
+    (~2 KiB a socket, nearly always empty); this is two lists."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        super().__init__()
         self._items: list[ASGIReceiveEvent] = []
-        self._arrival: asyncio.Future[None] | None = None
 
     def put_nowait(self, item: ASGIReceiveEvent) -> None:
         self._items.append(item)
-        arrival, self._arrival = self._arrival, None
-        if arrival is not None and not arrival.done():
-            arrival.set_result(None)
+        self._wake_all()
 
     async def get(self) -> ASGIReceiveEvent:
         while not self._items:
-            if self._arrival is None:
-                self._arrival = asyncio.get_running_loop().create_future()
-            # Shielded: one cancelled reader must not cancel the wait the others share.
-            await asyncio.shield(self._arrival)
+            await self._wait()
         return self._items.pop(0)
 
     def empty(self) -> bool:
         return not self._items
 
 
-class _Flag:
+class _Flag(_Waiters):
     """What uvicorn's protocol asks of its `writable` event: set, clear, and a wait that its
     every send makes, nearly always on a set flag. An `asyncio.Event` keeps a deque of
-    waiters from the start (~0.7 KiB a socket); this makes a future only while a send waits
-    for the transport's buffer to drain."""
+    waiters from the start (~0.7 KiB a socket)."""
 
-    __slots__ = ("_is_set", "_waiting")
+    __slots__ = ("_is_set",)
 
     def __init__(self) -> None:
+        super().__init__()
         self._is_set = True
-        self._waiting: asyncio.Future[None] | None = None
 
     def set(self) -> None:
         self._is_set = True
-        waiting, self._waiting = self._waiting, None
-        if waiting is not None and not waiting.done():
-            waiting.set_result(None)
+        self._wake_all()
 
     def clear(self) -> None:
         self._is_set = False
@@ -67,10 +84,7 @@ class _Flag:
 
     async def wait(self) -> bool:
         while not self._is_set:
-            if self._waiting is None:
-                self._waiting = asyncio.get_running_loop().create_future()
-            # Shielded, as the receive queue's wait is.
-            await asyncio.shield(self._waiting)
+            await self._wait()
         return True
 
 
