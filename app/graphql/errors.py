@@ -7,28 +7,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from app.errors import InvalidInput, ServiceError, render_path
 
-__all__ = ["ErrorShaping", "shape_error"]
+__all__ = ["shape_error"]
 
 log = logging.getLogger(__name__)
-
-
-class ErrorShaping(SchemaExtension):
-    """Gives every error an `extensions.code`; hides unexpected ones behind an error id."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [shape_error(error) for error in result.errors]
 
 
 def shape_error(error: GraphQLError) -> GraphQLError:

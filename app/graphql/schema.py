@@ -8,9 +8,9 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    DisableIntrospection,
     MaxAliasesLimiter,
     QueryDepthLimiter,
     SchemaExtension,
@@ -22,7 +22,7 @@ from strawberry.types import ExecutionContext
 from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.document_cache import DocumentCache
-from app.graphql.errors import ErrorShaping, shape_error
+from app.graphql.errors import shape_error
 from app.graphql.fanout import FanOut
 from app.graphql.mutation import Mutation
 from app.graphql.query import Query
@@ -65,11 +65,14 @@ class EventStoreSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Shape errors in place, as `ErrorShaping` does for queries and mutations.
+        """Shape errors in place: every error gets an `extensions.code`, unexpected ones are
+        hidden behind an error id.
 
-        Strawberry calls this for every result, subscription events included, with the list
-        it then sends. Its default would log every error with a stack trace, bad input too;
-        shaping logs unexpected errors only, with their error id.
+        Strawberry calls this for every result of every operation (parse and validation
+        errors, a query's, each subscription event's), with the list it then sends. Its
+        default would log every error with a stack trace, bad input too; shaping logs
+        unexpected errors only, with their error id. (Not an extension's operation hook: a
+        subscription holds those open for its socket's life.)
         """
         errors[:] = [shape_error(error) for error in errors]
 
@@ -87,14 +90,13 @@ def build_schema(settings: Settings) -> EventStoreSchema:
         QueryDepthLimiter(max_depth=settings.max_query_depth),
         MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
     )
+    if not settings.introspection:
+        limits += (NoSchemaIntrospectionCustomRule,)
     extensions: list[Any] = [
-        ErrorShaping,
         lambda: _DocumentLimits(settings.max_query_tokens, limits),
         DocumentCache,
         lambda: ValidationCache(maxsize=_VALIDATED_DOCUMENTS),
     ]
-    if not settings.introspection:
-        extensions.append(DisableIntrospection)
     return EventStoreSchema(
         subscriber_buffer=settings.subscriber_buffer,
         query=Query,
@@ -106,19 +108,26 @@ def build_schema(settings: Settings) -> EventStoreSchema:
 
 
 class _DocumentLimits(SchemaExtension):
-    """Strawberry's `MaxTokensLimiter` and `AddValidationRules` in one hook.
+    """Strawberry's `MaxTokensLimiter` and `AddValidationRules` (`DisableIntrospection` is one
+    of those), set where they act: the
+    token limit as parsing starts, the rules as validation starts.
 
-    An operation's hooks stay open for as long as it runs, which for a subscription is the
-    life of its socket: each is a generator and a context manager held per subscriber.
+    Strawberry's two use the operation hook, which a subscription holds open for the life of
+    its socket, a generator and a context manager per subscriber each; these two hooks end
+    with their step. Listed before the document and validation caches, whose keys include
+    what is set here.
     """
 
     def __init__(self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...]) -> None:
         self.max_tokens = max_tokens
         self.rules = rules
 
-    def on_operation(self) -> Iterator[None]:
+    def on_parse(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = self.max_tokens
+        yield
+
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        context.parse_options["max_tokens"] = self.max_tokens
         context.validation_rules = context.validation_rules + self.rules
         yield
 
