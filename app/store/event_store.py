@@ -198,6 +198,7 @@ class EventStore:
 
     async def close(self) -> None:
         if self._projecting is not None:
+            self._projection.stop()
             self._projecting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._projecting

@@ -89,6 +89,7 @@ class Projection:
         self._gaps: dict[int, float] = {}
         self._given_up: set[int] = set()
         self._nudged = asyncio.Event()
+        self._stopping = False
 
     async def prepare(self) -> None:
         """Make the read models usable; start them over when missing or of an older format."""
@@ -126,6 +127,16 @@ class Projection:
             first=meta.get("first"),
             last=meta.get("last"),
         )
+
+    def stop(self) -> None:
+        """End `run` at its next step, whether or not a cancellation of its task reaches it.
+
+        A cancellation can be swallowed (Python 3.11's `wait_for` does when what it waits
+        for completes on the same turn of the loop): a service that had only cancelled this
+        task was seen waiting for it for good at shutdown, the task still looping.
+        """
+        self._stopping = True
+        self._nudged.set()
 
     def nudge(self) -> None:
         """Events were stored: absorb them soon."""
@@ -173,9 +184,11 @@ class Projection:
     async def run(self, poll_seconds: float = 1.0) -> None:
         """Absorb for as long as the service runs: shortly after a nudge (`gather_seconds`),
         and every `poll_seconds` for events other processes stored."""
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._nudged.wait(), poll_seconds)
+            if self._stopping:
+                return
             # Appends come in bursts. Absorbing at each one's nudge pays a batch's fixed round
             # trips (checkpoint, plan, claim, the models' writes) per event, on the database
             # the appends wait for; a moment's wait absorbs the burst as one batch. Reads are
