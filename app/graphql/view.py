@@ -144,6 +144,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
             await super().handle_connection_init(message)
         except Unauthenticated as error:
             await self.websocket.close(code=UNAUTHORIZED, reason=str(error))
+            return
+        if self.connection_acknowledged:
+            # Strawberry has cancelled the init deadline; the ended task, kept for the
+            # socket's life, holds its cancellation and the coroutine it ended (~0.9 KiB).
+            self.connection_init_timeout_task = None
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
