@@ -109,13 +109,13 @@ def build_schema(settings: Settings) -> EventStoreSchema:
 
 class _DocumentLimits(SchemaExtension):
     """Strawberry's `MaxTokensLimiter` and `AddValidationRules` (`DisableIntrospection` is one
-    of those), set where they act: the
-    token limit as parsing starts, the rules as validation starts.
+    of those), each set where it acts: the token limit as parsing starts, the rules as
+    validation starts.
 
-    Strawberry's two use the operation hook, which a subscription holds open for the life of
-    its socket, a generator and a context manager per subscriber each; these two hooks end
-    with their step. Listed before the document and validation caches, whose keys include
-    what is set here.
+    Strawberry's own use the operation hook, which a subscription holds open for the life of
+    its socket (a generator and a context manager per subscriber each); these hooks end with
+    their step. Listed before the document and validation caches, whose keys include what is
+    set here.
     """
 
     def __init__(self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...]) -> None:

@@ -147,7 +147,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
             return
         if self.connection_acknowledged:
             # Strawberry has cancelled the init deadline; the ended task, kept for the
-            # socket's life, holds its cancellation and the coroutine it ended (~0.9 KiB).
+            # socket's life, holds its cancellation and the coroutine it ended (~1.7 KiB).
             self.connection_init_timeout_task = None
 
 
