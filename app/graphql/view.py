@@ -155,11 +155,14 @@ class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
     async def handle(self) -> None:
         # The legacy protocol sets no time for `connection_init`; without one, a socket that
         # never sends it would be held (and cost memory) for as long as its client likes.
-        self._deadline = asyncio.create_task(self._close_unless_initialised())
+        self._deadline: asyncio.Task[None] | None = asyncio.create_task(
+            self._close_unless_initialised()
+        )
         try:
             await super().handle()
         finally:
-            self._deadline.cancel()
+            if self._deadline is not None:
+                self._deadline.cancel()
 
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
@@ -182,8 +185,11 @@ class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
             )
             await self.websocket.close(code=UNAUTHORIZED, reason=str(error))
             return
-        if self.connection_acknowledged:  # the deadline has nothing left to watch
+        if self.connection_acknowledged and self._deadline is not None:
+            # The deadline has nothing left to watch; let go of the ended task, which holds
+            # its cancellation and its coroutine for as long as it is kept.
             self._deadline.cancel()
+            self._deadline = None
 
 
 _SUBSCRIPTION_NEEDS_A_STREAM = GraphQLError(
