@@ -17,7 +17,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from app.config import Settings, configuration_problems
-from app.websocket_protocol import HandshakeFreeingProtocol
+from app.websocket_protocol import IdleLeanProtocol
 
 __all__ = ["main"]
 
@@ -135,7 +135,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "ws_per_message_deflate": False,
         # A connection that will not close must not keep a stopping service alive.
         "timeout_graceful_shutdown": 10,
-        "ws": HandshakeFreeingProtocol,
+        "ws": IdleLeanProtocol,
     }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from uvicorn._types import ASGIReceiveEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-__all__ = ["HandshakeFreeingProtocol"]
+__all__ = ["IdleLeanProtocol"]
 
 
 class _Waiters:
@@ -88,7 +88,7 @@ class _Flag(_Waiters):
         return True
 
 
-class HandshakeFreeingProtocol(WebSocketsSansIOProtocol):
+class IdleLeanProtocol(WebSocketsSansIOProtocol):
     """uvicorn's default websocket protocol (websockets' sans-I/O one), with what an idle
     socket holds for nothing taken out, where an idle subscriber should cost 30 KiB in all:
 

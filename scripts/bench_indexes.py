@@ -16,25 +16,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+from bench import BATCH_SIZE, LIMITS, body
 from pymongo import AsyncMongoClient, IndexModel
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from app.documents.layout import to_document
-from app.intake import IntakeLimits, lifecycle_event
+from app.intake import lifecycle_event
 from app.store.embedded import EmbeddedMongo
 from app.store.indexes import EVENT_INDEXES
 from app.timestamps import utc_now
 
-BATCH = 500
-LIMITS = IntakeLimits(max_bytes=1 << 20, max_depth=32)
 LAYOUTS: list[tuple[str, list[IndexModel]]] = [
     ("`_id` only", []),
     ("+ seq", EVENT_INDEXES[:1]),
@@ -45,23 +41,17 @@ LAYOUTS: list[tuple[str, list[IndexModel]]] = [
 
 
 class Documents:
-    """Deployments as the service stores them, numbered on from one call to the next."""
+    """The bench's deployments as the service stores them, numbered on from one call to the
+    next."""
 
     def __init__(self) -> None:
         self.seq = 0
 
     def batch(self) -> list[dict[str, Any]]:
         now, documents = utc_now(), []
-        for n in range(BATCH):
+        for n in range(BATCH_SIZE):
             self.seq += 1
-            body = {
-                "event_name": "deployment",
-                "event_action": "succeeded",
-                "repo": f"repo-{n % 7}",
-                "commit": uuid.uuid4().hex,
-                "team_id": f"team-{n % 3}",
-            }
-            event = lifecycle_event(body, now, LIMITS)
+            event = lifecycle_event(body(n), now, LIMITS)
             documents.append(to_document(event, seq=self.seq, received_at=now))
         return documents
 
@@ -77,7 +67,7 @@ async def rate(database: Any, name: str, indexes: list[IndexModel], batches: int
     started = time.perf_counter()
     for batch in prepared:
         await collection.insert_many(batch)
-    return batches * BATCH / (time.perf_counter() - started)
+    return batches * BATCH_SIZE / (time.perf_counter() - started)
 
 
 async def main(batches: int, rounds: int) -> None:
@@ -88,7 +78,7 @@ async def main(batches: int, rounds: int) -> None:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
     database = client[f"bench_indexes_{uuid.uuid4().hex[:8]}"]
     try:
-        print(f"| layout | events/s, batches of {BATCH} | ratio to `_id` only |")
+        print(f"| layout | events/s, batches of {BATCH_SIZE} | ratio to `_id` only |")
         print("| --- | --- | --- |")
         for round_ in range(rounds):
             baseline = 0.0

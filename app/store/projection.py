@@ -184,10 +184,10 @@ class Projection:
     async def run(self, poll_seconds: float = 1.0) -> None:
         """Absorb for as long as the service runs: shortly after a nudge (`gather_seconds`),
         and every `poll_seconds` for events other processes stored."""
-        while not self._stopping:
+        while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._nudged.wait(), poll_seconds)
-            if self._stopping:
+            if self._stopping:  # `stop` also sets the nudge, so this wait ends at once
                 return
             # Appends come in bursts. Absorbing at each one's nudge pays a batch's fixed round
             # trips (checkpoint, plan, claim, the models' writes) per event, on the database
