@@ -37,7 +37,7 @@ class RedisBackend(BroadcastBackend):
             with contextlib.suppress(BaseException):
                 await self._listener
         try:
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+            await self._pubsub.aclose()
         finally:
             await self._client.aclose()
 
