@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     broadcast_url: str = Field(
         default="memory://",
         validation_alias=AliasChoices("BROADCAST_URL", "EVENTSTORE_BROADCAST_URL"),
-        description="Broadcaster backend for live events (memory:// or redis://…).",
+        description="Where live events are published (memory:// or redis://…).",
     )
     workers: int = Field(
         default=1, ge=1, description="Worker processes (needs BROADCAST_URL=redis://…)."

@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from app.access import owned, scoped_key
-from app.bus import EventBus
 from app.context import Caller
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.ingest_links import link_cdevents
 from app.intake import IntakeLimits
+from app.live.bus import EventBus
 from app.store import EventStore
 from app.timestamps import utc_now
 

@@ -17,13 +17,13 @@ from starlette.routing import Route
 from app.asgi_app import EventStoreApp
 from app.auth import TokenRegistry
 from app.body_limit import BodySizeLimit
-from app.bus import EventBus
 from app.config import Settings
 from app.graphql.graphiql import GRAPHIQL_ROUTES
 from app.graphql.possible_types import possible_types_document
 from app.graphql.view import GraphQLView
 from app.ingest import Ingestor
 from app.intake import IntakeLimits
+from app.live.bus import EventBus
 from app.live.collector import CollectorPolicy
 from app.live.dispatcher import LiveDispatcher
 from app.monitor import MONITOR_ROUTES

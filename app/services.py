@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.auth import TokenRegistry
-from app.bus import EventBus
 from app.config import Settings
 from app.ingest import Ingestor
 from app.intake import IntakeLimits
+from app.live.bus import EventBus
 from app.live.dispatcher import LiveDispatcher
 from app.store import EventStore
 

@@ -17,9 +17,9 @@ import heapq
 import logging
 from collections import deque
 
-from app.bus import BusListener, BusUnavailable
 from app.documents.layout import stored_document
 from app.events import StoredEvent
+from app.live.bus import BusListener, BusUnavailable
 from app.live.feed import Feed
 from app.live.feed_index import FeedIndex
 from app.store import EventStore

@@ -1,8 +1,8 @@
-"""Carrying stored events to every process's live subscribers, through broadcaster.
+"""Carrying stored events to every process's live subscribers.
 
-One broadcaster subscription per process. broadcaster (0.3.1) hides failures: its queues are
-unbounded, a failed backend subscribe surfaces as a KeyError, and a dead listener leaves
-subscribers waiting forever. So the bus watches itself with heartbeats on its own channel;
+One subscription per process, over the transport the bus URL names (`bus_transports/`).
+Publish/subscribe acknowledges nothing: a connection that stalls without breaking delivers
+nothing and raises nothing. So the bus watches itself with heartbeats on its own channel;
 when one does not come back, or a publish fails, it reports the failure (live subscriptions
 end with a clear error; clients resume from their cursor) and reconnects.
 """
@@ -17,14 +17,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from broadcaster import Broadcast
-from broadcaster._backends.base import BroadcastBackend
-from broadcaster._backends.memory import MemoryBackend
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
 from app.errors import ServiceError
 from app.events import StoredEvent
+from app.live.bus_transports import BusTransport, transport_for
 
 __all__ = ["EVENTS_CHANNEL", "BusListener", "BusUnavailable", "EventBus"]
 
@@ -83,10 +81,8 @@ class EventBus:
         self._heartbeat_seconds = heartbeat_seconds
         self._listener = BusListener()
         self._identity = uuid.uuid4().hex
-        self._backend: BroadcastBackend | None = None
-        self._broadcast: Broadcast | None = None
+        self._transport: BusTransport | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
         self._healthy = False
         self._last_echo = 0.0
         self._supervisor: asyncio.Task[None] | None = None
@@ -150,48 +146,41 @@ class EventBus:
 
     async def _publish(self, message: str) -> None:
         try:
-            if self._broadcast is None:
+            if self._transport is None:
                 raise BusUnavailable("not connected")
-            await self._broadcast.publish(channel=EVENTS_CHANNEL, message=message)
-        except Exception as error:  # whichever backend error: the bus is down
+            await self._transport.publish(message)
+        except Exception as error:  # whichever transport error: the bus is down
             self._fail(f"publishing failed: {error!r}")
 
     async def _open(self) -> None:
-        self._backend = _backend(self._url)
-        broadcast = Broadcast(backend=self._backend)
-        await broadcast.connect()
-        self._broadcast = broadcast
-        self._subscribed = asyncio.Event()
-        self._reader = asyncio.create_task(self._read(broadcast), name="event-bus-reader")
+        self._transport = transport = transport_for(self._url, EVENTS_CHANNEL)
+        await transport.connect()
+        await asyncio.wait_for(transport.subscribe(), self._heartbeat_seconds * 5)
+        self._reader = asyncio.create_task(self._read(transport), name="event-bus-reader")
         await self._wait_for_echo()
         self._healthy = True
 
     async def _close(self) -> None:
         self._healthy = False
-        broadcast, self._broadcast = self._broadcast, None
-        backend, self._backend = self._backend, None
+        transport, self._transport = self._transport, None
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
             with contextlib.suppress(BaseException):
                 await reader
-        if broadcast is not None:
+        if transport is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(broadcast.disconnect(), 5)
-        # broadcaster re-raises a dead listener's error before it closes its backend, which
-        # would leave the backend's connections open: close it here in any case.
-        if backend is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(backend.disconnect(), 5)
+                await asyncio.wait_for(transport.disconnect(), 5)
 
-    async def _read(self, broadcast: Broadcast) -> None:
-        async with broadcast.subscribe(EVENTS_CHANNEL) as subscriber:
-            self._subscribed.set()
+    async def _read(self, transport: BusTransport) -> None:
+        try:
             while True:
-                message = await subscriber.get()
-                self._receive(_CONTENT.validate_json(message.message))
-                # get() does not yield while messages wait: let subscribers send in between.
+                self._receive(_CONTENT.validate_json(await transport.receive()))
+                # receive() need not yield while messages wait: let subscribers send in between.
                 await asyncio.sleep(0)
+        except Exception as error:  # reported now; the next heartbeat finds the reader done
+            self._fail(f"receiving failed: {error!r}")
+            raise
 
     def _receive(self, content: _Content) -> None:
         if content.get("heartbeat") == self._identity:
@@ -210,11 +199,9 @@ class EventBus:
         loop = asyncio.get_running_loop()
         sent_at = loop.time()
         deadline = sent_at + self._heartbeat_seconds * 5
-        await asyncio.wait_for(self._subscribed.wait(), self._heartbeat_seconds * 5)
-        if self._broadcast is None:
+        if self._transport is None:
             raise BusUnavailable("not connected")
-        heartbeat = json.dumps({_HEARTBEAT: self._identity})
-        await self._broadcast.publish(channel=EVENTS_CHANNEL, message=heartbeat)
+        await self._transport.publish(json.dumps({_HEARTBEAT: self._identity}))
         while self._last_echo < sent_at:
             if loop.time() > deadline or self._reader is None or self._reader.done():
                 raise BusUnavailable("the bus did not carry a heartbeat back")
@@ -251,11 +238,3 @@ class EventBus:
             log.error("Live event bus failed: %s", reason)
             self._healthy = False
             self._listener.on_failure(reason)
-
-
-def _backend(url: str) -> BroadcastBackend:
-    if url.startswith(("redis://", "rediss://")):
-        from app.bus_redis import RedisBackend
-
-        return RedisBackend(url)
-    return MemoryBackend(url)
