@@ -2,9 +2,11 @@
 
 The page (`app/graphiql/page.html`, `page.js`, `page.css`) is ours: a token field when the
 service has tokens, and a subscription view that keeps the stream. It loads the browser builds
-of React, GraphiQL and graphql-ws that `npm ci` puts in `app/graphiql/node_modules`, pinned with
-their integrity hashes by `app/graphiql/package-lock.json`; `scripts/serve` and `scripts/test`
-install them when missing. Without them the service still runs and the page says what to do.
+of React, GraphiQL and graphql-ws from npm, pinned with their integrity hashes by
+`app/graphiql/package-lock.json`, at the paths `graphiql_files.py` lists. In a source checkout
+`npm ci` puts them in `app/graphiql/node_modules` (`scripts/serve` and `scripts/test` run it when
+the lock changes); a built package (wheel) carries the same files at the same paths, as setup.py
+runs `npm ci` when it is built. Without them the service still runs and the page says what to do.
 """
 
 from __future__ import annotations
@@ -17,23 +19,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.graphql.graphiql_files import GRAPHIQL_FILES
 from app.services import Services
 
 __all__ = ["GRAPHIQL_ROUTES", "graphiql_page"]
 
 PAGE_DIR = Path(__file__).resolve().parent.parent / "graphiql"
-_INSTALLED = PAGE_DIR / "node_modules"
 
 # Only these files are served: node_modules holds far more than the page needs.
-ASSETS: dict[str, Path] = {
-    "react.js": _INSTALLED / "react/umd/react.production.min.js",
-    "react-dom.js": _INSTALLED / "react-dom/umd/react-dom.production.min.js",
-    "graphiql.js": _INSTALLED / "graphiql/graphiql.min.js",
-    "graphiql.css": _INSTALLED / "graphiql/graphiql.min.css",
-    "graphql-ws.js": _INSTALLED / "graphql-ws/umd/graphql-ws.min.js",
-    "page.js": PAGE_DIR / "page.js",
-    "page.css": PAGE_DIR / "page.css",
-}
+ASSETS: dict[str, Path] = {name: PAGE_DIR / path for name, path in GRAPHIQL_FILES.items()}
 
 # The page loads nothing from elsewhere, and a browser holds it to that. GraphiQL sets inline
 # styles and its stylesheet embeds its fonts as data URLs.
@@ -43,10 +37,12 @@ _CONTENT_SECURITY_POLICY = (
 )
 
 _NOT_INSTALLED = """\
-GraphiQL's files are not installed here (they come from npm, pinned by
-app/graphiql/package-lock.json). Install them with
+GraphiQL's files are not installed here. They come from npm, pinned by
+app/graphiql/package-lock.json: a package built from this project (`pip install .`, or a
+wheel from `uv build`) carries them; in a source checkout (or an editable install of one),
+install them with
 
-    npm ci --prefix app/graphiql
+    npm ci --prefix app/graphiql --ignore-scripts
 
 or start the service with ./scripts/serve, which does it. GraphQL itself works without them.
 """
