@@ -65,7 +65,11 @@ def run(*command: str | Path) -> None:
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltPackage:
     uv = uv_command()
     dist = tmp_path_factory.mktemp("dist")
-    run(uv, "build", "--out-dir", dist, ROOT)  # the sdist, then the wheel from it
+    # The sdist, then the wheel from it, with the setuptools scripts/build-constraints.txt pins.
+    constraints = ROOT / "scripts/build-constraints.txt"
+    run(
+        uv, "build", "--out-dir", dist, "--build-constraints", constraints, "--require-hashes", ROOT
+    )
     (sdist,) = dist.glob("*.tar.gz")
     (wheel,) = dist.glob("*.whl")
     constraints = dist / "constraints.txt"
