@@ -7,6 +7,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.upstream.starlette import bind_app
+
 __all__ = ["EventStoreApp"]
 
 
@@ -32,7 +34,7 @@ class EventStoreApp(Starlette):
             scope["type"] == "websocket"
             and scope["path"] == scope.get("root_path", "") + self._socket_path
         ):
-            scope["app"] = self  # what Starlette sets, for `websocket.app.state`
+            bind_app(scope, self)  # for `websocket.app.state`, as Starlette's own call would
             await self._socket_app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

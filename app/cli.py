@@ -17,7 +17,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from app.config import Settings, configuration_problems
-from app.websocket_protocol import IdleLeanProtocol
+from app.upstream.uvicorn import IdleLeanProtocol
 
 __all__ = ["main"]
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import types
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any, TypeAlias
 
 import strawberry
-from strawberry.types.private import StrawberryPrivate
 
 from app.graphql.types import AnyEvent, CDEvent, FlexDeployEvent, LifecycleEvent, event_node
 from app.store import EventPage
@@ -37,7 +36,7 @@ def _strawberry_type(
     return strawberry.type(cls, description=description)
 
 
-_PRIVATE_COUNTER: Any = Annotated[Callable[[], Awaitable[int]], StrawberryPrivate()]
+_PRIVATE_COUNTER: TypeAlias = strawberry.Private[Callable[[], Awaitable[int]]]
 
 
 async def _total_count(root: strawberry.Parent[Any]) -> int:

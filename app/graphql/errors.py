@@ -10,9 +10,9 @@ import uuid
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from app.errors import InvalidInput, ServiceError, render_path
+from app.upstream.strawberry import CannotGetOperationTypeError, InvalidOperationTypeError
 
 __all__ = ["shape_error"]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
@@ -28,6 +27,7 @@ from strawberry.types import ExecutionResult
 from app.graphql.context import GraphQLContext
 from app.graphql.operations import requested_operation
 from app.live.feed import Mailbox, SubscriberTooSlow
+from app.upstream.strawberry import EncodedResult
 
 __all__ = ["FanOut", "SharedEncoding", "SharedResult"]
 
@@ -35,15 +35,13 @@ Result = Any
 Upstream = Callable[[], Awaitable[AsyncIterator[Result]]]
 
 
-@dataclasses.dataclass
-class SharedResult(ExecutionResult):
+class SharedResult(EncodedResult):
     """A group's result that carries only data, its `{"data": …}` payload encoded once.
 
-    Each socket's handler wraps the text in its own `next` message (see
-    app/graphql/view.py): no message object is built, and nothing is encoded, per socket.
+    Each socket's handler wraps the text in its own `next` message (`EncodedResultsHandler`
+    in app/upstream/strawberry.py): no message object is built, and nothing is encoded, per
+    socket.
     """
-
-    payload_json: str = ""
 
 
 def _shared(result: Result) -> Result:

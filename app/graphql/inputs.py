@@ -6,17 +6,14 @@ share one set of rules (`app.intake`); errors come back under the GraphQL field 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types.arguments import InputContext
-from strawberry.types.base import get_object_definition
-from strawberry.utils.str_converters import to_camel_case
 
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.intake import LIFECYCLE_FIELDS
+from app.upstream.strawberry import build_input_by_renaming
 
 __all__ = ["FlexDeployEventInput", "LifecycleEventInput"]
 
@@ -96,24 +93,8 @@ def _camel(name: str) -> str:
     return first + "".join(part.capitalize() for part in rest)
 
 
-def _built_directly(cls: type) -> None:
-    """Builds `cls` from its GraphQL input value by renaming keys, in place of Strawberry's
-    generic conversion: a batch of 500 spent most of its time there, resolving each field's
-    type once per item. Every field is a scalar graphql-core has already coerced (String, or
-    JSON, whose values are taken as they are), so a rename is all the conversion there is;
-    fields the client left out keep their default, `UNSET`, as before.
-    """
-    definition = get_object_definition(cls, strict=True)
-    python_names = {
-        field.graphql_name or to_camel_case(field.python_name): field.python_name
-        for field in definition.fields
-    }
-
-    def build(origin: type, value: Mapping[str, Any], context: InputContext) -> Any:
-        return origin(**{python_names[name]: item for name, item in value.items()})
-
-    definition.from_input = build
-
-
-_built_directly(LifecycleEventInput)
-_built_directly(FlexDeployEventInput)
+# Each is built from its GraphQL input value by renaming keys, in place of Strawberry's generic
+# conversion: a batch of 500 spent most of its time there. Every field is a scalar graphql-core
+# has already coerced (String, or JSON, whose values are taken as they are).
+build_input_by_renaming(LifecycleEventInput, _camel)
+build_input_by_renaming(FlexDeployEventInput, _camel)

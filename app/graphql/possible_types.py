@@ -2,12 +2,15 @@
 
 Apollo Client matches a fragment on an abstract type (`... on Event`) only when it knows the
 object's type is one of its members; without this map it drops those fields without a word.
-Read from the schema itself, so a new event kind in the catalog appears here by itself.
+Read from the schema itself, by introspection, so a new event kind in the catalog appears here
+by itself.
 """
 
 from __future__ import annotations
 
-from graphql import GraphQLInterfaceType, GraphQLSchema, GraphQLUnionType
+from typing import Any
+
+import strawberry
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -15,17 +18,23 @@ from app.graphql.schema import schema
 
 __all__ = ["possible_types", "possible_types_document"]
 
+_ABSTRACT_TYPES = "{ __schema { types { name possibleTypes { name } } } }"
 
-def possible_types(graphql_schema: GraphQLSchema) -> dict[str, list[str]]:
+
+def possible_types(graphql_schema: strawberry.Schema) -> dict[str, list[str]]:
     """Each union's and interface's concrete member types, sorted, as Apollo wants them."""
+    result = graphql_schema.execute_sync(_ABSTRACT_TYPES)
+    if result.errors or result.data is None:
+        raise RuntimeError(f"the schema does not introspect: {result.errors}")
+    kinds: list[dict[str, Any]] = result.data["__schema"]["types"]
     return {
-        name: sorted(member.name for member in graphql_schema.get_possible_types(kind))
-        for name, kind in sorted(graphql_schema.type_map.items())
-        if isinstance(kind, GraphQLUnionType | GraphQLInterfaceType) and not name.startswith("__")
+        kind["name"]: sorted(member["name"] for member in kind["possibleTypes"])
+        for kind in sorted(kinds, key=lambda kind: str(kind["name"]))
+        if kind["possibleTypes"] is not None
     }
 
 
-_POSSIBLE_TYPES = possible_types(schema._schema)
+_POSSIBLE_TYPES = possible_types(schema)
 
 
 async def possible_types_document(request: Request) -> JSONResponse:

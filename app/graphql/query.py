@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.types.nodes import SelectedField, Selection
 
 from app.access import visible
 from app.errors import FieldError, InvalidInput
@@ -22,6 +21,7 @@ from app.graphql.filters import EventFilter, EventSort, selection, sort_keys
 from app.graphql.insights import DeliveryMetrics, EventCount, delivery_metrics, event_counts
 from app.graphql.types import AnyEvent, event_node
 from app.store import EventPage, EventQuery
+from app.upstream.strawberry import SelectedField, Selection
 
 __all__ = ["DEFAULT_LIMIT", "Query"]
 

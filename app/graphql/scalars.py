@@ -10,10 +10,10 @@ import strawberry
 from graphql import IntValueNode, ListValueNode, ObjectValueNode, StringValueNode, ValueNode
 from graphql.utilities import value_from_ast_untyped
 from strawberry.scalars import JSON
-from strawberry.types.scalar import ScalarDefinition
 
 from app.json_input import integer_literal
 from app.timestamps import format_utc, parse_time_bound
+from app.upstream.strawberry import ScalarDefinition
 
 __all__ = ["SCALARS", "Long"]
 

@@ -21,40 +21,22 @@ from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
+from strawberry import UNSET
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.http.base import BaseRequestProtocol
-from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
     GRAPHQL_WS_PROTOCOL,
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-    Operation,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
-    ConnectionInitMessage,
-    Message,
-    PongMessage,
-)
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import (
-    ConnectionInitMessage as LegacyConnectionInitMessage,
-)
-from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
-from strawberry.types.unset import UNSET
 
 from app.auth import BEARER_CHALLENGE, Unauthenticated
 from app.config import Settings
 from app.graphql.context import GraphQLContext
-from app.graphql.delivery_socket import DeliverySocket
-from app.graphql.fanout import FanOut, SharedEncoding, SharedResult
+from app.graphql.fanout import FanOut, SharedEncoding
 from app.graphql.graphiql import graphiql_page
 from app.graphql.operations import requested_operation
 from app.graphql.persisted_queries import PersistedQueries, PersistedQueryError
@@ -63,6 +45,20 @@ from app.graphql.schema import EventStoreSchema, build_schema
 from app.json_input import JsonRefused, decode
 from app.media_types import accepted_quality
 from app.services import Services
+from app.upstream.starlette import DeliverySocket
+from app.upstream.strawberry import (
+    BaseGraphQLWSHandler,
+    BaseRequestProtocol,
+    ConnectionInitMessage,
+    EncodedResultsHandler,
+    GraphQLRequestData,
+    LegacyConnectionInitMessage,
+    Message,
+    NextCounter,
+    OperationMessage,
+    PongMessage,
+    drop_origin_refusal_warnings,
+)
 
 __all__ = ["GraphQLView"]
 
@@ -71,7 +67,7 @@ log = logging.getLogger(__name__)
 UNAUTHORIZED = 4401
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
+class TransportWSHandler(EncodedResultsHandler[GraphQLContext, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A ping every quarter of the buffer: a client reading along confirms results long
@@ -88,44 +84,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
             receipts.pinged()
             await super().send_message({"type": "ping"})
 
-    # Strawberry's loop over an operation's results (a private method, as of 0.341), with a
-    # path of its own for results a subscription group shares: every event goes this way
-    # once per socket, and building, encoding and passing on a message object there cost
-    # more than the socket's send itself.
-    async def _send_result_stream(
-        self, operation: Operation[GraphQLContext, None], result_source: Any
-    ) -> None:
-        prefix = '{"id":' + json.dumps(operation.id) + ',"type":"next","payload":'
-        first = True
-        receipts, websocket = self.context.receipts, self.context.websocket
+    def encoded_result_send(self) -> Callable[[str], Awaitable[None]] | None:
         # The view's websockets are DeliverySockets; one made some other way sends checked.
-        send_text: Callable[[str], Awaitable[None]] | None = None
-        if websocket is not None:
-            send_text = websocket.send_text
+        websocket = self.context.websocket
         if isinstance(websocket, DeliverySocket):
-            send_text = websocket.send_result
-        async for result in result_source:
-            if isinstance(result, SharedResult) and send_text is not None:
-                if operation.completed:
-                    return
-                # Counted for read receipts as `send_message` counts a `next`.
-                ping = receipts is not None and receipts.sent()
-                try:
-                    await send_text(prefix + result.payload_json + "}")
-                except WebSocketDisconnect as error:  # as Strawberry's adapter says it
-                    raise WebSocketDisconnected from error
-                if ping and receipts is not None:
-                    receipts.pinged()
-                    await super().send_message({"type": "ping"})
-            elif first and isinstance(result, PreExecutionError):
-                await self._handle_pre_execution_error(operation, result)
-                return
-            elif not isinstance(result, ExecutionResult):
-                await self._reject_incremental_delivery(operation)
-                return
-            else:
-                await operation.send_next(result)
-            first = False
+            return websocket.send_result
+        return None if websocket is None else websocket.send_text
+
+    def next_counter(self) -> NextCounter | None:
+        # Counted for read receipts as `send_message` counts a `next`.
+        return self.context.receipts
 
     async def handle_pong(self, message: PongMessage) -> None:
         if self.context.receipts is not None:
@@ -200,15 +168,9 @@ _SUBSCRIPTION_NEEDS_A_STREAM = GraphQLError(
 )
 
 
-class _OwnOriginWarning(logging.Filter):
-    """Drops Strawberry's warning on a refused origin: it names its own `allowed_origins`
-    argument, where operators set EVENTSTORE_CORS_ORIGINS (the view logs that instead)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Rejected WebSocket connection from origin")
-
-
-logging.getLogger("strawberry.ws").addFilter(_OwnOriginWarning())
+# Strawberry's warning on a refused origin names its own `allowed_origins` argument, where
+# operators set EVENTSTORE_CORS_ORIGINS (the view logs that instead).
+drop_origin_refusal_warnings()
 
 
 def _unauthenticated(message: str) -> Response:
