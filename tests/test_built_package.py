@@ -10,7 +10,6 @@ the monitor page, with nothing from outside the service.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import re
@@ -30,7 +29,7 @@ import httpx
 import pytest
 
 from app.graphql.graphiql_files import GRAPHIQL_FILES, NPM_INSTALL_DIR
-from tests.utils.process import free_port, processes_running
+from tests.utils.process import free_port, processes_running, until_stopped
 
 ROOT = Path(__file__).resolve().parents[1]
 NPM_PROJECT = "app/graphiql"
@@ -158,20 +157,8 @@ async def serving(bin_dir: Path, folder: Path, log_path: Path) -> AsyncIterator[
             stdout=log,
             stderr=log,
         )
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            for _ in range(600):
-                if process.returncode is not None:
-                    raise AssertionError(await asyncio.to_thread(log_path.read_text))
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-            yield http
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        await asyncio.wait_for(process.wait(), 30)
+    async with until_stopped(process, port, log_path) as http:
+        yield http
 
 
 def is_licence(path: str) -> bool:

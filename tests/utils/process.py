@@ -50,6 +50,17 @@ async def service_process(
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "app", *args, cwd=workdir, env=environment, stdout=log, stderr=log
         )
+    async with until_stopped(process, port, log_path) as http:
+        yield http
+
+
+@asynccontextmanager
+async def until_stopped(
+    process: asyncio.subprocess.Process, port: int, log_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the service `process` runs on `port`, once it is ready; stopped after.
+
+    A process that ends before it is ready fails the test with its log."""
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             for _ in range(600):
@@ -58,7 +69,8 @@ async def service_process(
                         break
                 except httpx.TransportError:
                     pass
-                assert process.returncode is None, log_path.read_text()
+                if process.returncode is not None:
+                    raise AssertionError(await asyncio.to_thread(log_path.read_text))
                 await asyncio.sleep(0.1)
             yield http
     finally:
