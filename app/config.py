@@ -121,6 +121,17 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=15, gt=0, description="Deepest GraphQL selection.")
     max_query_aliases: int = Field(default=30, ge=0, description="Most aliases in one document.")
     max_query_tokens: int = Field(default=5000, gt=0, description="Most tokens in one document.")
+    max_query_directives: int = Field(
+        default=50, ge=0, description="Most directives in a GraphQL document, fragments expanded."
+    )
+    max_query_fields: int = Field(
+        default=2000, gt=0, description="Most fields in a GraphQL document, fragments expanded."
+    )
+    max_field_merges: int = Field(
+        default=5000,
+        gt=0,
+        description="Most comparisons of repeated fields a GraphQL document asks for.",
+    )
     max_request_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body.")
     max_subscriptions_per_connection: int = Field(
         default=20, gt=0, description="Most live subscriptions on one websocket."

@@ -9,18 +9,13 @@ from typing import Any
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.config import Settings
 from app.graphql.context import GraphQLContext
+from app.graphql.document_bounds import DocumentBounds
 from app.graphql.document_cache import DocumentCache
 from app.graphql.errors import shape_error
 from app.graphql.fanout import FanOut
@@ -84,16 +79,19 @@ _VALIDATED_DOCUMENTS = 256
 
 def build_schema(settings: Settings) -> EventStoreSchema:
     """The schema with the limits of `settings`; extensions are factories, one per request."""
-    # The validation cache is keyed by the rule classes too, and Strawberry's limiters make a
-    # new rule class per instance: so the rules are made once here and added per request.
-    limits = _rules_of(
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+    bounds = DocumentBounds(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_query_aliases,
+        max_directives=settings.max_query_directives,
+        max_fields=settings.max_query_fields,
+        max_merges=settings.max_field_merges,
     )
+    # The validation cache is keyed by the rule classes too: made once here, added per request.
+    rules: tuple[type[ASTValidationRule], ...] = ()
     if not settings.introspection:
-        limits += (NoSchemaIntrospectionCustomRule,)
+        rules += (NoSchemaIntrospectionCustomRule,)
     extensions: list[Any] = [
-        lambda: _DocumentLimits(settings.max_query_tokens, limits),
+        lambda: _DocumentLimits(settings.max_query_tokens, bounds, rules),
         DocumentCache,
         lambda: ValidationCache(maxsize=_VALIDATED_DOCUMENTS),
     ]
@@ -108,18 +106,23 @@ def build_schema(settings: Settings) -> EventStoreSchema:
 
 
 class _DocumentLimits(SchemaExtension):
-    """Strawberry's `MaxTokensLimiter` and `AddValidationRules` (`DisableIntrospection` is one
-    of those), each set where it acts: the token limit as parsing starts, the rules as
+    """The token limit as parsing starts; the document's bounds and the added rules as
     validation starts.
 
-    Strawberry's own use the operation hook, which a subscription holds open for the life of
-    its socket (a generator and a context manager per subscriber each); these hooks end with
-    their step. Listed before the document and validation caches, whose keys include what is
-    set here.
+    Strawberry's own limiters use the operation hook, which a subscription holds open for the
+    life of its socket (a generator and a context manager per subscriber each); these hooks
+    end with their step. Listed before the document and validation caches, whose keys include
+    what is set here.
     """
 
-    def __init__(self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...]) -> None:
+    def __init__(
+        self,
+        max_tokens: int,
+        bounds: DocumentBounds,
+        rules: tuple[type[ASTValidationRule], ...],
+    ) -> None:
         self.max_tokens = max_tokens
+        self.bounds = bounds
         self.rules = rules
 
     def on_parse(self) -> Iterator[None]:
@@ -128,12 +131,31 @@ class _DocumentLimits(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        context.validation_rules = context.validation_rules + self.rules
+        document, query = context.graphql_document, context.query
+        refusal = None
+        if document is not None:
+            refusal = (
+                self.bounds.refusal(document)
+                if query is None
+                else self.bounds.refusal_of(query, document)
+            )
+        if refusal is None:
+            context.validation_rules = context.validation_rules + self.rules
+        else:
+            # In place of every rule, not beside them: some of graphql-core's own grow faster
+            # than the document (fields that must merge are compared pairwise).
+            context.validation_rules = (_refusing(refusal),)
         yield
 
 
-def _rules_of(*limiters: AddValidationRules) -> tuple[type[ASTValidationRule], ...]:
-    return tuple(rule for limiter in limiters for rule in limiter.validation_rules)
+def _refusing(error: GraphQLError) -> type[ASTValidationRule]:
+    """A validation rule that reports `error` and looks at nothing else."""
+
+    class Refusal(ASTValidationRule):
+        def enter_document(self, *_: object) -> None:
+            self.report_error(error)
+
+    return Refusal
 
 
 # The schema as published (`schema.graphql`): limits do not change its shape.

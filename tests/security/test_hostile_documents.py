@@ -1,0 +1,154 @@
+"""Documents small as text and large as work are refused before they cost, on every transport,
+while live subscribers keep receiving; oversized websocket messages are cut off unread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from tests.graphql.queries import INGEST_LIFECYCLE
+from tests.live.test_subscriptions import SUBSCRIBE, wait_until
+from tests.utils.hostile_documents import HOSTILE_DOCUMENTS, INTROSPECTION_QUERIES
+from tests.utils.service import RunningService
+from tests.utils.tokens import TEAM_A
+from tests.utils.websocket import TRANSPORT_WS, graphql_websocket
+
+
+def refused(answer_errors: list[dict[str, Any]], setting: str | None) -> None:
+    """Refused naming `setting`; or, with None, by graphql-core's own parsing or validation."""
+    assert answer_errors, "answered, not refused"
+    error = answer_errors[0]
+    if setting is None:
+        codes = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"}
+        assert error["extensions"]["code"] in codes, error
+    else:
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", error
+        assert setting in error["message"], error["message"]
+
+
+@pytest.mark.parametrize(("name"), list(HOSTILE_DOCUMENTS))
+async def test_a_hostile_document_is_refused_naming_its_limit(
+    service: RunningService, name: str
+) -> None:
+    document, setting = HOSTILE_DOCUMENTS[name]
+
+    # The second time, the document comes from the parse and validation caches.
+    for _ in range(2):
+        answer = await service.graphql(document)
+        refused(answer.errors, setting)
+
+
+async def test_graphql_over_http_clients_get_a_400_naming_the_limit(
+    service: RunningService,
+) -> None:
+    document, setting = HOSTILE_DOCUMENTS["fragment bomb, 30 levels"]
+
+    response = await service.http.post(
+        "/graphql",
+        json={"query": document},
+        headers={"accept": "application/graphql-response+json"},
+    )
+
+    assert response.status_code == 400
+    assert setting is not None
+    assert setting in response.json()["errors"][0]["message"]
+
+
+async def ingest(service: RunningService, note: str) -> None:
+    build = {"eventName": "build", "eventAction": "succeeded", "data": {"note": note}}
+    answer = await service.graphql(INGEST_LIFECYCLE, input=build)
+    assert answer.errors == []
+
+
+def subscription_bomb(levels: int) -> str:
+    lines = ["subscription Bomb { events { ...F0 } }"]
+    lines.append(f"fragment F{levels} on AnyEvent {{ __typename }}")
+    lines += [f"fragment F{n} on AnyEvent {{ ...F{n + 1} ...F{n + 1} }}" for n in range(levels)]
+    return "\n".join(lines)
+
+
+async def test_a_bomb_over_the_websocket_fails_alone_and_the_socket_goes_on(
+    service: RunningService,
+) -> None:
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(subscription_bomb(30))
+        error = await client.receive()
+        await client.subscribe(SUBSCRIBE)
+        await wait_until(lambda: service.subscribers == 1)
+        await ingest(service, "after the bomb")
+        event = await client.next_event()
+
+    assert error["type"] == "error"
+    assert "EVENTSTORE_MAX_QUERY_FIELDS" in error["payload"][0]["message"]
+    assert event["data"]["events"]["raw"]["note"] == "after the bomb"
+
+
+async def test_a_subscriber_receives_every_event_while_the_corpus_is_sent(
+    service: RunningService,
+) -> None:
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(SUBSCRIBE)
+        await wait_until(lambda: service.subscribers == 1)
+        received = []
+        for name, (document, setting) in HOSTILE_DOCUMENTS.items():
+            attack = asyncio.create_task(service.graphql(document))
+            await ingest(service, name)
+            refused((await attack).errors, setting)
+            received.append((await client.next_event())["data"]["events"])
+
+    assert [event["raw"]["note"] for event in received] == list(HOSTILE_DOCUMENTS)
+    assert (await service.http.get("/readyz")).status_code == 200
+
+
+@pytest.mark.parametrize("name", list(INTROSPECTION_QUERIES))
+async def test_graphiqls_introspection_is_within_every_limit(
+    service: RunningService, name: str
+) -> None:
+    answer = await service.graphql(INTROSPECTION_QUERIES[name])
+
+    assert answer.errors == []
+    assert answer.data["__schema"]["queryType"]["name"] == "Query"
+
+
+OVERSIZED = 15 * 1024 * 1024
+
+
+async def closing_code(url: str, messages: list[str]) -> int | None:
+    """Sends `messages`, the last one past the request limit; the code the socket closed with."""
+    async with connect(url, subprotocols=[Subprotocol(TRANSPORT_WS)]) as connection:
+        try:
+            for message in messages:
+                await connection.send(message)
+            await asyncio.wait_for(connection.recv(), 10)
+        except ConnectionClosed:
+            pass
+        await asyncio.wait_for(connection.wait_closed(), 10)
+        return connection.close_code
+
+
+@pytest.mark.parametrize("tokens", ["off", "on"])
+async def test_a_message_past_the_request_limit_is_cut_off_unread(
+    service: RunningService, guarded: RunningService, tokens: str
+) -> None:
+    running = guarded if tokens == "on" else service
+    token = {"Authorization": f"Bearer {TEAM_A}"} if tokens == "on" else {}
+    init = json.dumps({"type": "connection_init", "payload": token})
+    # Unauthenticated: a stranger's first message is as large as anyone's.
+    huge_init = json.dumps({"type": "connection_init", "payload": {"pad": "x" * OVERSIZED}})
+    huge_subscribe = json.dumps(
+        {"id": "1", "type": "subscribe", "payload": {"query": "x" * OVERSIZED}}
+    )
+
+    codes = [
+        await closing_code(running.ws_url, [huge_init]),
+        await closing_code(running.ws_url, [init, huge_subscribe]),
+    ]
+
+    assert codes == [1009, 1009]
+    assert (await running.http.get("/readyz")).status_code == 200
