@@ -52,10 +52,12 @@ the extensions' `on_parse` and `on_validate`; `strawberry.Private`; `Schema.exec
 7. The `strawberry.ws` logger's warning on a refused websocket origin is dropped by its text
    (`drop_origin_refusal_warnings`): it names Strawberry's `allowed_origins`, where operators
    set EVENTSTORE_CORS_ORIGINS, and the view logs that instead.
-8. app/graphql/schema.py reads the limiter extensions' `validation_rules` and sets
-   `ExecutionContext.parse_options["max_tokens"]` and `.validation_rules`, what Strawberry's
-   own `MaxTokensLimiter` and `AddValidationRules` set, from hooks that end with their step
-   (an operation hook stays open for a subscription's life, ~2 KiB a socket).
+8. app/graphql/schema.py sets `ExecutionContext.parse_options["max_tokens"]` as parsing
+   starts, and reads `.graphql_document` and `.query` and sets `.validation_rules` as
+   validation starts (all of them, in place of every rule, for a document over a bound: see
+   app/graphql/document_bounds.py); Strawberry's own `MaxTokensLimiter` and
+   `AddValidationRules` set these from an operation hook, which stays open for a
+   subscription's life (~2 KiB a socket).
 """
 
 from __future__ import annotations
