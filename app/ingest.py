@@ -19,9 +19,11 @@ from app.access import owned, scoped_key
 from app.context import Caller
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent, StoredEvent
+from app.filters import MAX_TEXT
 from app.ingest_links import link_cdevents
 from app.intake import IntakeLimits
 from app.live.bus import EventBus
+from app.named_fields import NAMED_FIELDS, FieldKind
 from app.store import EventStore
 from app.timestamps import utc_now
 
@@ -140,7 +142,9 @@ class Ingestor:
         failures: list[InvalidInput] = []
         for submission in submissions:
             try:
-                events.append(submission.parse(submission.body, received_at, self._limits))
+                event = submission.parse(submission.body, received_at, self._limits)
+                _check_named_text(event)
+                events.append(event)
             except InvalidInput as invalid:
                 failures.append(invalid.under(*submission.where, locate=submission.locate))
             try:
@@ -164,6 +168,26 @@ class Ingestor:
             await self._bus.publish_skipped(skipped)
         if found:
             await self._bus.publish_found(found)
+
+
+_NAMED_TEXT = tuple(field for field in NAMED_FIELDS if field.kind is FieldKind.TEXT)
+
+
+def _check_named_text(event: NewEvent) -> None:
+    """Refuses a named field longer than any filter compares with: stored, it could never be
+    found by that field. Named as filters name it (`type` is CTO.ai's `event_name` and
+    FlexDeploy's `eventType`)."""
+    errors = [
+        FieldError(
+            (field.name,),
+            f"the named field filters compare holds at most {MAX_TEXT:,} characters, got "
+            f"{len(value):,}",
+        )
+        for field in _NAMED_TEXT
+        if isinstance(value := getattr(event, field.attribute), str) and len(value) > MAX_TEXT
+    ]
+    if errors:
+        raise InvalidInput(errors)
 
 
 def _scoped_key(caller: Caller, key: str | None, field: FieldPath) -> str | None:

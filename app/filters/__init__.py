@@ -1,6 +1,6 @@
 """The filter language: one definition, compiled to a MongoDB query and to a live predicate."""
 
-from app.filters.build import FilterBudget, build_condition, build_sort
+from app.filters.build import MAX_TEXT, FilterBudget, build_condition, build_sort
 from app.filters.model import (
     AllOf,
     AnyOf,
@@ -16,6 +16,7 @@ from app.filters.mongo import to_mongo
 from app.filters.predicate import matches, matches_event
 
 __all__ = [
+    "MAX_TEXT",
     "AllOf",
     "AnyOf",
     "Condition",

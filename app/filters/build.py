@@ -18,12 +18,14 @@ from app.filters.paths import stored_path
 from app.json_checks import is_unicode_text
 from app.timestamps import OutOfRange, to_storage_precision
 
-__all__ = ["FilterBudget", "build_condition", "build_sort"]
+__all__ = ["MAX_TEXT", "FilterBudget", "build_condition", "build_sort"]
 
 MAX_CONDITIONS = 100
 MAX_NESTING = 6
 MAX_LIST = 100
 MAX_TEXT = 1024
+"""The longest text a filter compares with; ingest refuses longer named fields, which no filter
+could then find."""
 MAX_SORT_KEYS = 5
 
 _INT64 = range(-(2**63), 2**63)
@@ -39,7 +41,7 @@ class FilterBudget:
     def enter(self, depth: int, where: FieldPath) -> None:
         if depth > MAX_NESTING:
             raise InvalidInput(
-                [FieldError(where, f"filters nest at most {MAX_NESTING} levels deep")]
+                [FieldError(where, f"filters nest at most {MAX_NESTING} levels of and/or/not")]
             )
 
     def spend(self, where: FieldPath) -> None:

@@ -119,7 +119,8 @@ def _event_filter_type() -> Any:
 
 def _to_filter(self: Any, where: FieldPath = ("filter",)) -> Filter:
     """This input in the filter language; errors are located under `where`."""
-    return _translate(self, where, FilterBudget(), depth=1)
+    # The filter itself is level 0: `depth` counts the `and`/`or`/`not` around a condition.
+    return _translate(self, where, FilterBudget(), depth=0)
 
 
 EventFilter: Any = _event_filter_type()

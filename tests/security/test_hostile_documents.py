@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from tests.graphql.queries import INGEST_LIFECYCLE
+from tests.graphql.queries import INGEST_FLEXDEPLOY, INGEST_LIFECYCLE
 from tests.live.test_subscriptions import SUBSCRIBE, wait_until
 from tests.utils.hostile_documents import HOSTILE_DOCUMENTS, INTROSPECTION_QUERIES
 from tests.utils.service import RunningService
@@ -152,3 +152,41 @@ async def test_a_message_past_the_request_limit_is_cut_off_unread(
 
     assert codes == [1009, 1009]
     assert (await running.http.get("/readyz")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "event", "field"),
+    [
+        (INGEST_LIFECYCLE, {"eventName": "deploy", "repo": "r" * 1025}, "repo"),
+        (INGEST_LIFECYCLE, {"eventName": "x" * 200_000}, "type"),
+        (
+            INGEST_FLEXDEPLOY,
+            {"eventType": "Pipeline Stage Completed", "actor": "a" * 5000, "payload": {}},
+            "actor",
+        ),
+    ],
+    ids=["repo", "type", "actor"],
+)
+async def test_a_named_field_no_filter_could_match_is_refused_naming_it(
+    service: RunningService, query: str, event: dict[str, Any], field: str
+) -> None:
+    answer = await service.graphql(query, input=event)
+
+    assert answer.error_codes == ["BAD_USER_INPUT"]
+    assert f"{field}: the named field filters compare holds at most 1,024" in str(answer.errors)
+    assert await service.stored_count() == 0
+
+
+async def test_a_named_field_as_long_as_a_filter_takes_is_stored_and_found(
+    service: RunningService,
+) -> None:
+    repo = "r" * 1024
+    await service.graphql(
+        INGEST_LIFECYCLE, input={"eventName": "build", "eventAction": "succeeded", "repo": repo}
+    )
+
+    found = await service.graphql(
+        "query($repo: String) { events(filter: {repo: {eq: $repo}}) { totalCount } }", repo=repo
+    )
+
+    assert found.data["events"]["totalCount"] == 1

@@ -61,7 +61,7 @@ def nested_or(depth: int) -> dict[str, Any]:
         (
             "query($f: EventFilter) { events(filter: $f) { totalCount } }",
             {"f": nested_or(8)},
-            "nest at most 6 levels",
+            "nest at most 6 levels of and/or/not",
         ),
         (
             INGEST_BATCH,
@@ -81,6 +81,25 @@ async def test_graphql_limits(
         assert answer.errors, answer.data
         assert words in answer.errors[0]["message"]
     await still_serving(limited)
+
+
+@pytest.mark.parametrize("operator", ["and", "or", "not"])
+async def test_filters_nest_as_deep_as_the_readme_says_and_no_deeper(
+    service: RunningService, operator: str
+) -> None:
+    def nested(levels: int) -> dict[str, Any]:
+        inner: dict[str, Any] = {"repo": {"eq": "api"}}
+        for _ in range(levels):
+            inner = {operator: inner if operator == "not" else [inner]}
+        return inner
+
+    query = "query($f: EventFilter) { events(filter: $f) { totalCount } }"
+    six = await service.graphql(query, f=nested(6))
+    seven = await service.graphql(query, f=nested(7))
+
+    assert six.errors == []
+    assert seven.error_codes == ["BAD_USER_INPUT"]
+    assert "filters nest at most 6 levels of and/or/not" in seven.errors[0]["message"]
 
 
 async def test_request_body_size(limited: RunningService) -> None:
