@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -100,6 +100,9 @@ class TransportWSHandler(EncodedResultsHandler[GraphQLContext, None]):
             self.context.receipts.ponged()
 
     async def handle_message(self, message: Message) -> None:
+        if isinstance(message, RefusedMessage):
+            await self.handle_invalid_message(f"WebSocket message refused: {message.reason}")
+            return
         # Strawberry reads every message as an object; `[]` would end the connection with
         # an exception instead of the protocol's close code.
         if not isinstance(message, dict):
@@ -158,6 +161,13 @@ class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
             # its cancellation and its coroutine for as long as it is kept.
             self._deadline.cancel()
             self._deadline = None
+
+
+@dataclass(frozen=True)
+class RefusedMessage:
+    """A websocket message that is JSON, or nearly, but refused (`app/json_input.py`)."""
+
+    reason: str
 
 
 _SUBSCRIPTION_NEEDS_A_STREAM = GraphQLError(
@@ -303,7 +313,13 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
         return request_data
 
     def decode_json(self, data: str | bytes) -> object:
-        return decode(data)
+        """A websocket message (HTTP bodies go through `parse_json`)."""
+        try:
+            return decode(data)
+        except JsonRefused as refused:
+            # Strawberry would close with "must be valid JSON" for any decoding error; the
+            # transport handler closes with the reason instead.
+            return RefusedMessage(refused.reason)
 
     def parse_json(self, data: str | bytes) -> Any:
         """A request body, or `variables` or `extensions` of a GET: each a JSON object."""

@@ -190,3 +190,36 @@ async def test_a_named_field_as_long_as_a_filter_takes_is_stored_and_found(
     )
 
     assert found.data["events"]["totalCount"] == 1
+
+
+def nested_and(levels: int) -> dict[str, Any]:
+    inner: dict[str, Any] = {"repo": {"eq": "api"}}
+    for _ in range(levels):
+        inner = {"and": [inner]}
+    return inner
+
+
+async def test_a_filter_too_deep_over_the_websocket_fails_alone_naming_it(
+    service: RunningService,
+) -> None:
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(SUBSCRIBE, filter=nested_and(7))
+        error = await client.receive()
+        await client.subscribe(SUBSCRIBE)
+        await wait_until(lambda: service.subscribers == 1)
+
+    assert error["type"] == "error"
+    assert "filters nest at most 6 levels of and/or/not" in str(error["payload"])
+
+
+async def test_a_message_nested_past_json_limits_closes_saying_why(
+    service: RunningService,
+) -> None:
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(SUBSCRIBE, filter=nested_and(300))
+        with pytest.raises(ConnectionClosed) as closed:
+            await client.receive()
+
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4400
+    assert "nested deeper than 256 levels" in closed.value.rcvd.reason
