@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     max_query_directives: int = Field(
         default=50, ge=0, description="Most directives in a GraphQL document, fragments expanded."
     )
+    max_query_events: int = Field(
+        default=1000,
+        gt=0,
+        description="Most events one GraphQL document may ask for, over all its pages.",
+    )
     max_query_fields: int = Field(
         default=2000, gt=0, description="Most fields in a GraphQL document, fragments expanded."
     )

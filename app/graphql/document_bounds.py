@@ -12,7 +12,9 @@ deep as any query (GraphiQL's own introspection query is 15 levels, within the d
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -21,15 +23,21 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
+    IntValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
 )
 
-__all__ = ["DocumentBounds", "Shape", "measure"]
+__all__ = ["DocumentBounds", "PageSizes", "Shape", "measure"]
 
-# Scripts send the same mutation again and again: its verdict is kept, by its text, as its
+# Scripts send the same mutation again and again: its measure is kept, by its text, as its
 # parse and its validation are (~50 µs a request for a batch ingest's document otherwise).
 _REMEMBERED = 256
+
+_DEFAULTED = ""
+"""In `Shape.limits`: pages that leave `limit` out."""
 
 
 @dataclass(frozen=True)
@@ -49,15 +57,49 @@ class Shape:
     compares them pair by pair, each pair with the fields below both, so a name selected k
     times in one selection set costs (k - 1) / 2 times the fields under it (382 ms for 99
     times `events { nodes { id } }`, with 14,553 merges)."""
+    pages: int = 0
+    """The events pages with a literal `limit` ask for, in all."""
+    limits: tuple[tuple[str, int], ...] = ()
+    """Pages whose `limit` is a variable (by its name) or left out (`_DEFAULTED`): how many.
+    Their events depend on the request's variables, so they are counted per request."""
 
     def __add__(self, other: Shape) -> Shape:
+        limits = dict(self.limits)
+        for name, times in other.limits:
+            limits[name] = limits.get(name, 0) + times
         return Shape(
             max(self.depth, other.depth),
             self.fields + other.fields,
             self.aliases + other.aliases,
             self.directives + other.directives,
             self.merges + other.merges,
+            self.pages + other.pages,
+            tuple(sorted(limits.items())),
         )
+
+    def events(self, variables: Mapping[str, Any], pages: PageSizes) -> int:
+        """The events this asks for, with `variables` as the request sends them."""
+        total = self.pages
+        for name, times in self.limits:
+            value = variables.get(name) if name != _DEFAULTED else None
+            limit = value if isinstance(value, int) and not isinstance(value, bool) else None
+            total += times * pages.counted(limit)
+        return total
+
+
+@dataclass(frozen=True)
+class PageSizes:
+    """What a page's `limit` may be: its default, and its largest."""
+
+    default: int
+    largest: int
+    fields: frozenset[str]
+    """The fields that page events, each taking a `limit`."""
+
+    def counted(self, limit: int | None) -> int:
+        """A page's events as the bounds count them. Past the largest, a page is counted as
+        the largest: it will be refused by itself, naming its `limit`."""
+        return self.default if limit is None else max(0, min(limit, self.largest))
 
 
 @dataclass(frozen=True)
@@ -75,7 +117,8 @@ class _Measure:
     """One document's fragments, each measured once (a cycle counts as empty: validation
     refuses it anyway, by graphql-core's own rule)."""
 
-    def __init__(self, document: DocumentNode) -> None:
+    def __init__(self, document: DocumentNode, pages: PageSizes) -> None:
+        self._pages = pages
         self._fragments = {
             definition.name.value: definition
             for definition in document.definitions
@@ -101,11 +144,15 @@ class _Measure:
                     if selection.selection_set is None
                     else self.shape(selection.selection_set)
                 )
-                total += below + Shape(
-                    depth=below.depth + 1,
-                    fields=1,
-                    aliases=int(selection.alias is not None),
-                    directives=len(selection.directives or ()),
+                total += (
+                    below
+                    + _page(selection, self._pages)
+                    + Shape(
+                        depth=below.depth + 1,
+                        fields=1,
+                        aliases=int(selection.alias is not None),
+                        directives=len(selection.directives or ()),
+                    )
                 )
                 _add(names, (selection.alias or selection.name).value, 1, below.fields + 1)
                 continue
@@ -133,14 +180,28 @@ class _Measure:
         return measured
 
 
+def _page(node: FieldNode, pages: PageSizes) -> Shape:
+    """What a page of events asks for (`limit`, or the default when left out or null)."""
+    if node.name.value not in pages.fields:
+        return Shape()
+    limit = next((arg.value for arg in node.arguments or () if arg.name.value == "limit"), None)
+    if isinstance(limit, IntValueNode):
+        return Shape(pages=pages.counted(int(limit.value)))
+    if isinstance(limit, VariableNode):
+        return Shape(limits=((limit.name.value, 1),))
+    if limit is None or isinstance(limit, NullValueNode):
+        return Shape(limits=((_DEFAULTED, 1),))
+    return Shape()  # not an integer: validation refuses it
+
+
 def _add(names: dict[str, tuple[int, int]], name: str, times: int, fields: int) -> None:
     before_times, before_fields = names.get(name, (0, 0))
     names[name] = (before_times + times, before_fields + fields)
 
 
-def measure(document: DocumentNode) -> dict[str, Shape]:
+def measure(document: DocumentNode, pages: PageSizes) -> dict[str, Shape]:
     """Each operation's shape, by name (`""` for an anonymous one)."""
-    measured = _Measure(document)
+    measured = _Measure(document, pages)
     return {
         (definition.name.value if definition.name else ""): measured.shape(definition.selection_set)
         for definition in document.definitions
@@ -157,24 +218,18 @@ class DocumentBounds:
     max_directives: int
     max_fields: int
     max_merges: int
-    _verdicts: OrderedDict[str, GraphQLError | None] = field(
+    max_events: int
+    pages: PageSizes
+    _measured: OrderedDict[str, dict[str, Shape]] = field(
         default_factory=OrderedDict, compare=False, repr=False
     )
 
-    def refusal_of(self, query: str, document: DocumentNode) -> GraphQLError | None:
-        """`refusal(document)`, remembered for the last few texts."""
-        if query in self._verdicts:
-            self._verdicts.move_to_end(query)
-            return self._verdicts[query]
-        verdict = self._verdicts[query] = self.refusal(document)
-        if len(self._verdicts) > _REMEMBERED:
-            self._verdicts.popitem(last=False)
-        return verdict
-
-    def refusal(self, document: DocumentNode) -> GraphQLError | None:
+    def refusal(
+        self, document: DocumentNode, variables: Mapping[str, Any], query: str | None = None
+    ) -> GraphQLError | None:
         """Why `document` is refused, naming the bound, its setting and its value; None when
-        it is within every bound."""
-        for name, shape in measure(document).items():
+        it is within every bound. `query`, the document's text, keeps its measure for later."""
+        for name, shape in self._measure(document, query).items():
             operation = f"'{name}'" if name else "The operation"
             # Depth as Strawberry's limiter counted it: a top-level field is at depth 0.
             for value, bound, exceeds in (
@@ -183,10 +238,22 @@ class DocumentBounds:
                 (shape.directives, self.max_directives, _DIRECTIVES),
                 (shape.fields, self.max_fields, _FIELDS),
                 (shape.merges, self.max_merges, _MERGES),
+                (shape.events(variables, self.pages), self.max_events, _EVENTS),
             ):
                 if value > bound:
                     return GraphQLError(f"{operation} {exceeds.format(value, bound)}")
         return None
+
+    def _measure(self, document: DocumentNode, query: str | None) -> dict[str, Shape]:
+        if query is None:
+            return measure(document, self.pages)
+        if query in self._measured:
+            self._measured.move_to_end(query)
+            return self._measured[query]
+        shapes = self._measured[query] = measure(document, self.pages)
+        if len(self._measured) > _REMEMBERED:
+            self._measured.popitem(last=False)
+        return shapes
 
 
 _DEPTH = "exceeds maximum operation depth of {1} (EVENTSTORE_MAX_QUERY_DEPTH): it is {0}"
@@ -197,6 +264,10 @@ _ALIASES = (
 _DIRECTIVES = (
     "has {0:,} directives with its fragments expanded, over the limit of {1:,} "
     "(EVENTSTORE_MAX_QUERY_DIRECTIVES)"
+)
+_EVENTS = (
+    "asks for {0:,} events in all its pages (each `limit`, its default when left out), over "
+    "the limit of {1:,} (EVENTSTORE_MAX_QUERY_EVENTS)"
 )
 _FIELDS = (
     "selects {0:,} fields with its fragments expanded, over the limit of {1:,} "

@@ -23,9 +23,13 @@ from app.graphql.types import AnyEvent, event_node
 from app.store import EventPage, EventQuery
 from app.upstream.strawberry import SelectedField, Selection
 
-__all__ = ["DEFAULT_LIMIT", "Query"]
+__all__ = ["DEFAULT_LIMIT", "PAGE_FIELDS", "Query"]
 
 DEFAULT_LIMIT = 50
+
+PAGE_FIELDS = frozenset({"events", "lifecycleEvents", "flexDeployEvents", "cdEvents"})
+"""The fields below that page events, each taking a `limit`: a document's bounds count what
+they ask for (app/graphql/document_bounds.py). A test keeps this equal to the schema's."""
 
 Filter = Annotated[
     EventFilter | None, strawberry.argument(description="Which events; all of them if left out.")

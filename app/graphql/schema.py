@@ -15,12 +15,12 @@ from strawberry.types import ExecutionContext
 
 from app.config import Settings
 from app.graphql.context import GraphQLContext
-from app.graphql.document_bounds import DocumentBounds
+from app.graphql.document_bounds import DocumentBounds, PageSizes
 from app.graphql.document_cache import DocumentCache
 from app.graphql.errors import shape_error
 from app.graphql.fanout import FanOut
 from app.graphql.mutation import Mutation
-from app.graphql.query import Query
+from app.graphql.query import DEFAULT_LIMIT, PAGE_FIELDS, Query
 from app.graphql.scalars import SCALARS
 from app.graphql.subscription import Subscription
 
@@ -85,6 +85,8 @@ def build_schema(settings: Settings) -> EventStoreSchema:
         max_directives=settings.max_query_directives,
         max_fields=settings.max_query_fields,
         max_merges=settings.max_field_merges,
+        max_events=settings.max_query_events,
+        pages=PageSizes(DEFAULT_LIMIT, settings.max_page_size, PAGE_FIELDS),
     )
     # The validation cache is keyed by the rule classes too: made once here, added per request.
     rules: tuple[type[ASTValidationRule], ...] = ()
@@ -131,14 +133,10 @@ class _DocumentLimits(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        document, query = context.graphql_document, context.query
+        document = context.graphql_document
         refusal = None
         if document is not None:
-            refusal = (
-                self.bounds.refusal(document)
-                if query is None
-                else self.bounds.refusal_of(query, document)
-            )
+            refusal = self.bounds.refusal(document, context.variables or {}, context.query)
         if refusal is None:
             context.validation_rules = context.validation_rules + self.rules
         else:

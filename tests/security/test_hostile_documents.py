@@ -12,6 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from app.graphql.query import PAGE_FIELDS
 from tests.graphql.queries import INGEST_FLEXDEPLOY, INGEST_LIFECYCLE
 from tests.live.test_subscriptions import SUBSCRIBE, wait_until
 from tests.utils.hostile_documents import HOSTILE_DOCUMENTS, INTROSPECTION_QUERIES
@@ -223,3 +224,42 @@ async def test_a_message_nested_past_json_limits_closes_saying_why(
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4400
     assert "nested deeper than 256 levels" in closed.value.rcvd.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("{ a: events(limit: 600) { totalCount } b: events(limit: 401) { totalCount } }", {}),
+        (
+            "query($n: Int) { a: events(limit: $n) { totalCount } b: cdEvents { totalCount } }",
+            {"n": 951},
+        ),
+        ("{ " + " ".join(f"p{n}: lifecycleEvents {{ totalCount }}" for n in range(21)) + " }", {}),
+    ],
+    ids=["literal limits", "a variable and a default", "21 default pages"],
+)
+async def test_pages_asking_for_more_events_than_the_bound_are_refused(
+    service: RunningService, query: str, variables: dict[str, Any]
+) -> None:
+    answer = await service.graphql(query, **variables)
+
+    refused(answer.errors, "EVENTSTORE_MAX_QUERY_EVENTS")
+
+
+async def test_pages_within_the_bound_are_answered(service: RunningService) -> None:
+    query = "query($n: Int) { a: events(limit: $n) { totalCount } b: events { totalCount } }"
+
+    answer = await service.graphql(query, n=950)
+
+    assert answer.errors == []
+
+
+async def test_the_page_fields_the_bounds_count_are_the_schemas(service: RunningService) -> None:
+    answer = await service.graphql('{ __type(name: "Query") { fields { name args { name } } } }')
+
+    with_limit = {
+        field["name"]
+        for field in answer.data["__type"]["fields"]
+        if any(argument["name"] == "limit" for argument in field["args"])
+    }
+    assert with_limit == PAGE_FIELDS
