@@ -30,6 +30,8 @@ from graphql import (
     VariableNode,
 )
 
+from app.graphql.document_work import document_work
+
 __all__ = ["DocumentBounds", "PageSizes", "Shape", "measure"]
 
 # Scripts send the same mutation again and again: its measure is kept, by its text, as its
@@ -224,12 +226,13 @@ class DocumentBounds:
         default_factory=OrderedDict, compare=False, repr=False
     )
 
-    def refusal(
+    async def refusal(
         self, document: DocumentNode, variables: Mapping[str, Any], query: str | None = None
     ) -> GraphQLError | None:
         """Why `document` is refused, naming the bound, its setting and its value; None when
-        it is within every bound. `query`, the document's text, keeps its measure for later."""
-        for name, shape in self._measure(document, query).items():
+        it is within every bound. `query`, the document's text, keeps its measure for later
+        and, when it is large, has it measured off the loop."""
+        for name, shape in (await self._measure(document, query)).items():
             operation = f"'{name}'" if name else "The operation"
             # Depth as Strawberry's limiter counted it: a top-level field is at depth 0.
             for value, bound, exceeds in (
@@ -244,13 +247,14 @@ class DocumentBounds:
                     return GraphQLError(f"{operation} {exceeds.format(value, bound)}")
         return None
 
-    def _measure(self, document: DocumentNode, query: str | None) -> dict[str, Shape]:
+    async def _measure(self, document: DocumentNode, query: str | None) -> dict[str, Shape]:
         if query is None:
             return measure(document, self.pages)
         if query in self._measured:
             self._measured.move_to_end(query)
             return self._measured[query]
-        shapes = self._measured[query] = measure(document, self.pages)
+        shapes = await document_work(query, measure, document, self.pages)
+        self._measured[query] = shapes
         if len(self._measured) > _REMEMBERED:
             self._measured.popitem(last=False)
         return shapes

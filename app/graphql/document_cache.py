@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
+
+from app.graphql.document_work import document_work
 
 __all__ = ["DocumentCache"]
 
@@ -26,12 +28,12 @@ def _parsed(query: str, max_tokens: int | None) -> DocumentNode:
 
 
 class DocumentCache(SchemaExtension):
-    def on_parse(self) -> Iterator[None]:
+    async def on_parse(self) -> AsyncIterator[None]:
         context = self.execution_context
+        query = context.query
         # A document that does not parse is left for Strawberry to parse again and report.
-        if context.query is not None:
+        if query is not None:
             with contextlib.suppress(GraphQLError):
-                context.graphql_document = _parsed(
-                    context.query, context.parse_options.get("max_tokens")
-                )
+                max_tokens = context.parse_options.get("max_tokens")
+                context.graphql_document = await document_work(query, _parsed, query, max_tokens)
         yield

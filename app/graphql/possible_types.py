@@ -21,9 +21,9 @@ __all__ = ["possible_types", "possible_types_document"]
 _ABSTRACT_TYPES = "{ __schema { types { name possibleTypes { name } } } }"
 
 
-def possible_types(graphql_schema: strawberry.Schema) -> dict[str, list[str]]:
+async def possible_types(graphql_schema: strawberry.Schema) -> dict[str, list[str]]:
     """Each union's and interface's concrete member types, sorted, as Apollo wants them."""
-    result = graphql_schema.execute_sync(_ABSTRACT_TYPES)
+    result = await graphql_schema.execute(_ABSTRACT_TYPES)
     if result.errors or result.data is None:
         raise RuntimeError(f"the schema does not introspect: {result.errors}")
     kinds: list[dict[str, Any]] = result.data["__schema"]["types"]
@@ -34,8 +34,11 @@ def possible_types(graphql_schema: strawberry.Schema) -> dict[str, list[str]]:
     }
 
 
-_POSSIBLE_TYPES = possible_types(schema)
+_answered: list[dict[str, list[str]]] = []
+"""The map, once the first request has asked for it (the schema's extensions run async)."""
 
 
 async def possible_types_document(request: Request) -> JSONResponse:
-    return JSONResponse(_POSSIBLE_TYPES)
+    if not _answered:
+        _answered.append(await possible_types(schema))
+    return JSONResponse(_answered[0])

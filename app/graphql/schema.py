@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -17,6 +17,7 @@ from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.document_bounds import DocumentBounds, PageSizes
 from app.graphql.document_cache import DocumentCache
+from app.graphql.document_validation import DocumentValidation, ValidatedDocuments
 from app.graphql.errors import shape_error
 from app.graphql.fanout import FanOut
 from app.graphql.mutation import Mutation
@@ -72,11 +73,6 @@ class EventStoreSchema(strawberry.Schema):
         errors[:] = [shape_error(error) for error in errors]
 
 
-# Documents seen recently are validated once: validation was half of an ingest's CPU time.
-# Bounded, so distinct documents cannot grow memory.
-_VALIDATED_DOCUMENTS = 256
-
-
 def build_schema(settings: Settings) -> EventStoreSchema:
     """The schema with the limits of `settings`; extensions are factories, one per request."""
     bounds = DocumentBounds(
@@ -88,14 +84,16 @@ def build_schema(settings: Settings) -> EventStoreSchema:
         max_events=settings.max_query_events,
         pages=PageSizes(DEFAULT_LIMIT, settings.max_page_size, PAGE_FIELDS),
     )
-    # The validation cache is keyed by the rule classes too: made once here, added per request.
+    # Validated documents are kept by their rules too: made once here, added per request.
     rules: tuple[type[ASTValidationRule], ...] = ()
     if not settings.introspection:
         rules += (NoSchemaIntrospectionCustomRule,)
+    # Documents seen recently are validated once: validation was half of an ingest's CPU time.
+    validated = ValidatedDocuments()
     extensions: list[Any] = [
         lambda: _DocumentLimits(settings.max_query_tokens, bounds, rules),
         DocumentCache,
-        lambda: ValidationCache(maxsize=_VALIDATED_DOCUMENTS),
+        lambda: DocumentValidation(validated),
     ]
     return EventStoreSchema(
         subscriber_buffer=settings.subscriber_buffer,
@@ -131,29 +129,21 @@ class _DocumentLimits(SchemaExtension):
         self.execution_context.parse_options["max_tokens"] = self.max_tokens
         yield
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
         refusal = None
         if document is not None:
-            refusal = self.bounds.refusal(document, context.variables or {}, context.query)
+            variables = context.variables or {}
+            refusal = await self.bounds.refusal(document, variables, context.query)
         if refusal is None:
             context.validation_rules = context.validation_rules + self.rules
         else:
-            # In place of every rule, not beside them: some of graphql-core's own grow faster
-            # than the document (fields that must merge are compared pairwise).
-            context.validation_rules = (_refusing(refusal),)
+            # In place of validation, not before it: some of graphql-core's rules grow faster
+            # than the document (fields that must merge are compared pairwise), and all of
+            # them walk it whole.
+            context.pre_execution_errors = [refusal]
         yield
-
-
-def _refusing(error: GraphQLError) -> type[ASTValidationRule]:
-    """A validation rule that reports `error` and looks at nothing else."""
-
-    class Refusal(ASTValidationRule):
-        def enter_document(self, *_: object) -> None:
-            self.report_error(error)
-
-    return Refusal
 
 
 # The schema as published (`schema.graphql`): limits do not change its shape.

@@ -4,7 +4,7 @@ Read from strawberry-graphql 0.341.3 (pyproject.toml bounds it below 0.342); eac
 guarded by tests/upstream/test_strawberry.py. Documented hooks are used wherever they do the
 job: the view's `get_context`, `process_result`, `decode_json`, `encode_json`,
 `render_graphql_ide`, `on_ws_connect` and `is_websocket_origin_allowed`; `Schema.process_errors`;
-the extensions' `on_parse` and `on_validate`; `strawberry.Private`; `Schema.execute_sync`
+the extensions' `on_parse` and `on_validate`; `strawberry.Private`; `Schema.execute`
 (app/graphql/possible_types.py). What remains:
 
 1. graphql-transport-ws's loop over an operation's results, the private
@@ -58,6 +58,12 @@ the extensions' `on_parse` and `on_validate`; `strawberry.Private`; `Schema.exec
    app/graphql/document_bounds.py); Strawberry's own `MaxTokensLimiter` and
    `AddValidationRules` set these from an operation hook, which stays open for a
    subscription's life (~2 KiB a socket).
+9. app/graphql/document_validation.py validates documents itself (in place of
+   `ValidationCache`, off the loop when large), as Strawberry's own validation does: through
+   the module function `strawberry.schema.schema.validate_document(schema, document,
+   validation_rules)`, which adds Strawberry's own rules (`@oneOf`, `Maybe`), with the
+   graphql-core schema `Schema._schema` that `ValidationCache` reads too. It relies on
+   Strawberry leaving validation alone when `ExecutionContext.pre_execution_errors` is set.
 """
 
 from __future__ import annotations
@@ -68,11 +74,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
+from graphql import GraphQLSchema
 from starlette.websockets import WebSocketDisconnect
+from strawberry import Schema
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import validate_document
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -112,6 +121,8 @@ __all__ = [
     "Selection",
     "build_input_by_renaming",
     "drop_origin_refusal_warnings",
+    "graphql_core_schema",
+    "validate_document",
 ]
 
 Context = TypeVar("Context")
@@ -210,3 +221,9 @@ class _OriginRefusalWarning(logging.Filter):
 def drop_origin_refusal_warnings() -> None:
     """Drops Strawberry's warning on a refused websocket origin (and nothing else it logs)."""
     logging.getLogger(ORIGIN_REFUSAL_LOGGER).addFilter(_OriginRefusalWarning())
+
+
+def graphql_core_schema(schema: Schema) -> GraphQLSchema:
+    """The graphql-core schema Strawberry built (what its `ValidationCache` validates with)."""
+    built: GraphQLSchema = schema._schema
+    return built

@@ -9,18 +9,19 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
 import cross_web
 import strawberry
-from graphql import GraphQLError, ValidationRule
+from graphql import GraphQLError, GraphQLSchema, ValidationRule, parse, specified_rules
 from graphql.language import FieldNode
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
 from strawberry.http import async_base_view
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema import schema as schema_module
 from strawberry.subscriptions.protocols.graphql_transport_ws import handlers as transport
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types import ExecutionContext, get_object_definition
@@ -33,6 +34,8 @@ from app.upstream.strawberry import (
     InvalidOperationTypeError,
     SelectedField,
     build_input_by_renaming,
+    graphql_core_schema,
+    validate_document,
 )
 from tests.utils.upstream import (
     Reliance,
@@ -484,3 +487,36 @@ class _QuietSchema(strawberry.Schema):
 
 def _tiny_schema(**options: Any) -> strawberry.Schema:
     return _QuietSchema(query=_Query, subscription=_Subscription, **options)
+
+
+# 9. Validation done by our own extension, as Strawberry's own does it.
+
+VALIDATION = Reliance(
+    "Strawberry",
+    "app/graphql/document_validation.py validates in place of ValidationCache (off the loop)",
+)
+
+
+async def test_validation_is_still_strawberrys_function_and_left_to_an_extension_that_did_it() -> (
+    None
+):
+    expect_parameters(
+        schema_module, "validate_document", ["schema", "document", "validation_rules"], VALIDATION
+    )
+    built = graphql_core_schema(_tiny_schema())
+    assert isinstance(built, GraphQLSchema), VALIDATION.broken("no longer keeps Schema._schema")
+    rules = tuple(specified_rules)
+    assert validate_document(built, parse("{ a }"), rules) == []
+    assert validate_document(built, parse("{ zzz }"), rules), VALIDATION.broken(
+        "no longer validates with graphql-core's rules in validate_document"
+    )
+
+    class SetsErrors(SchemaExtension):
+        async def on_validate(self) -> AsyncIterator[None]:
+            self.execution_context.pre_execution_errors = [GraphQLError("ours")]
+            yield
+
+    answer = await _tiny_schema(extensions=[SetsErrors]).execute("{ zzz }")
+    assert _messages(answer) == ["ours"], VALIDATION.broken(
+        "no longer leaves validation alone when an extension set pre_execution_errors"
+    )

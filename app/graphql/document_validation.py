@@ -1,0 +1,65 @@
+"""graphql-core's validation of a document: once per text and rules, large ones off the loop.
+
+In place of Strawberry's `ValidationCache`, which validates on the loop, keys its cache by the
+parsed document (hashing it whole), and validates even a document an earlier hook has already
+refused (`app/graphql/document_bounds.py`): that one's errors are set before this runs, and it
+is left alone, as Strawberry's own validation leaves it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+
+from graphql import ASTValidationRule, DocumentNode, GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from app.graphql.document_work import document_work
+from app.upstream.strawberry import graphql_core_schema, validate_document
+
+__all__ = ["DocumentValidation", "ValidatedDocuments"]
+
+# Bounded, so distinct documents cannot grow memory.
+_REMEMBERED = 256
+
+_Key = tuple[str, tuple[type[ASTValidationRule], ...]]
+
+
+class ValidatedDocuments:
+    """Each document's validation errors, by its text and the rules it was validated with."""
+
+    def __init__(self) -> None:
+        self._errors: OrderedDict[_Key, list[GraphQLError]] = OrderedDict()
+
+    async def errors(
+        self,
+        extension: SchemaExtension,
+        query: str,
+        document: DocumentNode,
+        rules: tuple[type[ASTValidationRule], ...],
+    ) -> list[GraphQLError]:
+        key = (query, rules)
+        if key in self._errors:
+            self._errors.move_to_end(key)
+        else:
+            schema = graphql_core_schema(extension.execution_context.schema)
+            errors = await document_work(query, validate_document, schema, document, rules)
+            self._errors[key] = errors
+            if len(self._errors) > _REMEMBERED:
+                self._errors.popitem(last=False)
+        # A copy: errors are shaped in place on their way out.
+        return list(self._errors[key])
+
+
+class DocumentValidation(SchemaExtension):
+    def __init__(self, validated: ValidatedDocuments) -> None:
+        self.validated = validated
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document, query = context.graphql_document, context.query
+        if context.pre_execution_errors is None and document is not None and query is not None:
+            context.pre_execution_errors = await self.validated.errors(
+                self, query, document, context.validation_rules
+            )
+        yield
