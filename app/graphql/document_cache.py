@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 
-from app.graphql.document_work import document_work
+from app.graphql.document_work import LARGE_DOCUMENT, document_work
 
 __all__ = ["DocumentCache"]
 
@@ -22,9 +22,11 @@ __all__ = ["DocumentCache"]
 _CACHED_DOCUMENTS = 256
 
 
-@functools.lru_cache(maxsize=_CACHED_DOCUMENTS)
-def _parsed(query: str, max_tokens: int | None) -> DocumentNode:
+def _parse(query: str, max_tokens: int | None) -> DocumentNode:
     return parse(query, max_tokens=max_tokens)
+
+
+_parsed = functools.lru_cache(maxsize=_CACHED_DOCUMENTS)(_parse)
 
 
 class DocumentCache(SchemaExtension):
@@ -35,5 +37,8 @@ class DocumentCache(SchemaExtension):
         if query is not None:
             with contextlib.suppress(GraphQLError):
                 max_tokens = context.parse_options.get("max_tokens")
-                context.graphql_document = await document_work(query, _parsed, query, max_tokens)
+                # A large document is not kept: 256 of them, each tens of thousands of nodes,
+                # would be millions of objects for every full garbage collection to walk.
+                kept = _parsed if len(query) < LARGE_DOCUMENT else _parse
+                context.graphql_document = await document_work(query, kept, query, max_tokens)
         yield
