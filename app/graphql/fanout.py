@@ -17,15 +17,10 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any
 
-from graphql import (
-    GraphQLError,
-    OperationType,
-    VariableNode,
-)
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, VariableNode
 from strawberry.types import ExecutionResult
 
 from app.graphql.context import GraphQLContext
-from app.graphql.operations import requested_operation
 from app.live.feed import Mailbox, SubscriberTooSlow
 from app.upstream.strawberry import EncodedResult
 
@@ -133,16 +128,18 @@ class FanOut:
 
     def key(
         self,
+        operation: OperationDefinitionNode | None,
         query: str | None,
         variables: dict[str, Any] | None,
         operation_name: str | None,
         context: Any,
     ) -> Hashable | None:
-        """The group a websocket subscription belongs to, or None when it runs on its own."""
+        """The group a websocket subscription belongs to, or None when it runs on its own.
+        `operation` is the one `query` runs, None when it does not parse."""
         if query is None or not isinstance(context, GraphQLContext) or context.websocket is None:
             return None
         caller = context.caller_or_none
-        if caller is None or not _is_live_subscription(query, operation_name, variables):
+        if caller is None or not _is_live_subscription(operation, variables):
             return None
         return (query, operation_name, _canonical(variables), caller.team_id, caller.admin)
 
@@ -191,10 +188,9 @@ def _canonical(variables: dict[str, Any] | None) -> str:
 
 
 def _is_live_subscription(
-    query: str, operation_name: str | None, variables: dict[str, Any] | None
+    operation: OperationDefinitionNode | None, variables: dict[str, Any] | None
 ) -> bool:
     """A subscription without a cursor to replay from: one that can share its results."""
-    operation = requested_operation(query, operation_name)
     if operation is None or operation.operation is not OperationType.SUBSCRIPTION:
         return False
     for selection in operation.selection_set.selections:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +16,7 @@ from strawberry.types import ExecutionContext
 from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.document_bounds import DocumentBounds, PageSizes
-from app.graphql.document_cache import DocumentCache
+from app.graphql.document_cache import DocumentCache, Documents
 from app.graphql.document_validation import DocumentValidation, ValidatedDocuments
 from app.graphql.errors import shape_error
 from app.graphql.fanout import FanOut
@@ -29,8 +29,11 @@ __all__ = ["EventStoreSchema", "build_schema", "schema"]
 
 
 class EventStoreSchema(strawberry.Schema):
-    def __init__(self, *args: Any, subscriber_buffer: int = 2000, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, documents: Documents, subscriber_buffer: int = 2000, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.documents = documents
         self.fanout = FanOut(subscriber_buffer)
 
     async def stream(
@@ -50,7 +53,8 @@ class EventStoreSchema(strawberry.Schema):
                 query, variable_values, context, root_value, operation_name, *args, **kwargs
             )
 
-        key = self.fanout.key(query, variable_values, operation_name, context_value)
+        operation = None if query is None else await self.documents.operation(query, operation_name)
+        key = self.fanout.key(operation, query, variable_values, operation_name, context_value)
         if key is None or not isinstance(context_value, GraphQLContext):
             return await run(context_value)
         # The group's one run serves many sockets: what one of them has not read is counted
@@ -90,12 +94,14 @@ def build_schema(settings: Settings) -> EventStoreSchema:
         rules += (NoSchemaIntrospectionCustomRule,)
     # Documents seen recently are validated once: validation was half of an ingest's CPU time.
     validated = ValidatedDocuments()
+    documents = Documents(settings.max_query_tokens)
     extensions: list[Any] = [
-        lambda: _DocumentLimits(settings.max_query_tokens, bounds, rules),
-        DocumentCache,
+        lambda: DocumentCache(documents),
+        lambda: _DocumentLimits(bounds, rules),
         lambda: DocumentValidation(validated),
     ]
     return EventStoreSchema(
+        documents=documents,
         subscriber_buffer=settings.subscriber_buffer,
         query=Query,
         mutation=Mutation,
@@ -106,28 +112,17 @@ def build_schema(settings: Settings) -> EventStoreSchema:
 
 
 class _DocumentLimits(SchemaExtension):
-    """The token limit as parsing starts; the document's bounds and the added rules as
-    validation starts.
+    """The document's bounds and the added rules as validation starts.
 
     Strawberry's own limiters use the operation hook, which a subscription holds open for the
     life of its socket (a generator and a context manager per subscriber each); these hooks
-    end with their step. Listed before the document and validation caches, whose keys include
-    what is set here.
+    end with their step. Listed before the validation cache, whose key includes the rules set
+    here.
     """
 
-    def __init__(
-        self,
-        max_tokens: int,
-        bounds: DocumentBounds,
-        rules: tuple[type[ASTValidationRule], ...],
-    ) -> None:
-        self.max_tokens = max_tokens
+    def __init__(self, bounds: DocumentBounds, rules: tuple[type[ASTValidationRule], ...]) -> None:
         self.bounds = bounds
         self.rules = rules
-
-    def on_parse(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_tokens"] = self.max_tokens
-        yield
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context

@@ -38,7 +38,6 @@ from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.fanout import FanOut, SharedEncoding
 from app.graphql.graphiql import graphiql_page
-from app.graphql.operations import requested_operation
 from app.graphql.persisted_queries import PersistedQueries, PersistedQueryError
 from app.graphql.read_receipts import ReadReceipts
 from app.graphql.schema import EventStoreSchema, build_schema
@@ -209,12 +208,6 @@ def _prefers_graphql_response_json(accept: str) -> bool:
     return ours > 0 and ours >= plain
 
 
-def _is_subscription(request_data: GraphQLRequestData) -> bool:
-    query, name = request_data.query, request_data.operation_name
-    operation = None if query is None else requested_operation(query, name)
-    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
-
-
 def _failed_before_execution(result: ExecutionResult) -> bool:
     """A request error (unparsable, invalid, bad variables, unknown persisted query): no data,
     and no error belongs to a field."""
@@ -265,6 +258,12 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
         assert isinstance(self.schema, EventStoreSchema)
         return self.schema.fanout
 
+    async def _is_subscription(self, request_data: GraphQLRequestData) -> bool:
+        assert isinstance(self.schema, EventStoreSchema)
+        query, name = request_data.query, request_data.operation_name
+        operation = None if query is None else await self.schema.documents.operation(query, name)
+        return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET with only a persisted query's hash is a query, not a browser opening the page.
         return super().should_render_graphql_ide(request) and (
@@ -289,7 +288,7 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
         except PersistedQueryError as refused:
             return ExecutionResult(data=None, errors=[refused.error])
         resolved = replace(request_data, query=query)
-        if _is_subscription(resolved):
+        if await self._is_subscription(resolved):
             # Strawberry would run it as a query and fail inside, as an internal error.
             return ExecutionResult(data=None, errors=[_SUBSCRIPTION_NEEDS_A_STREAM])
         return await super().execute_single(
@@ -307,7 +306,7 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
             isinstance(request_data, GraphQLRequestData)
             and request_data.protocol != "http"
             and max(_json_qualities(request.headers.get("accept", ""))) > 0
-            and not _is_subscription(request_data)
+            and not await self._is_subscription(request_data)
         ):
             return replace(request_data, protocol="http")
         return request_data

@@ -12,6 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from app.graphql.document_work import LARGE_DOCUMENT
 from app.graphql.query import PAGE_FIELDS
 from tests.graphql.queries import INGEST_FLEXDEPLOY, INGEST_LIFECYCLE
 from tests.live.test_subscriptions import SUBSCRIBE, wait_until
@@ -88,6 +89,26 @@ async def test_a_bomb_over_the_websocket_fails_alone_and_the_socket_goes_on(
     assert error["type"] == "error"
     assert "EVENTSTORE_MAX_QUERY_FIELDS" in error["payload"][0]["message"]
     assert event["data"]["events"]["raw"]["note"] == "after the bomb"
+
+
+async def test_a_large_subscription_is_read_as_a_small_one_is(service: RunningService) -> None:
+    # Parsed off the loop, once per request: its type and operation still decide how it runs.
+    large = SUBSCRIBE + "\n# " + "padding " * (LARGE_DOCUMENT // 8)
+
+    plain = await service.graphql(large)
+    async with (
+        graphql_websocket(service.ws_url) as first,
+        graphql_websocket(service.ws_url) as second,
+    ):
+        await first.subscribe(large)
+        await second.subscribe(large)
+        await wait_until(lambda: service.subscribers == 2)
+        await ingest(service, "large")
+        events = [await first.next_event(), await second.next_event()]
+
+    assert plain.error_codes == ["BAD_REQUEST"]
+    assert "text/event-stream" in plain.errors[0]["message"]
+    assert [event["data"]["events"]["raw"]["note"] for event in events] == ["large", "large"]
 
 
 async def test_a_subscriber_receives_every_event_while_the_corpus_is_sent(
