@@ -65,20 +65,6 @@ class Shape:
     """Pages whose `limit` is a variable (by its name) or left out (`_DEFAULTED`): how many.
     Their events depend on the request's variables, so they are counted per request."""
 
-    def __add__(self, other: Shape) -> Shape:
-        limits = dict(self.limits)
-        for name, times in other.limits:
-            limits[name] = limits.get(name, 0) + times
-        return Shape(
-            max(self.depth, other.depth),
-            self.fields + other.fields,
-            self.aliases + other.aliases,
-            self.directives + other.directives,
-            self.merges + other.merges,
-            self.pages + other.pages,
-            tuple(sorted(limits.items())),
-        )
-
     def events(self, variables: Mapping[str, Any], pages: PageSizes) -> int:
         """The events this asks for, with `variables` as the request sends them."""
         total = self.pages
@@ -104,15 +90,54 @@ class PageSizes:
         return self.default if limit is None else max(0, min(limit, self.largest))
 
 
-@dataclass(frozen=True)
+class _Tally:
+    """A `Shape` as it is counted up: added to in place, which is most of what measuring
+    does (a frozen `Shape` per field made a 22 KB document's measure 7 ms)."""
+
+    __slots__ = ("aliases", "depth", "directives", "fields", "limits", "merges", "pages")
+
+    def __init__(self) -> None:
+        self.depth = self.fields = self.aliases = self.directives = self.merges = self.pages = 0
+        self.limits: dict[str, int] = {}
+
+    def take(self, other: _Tally) -> None:
+        self.depth = max(self.depth, other.depth)
+        self.fields += other.fields
+        self.aliases += other.aliases
+        self.directives += other.directives
+        self.merges += other.merges
+        self.pages += other.pages
+        for name, times in other.limits.items():
+            self.limits[name] = self.limits.get(name, 0) + times
+
+    def shape(self) -> Shape:
+        return Shape(
+            self.depth,
+            self.fields,
+            self.aliases,
+            self.directives,
+            self.merges,
+            self.pages,
+            tuple(sorted(self.limits.items())),
+        )
+
+
+_NO_SELECTIONS = _Tally()
+
+
 class _Selections:
-    shape: Shape
-    names: dict[str, tuple[int, int]]
-    """Each response name selected directly, fragments flattened: how many times, and the
-    fields under it in all (each time, the field and those below it)."""
+    """A selection set's tally, and each response name selected directly, fragments
+    flattened: how many times, and the fields under it in all (each time, the field and
+    those below it). Never changed once made: a fragment's is taken wherever it is spread."""
+
+    __slots__ = ("names", "tally")
+
+    def __init__(self, tally: _Tally, names: dict[str, tuple[int, int]]) -> None:
+        self.tally = tally
+        self.names = names
 
 
-_NOTHING = _Selections(Shape(), {})
+_NOTHING = _Selections(_NO_SELECTIONS, {})
 
 
 class _Measure:
@@ -130,32 +155,34 @@ class _Measure:
         self._open: set[str] = set()
 
     def shape(self, node: SelectionSetNode) -> Shape:
+        return self._tally(node).shape()
+
+    def _tally(self, node: SelectionSetNode) -> _Tally:
+        # A field's selection set is nobody else's: its tally is made here and may change.
         selections = self._selections(node)
-        merges = sum((times - 1) * fields // 2 for times, fields in selections.names.values())
-        return selections.shape + Shape(merges=merges)
+        selections.tally.merges += sum(
+            (times - 1) * fields // 2 for times, fields in selections.names.values()
+        )
+        return selections.tally
 
     def _selections(self, node: SelectionSetNode | None) -> _Selections:
         if node is None:
             return _NOTHING
-        total = Shape()
+        total = _Tally()
         names: dict[str, tuple[int, int]] = {}
         for selection in node.selections:
             if isinstance(selection, FieldNode):
                 below = (
-                    Shape()
+                    _NO_SELECTIONS
                     if selection.selection_set is None
-                    else self.shape(selection.selection_set)
+                    else self._tally(selection.selection_set)
                 )
-                total += (
-                    below
-                    + _page(selection, self._pages)
-                    + Shape(
-                        depth=below.depth + 1,
-                        fields=1,
-                        aliases=int(selection.alias is not None),
-                        directives=len(selection.directives or ()),
-                    )
-                )
+                total.take(below)
+                total.depth = max(total.depth, below.depth + 1)
+                total.fields += 1
+                total.aliases += selection.alias is not None
+                total.directives += len(selection.directives or ())
+                _count_page(total, selection, self._pages)
                 _add(names, (selection.alias or selection.name).value, 1, below.fields + 1)
                 continue
             if isinstance(selection, FragmentSpreadNode):
@@ -164,7 +191,8 @@ class _Measure:
                 inner = self._selections(selection.selection_set)
             else:
                 continue
-            total += inner.shape + Shape(directives=len(selection.directives or ()))
+            total.take(inner.tally)
+            total.directives += len(selection.directives or ())
             for name, (times, fields) in inner.names.items():
                 _add(names, name, times, fields)
         return _Selections(total, names)
@@ -182,18 +210,21 @@ class _Measure:
         return measured
 
 
-def _page(node: FieldNode, pages: PageSizes) -> Shape:
+def _count_page(tally: _Tally, node: FieldNode, pages: PageSizes) -> None:
     """What a page of events asks for (`limit`, or the default when left out or null)."""
     if node.name.value not in pages.fields:
-        return Shape()
+        return
     limit = next((arg.value for arg in node.arguments or () if arg.name.value == "limit"), None)
     if isinstance(limit, IntValueNode):
-        return Shape(pages=pages.counted(int(limit.value)))
+        tally.pages += pages.counted(int(limit.value))
+        return
     if isinstance(limit, VariableNode):
-        return Shape(limits=((limit.name.value, 1),))
-    if limit is None or isinstance(limit, NullValueNode):
-        return Shape(limits=((_DEFAULTED, 1),))
-    return Shape()  # not an integer: validation refuses it
+        name = limit.name.value
+    elif limit is None or isinstance(limit, NullValueNode):
+        name = _DEFAULTED
+    else:
+        return  # not an integer: validation refuses it
+    tally.limits[name] = tally.limits.get(name, 0) + 1
 
 
 def _add(names: dict[str, tuple[int, int]], name: str, times: int, fields: int) -> None:
