@@ -137,6 +137,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Most comparisons of repeated fields a GraphQL document asks for.",
     )
+    max_validation_ms: int = Field(
+        default=100,
+        gt=0,
+        description="Most CPU time validating one GraphQL document may take, in milliseconds.",
+    )
     max_request_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body.")
     max_subscriptions_per_connection: int = Field(
         default=20, gt=0, description="Most live subscriptions on one websocket."

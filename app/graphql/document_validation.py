@@ -1,23 +1,29 @@
-"""graphql-core's validation of a document: once per text and rules, large ones off the loop.
+"""graphql-core's validation of a document: once per text and rules, large ones off the loop,
+within a time budget.
 
 In place of Strawberry's `ValidationCache`, which validates on the loop, keys its cache by the
 parsed document (hashing it whole), and validates even a document an earlier hook has already
 refused (`app/graphql/document_bounds.py`): that one's errors are set before this runs, and it
 is left alone, as Strawberry's own validation leaves it.
+
+The bounds make validation's cost follow the document's size; the budget is for what they do
+not foresee (a rule that grows faster than they count): past it, validation stops and the
+document is refused naming the setting.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, ValidationContext
 from strawberry.extensions import SchemaExtension
 
 from app.graphql.document_work import document_work
 from app.upstream.strawberry import graphql_core_schema, validate_document
 
-__all__ = ["DocumentValidation", "ValidatedDocuments"]
+__all__ = ["DocumentValidation", "ValidatedDocuments", "validation_budget"]
 
 # Bounded, so distinct documents cannot grow memory.
 _REMEMBERED = 256
@@ -43,12 +49,50 @@ class ValidatedDocuments:
             self._errors.move_to_end(key)
         else:
             schema = graphql_core_schema(extension.execution_context.schema)
-            errors = await document_work(query, validate_document, schema, document, rules)
+            errors = await document_work(query, _validate, schema, document, rules)
             self._errors[key] = errors
             if len(self._errors) > _REMEMBERED:
                 self._errors.popitem(last=False)
         # A copy: errors are shaped in place on their way out.
         return list(self._errors[key])
+
+
+class _OverBudget(Exception):
+    pass
+
+
+# Nodes between two looks at the clock: a look costs about what visiting a node does.
+_NODES_PER_LOOK = 64
+
+
+def validation_budget(milliseconds: int) -> type[ASTValidationRule]:
+    """A rule that stops validation once it has computed for `milliseconds` (CPU time of the
+    thread validating: time spent waiting for the interpreter is not the document's)."""
+
+    class ValidationBudget(ASTValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self._until = time.thread_time() + milliseconds / 1000
+            self._visited = 0
+
+        def enter(self, *_: object) -> None:
+            self._visited += 1
+            if self._visited % _NODES_PER_LOOK == 0 and time.thread_time() > self._until:
+                raise _OverBudget(
+                    f"Validating the document took over {milliseconds:,} ms of the service's "
+                    "time, the limit (EVENTSTORE_MAX_VALIDATION_MS)"
+                )
+
+    return ValidationBudget
+
+
+def _validate(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    try:
+        return validate_document(schema, document, rules)
+    except _OverBudget as over:
+        return [GraphQLError(str(over))]
 
 
 class DocumentValidation(SchemaExtension):

@@ -17,7 +17,11 @@ from app.config import Settings
 from app.graphql.context import GraphQLContext
 from app.graphql.document_bounds import DocumentBounds, PageSizes
 from app.graphql.document_cache import DocumentCache, Documents
-from app.graphql.document_validation import DocumentValidation, ValidatedDocuments
+from app.graphql.document_validation import (
+    DocumentValidation,
+    ValidatedDocuments,
+    validation_budget,
+)
 from app.graphql.errors import shape_error
 from app.graphql.fanout import FanOut
 from app.graphql.mutation import Mutation
@@ -89,7 +93,7 @@ def build_schema(settings: Settings) -> EventStoreSchema:
         pages=PageSizes(DEFAULT_LIMIT, settings.max_page_size, PAGE_FIELDS),
     )
     # Validated documents are kept by their rules too: made once here, added per request.
-    rules: tuple[type[ASTValidationRule], ...] = ()
+    rules: tuple[type[ASTValidationRule], ...] = (validation_budget(settings.max_validation_ms),)
     if not settings.introspection:
         rules += (NoSchemaIntrospectionCustomRule,)
     # Documents seen recently are validated once: validation was half of an ingest's CPU time.

@@ -15,6 +15,7 @@ from websockets.typing import Subprotocol
 from app.config import Settings
 from tests.graphql.queries import INGEST_BATCH
 from tests.live.test_subscriptions import SUBSCRIBE
+from tests.utils.hostile_documents import INTROSPECTION_QUERIES
 from tests.utils.service import RunningService, running_service
 from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket
 
@@ -170,3 +171,17 @@ async def test_a_query_that_scans_too_long_is_stopped(settings: Settings) -> Non
     assert rest.status_code == 408
     assert rest.json()["name"] == "Timeout"
     assert ready.status_code == 200
+
+
+async def test_validation_past_its_budget_stops_and_refuses_naming_the_setting(
+    settings: Settings,
+) -> None:
+    # A millisecond: what GraphiQL's introspection takes to validate is several.
+    hurried = settings.model_copy(update={"max_validation_ms": 1})
+    async with running_service(hurried) as service:
+        over = await service.graphql(INTROSPECTION_QUERIES["every option"])
+        small = await service.graphql("{ __typename }")
+
+    assert over.error_codes == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "EVENTSTORE_MAX_VALIDATION_MS" in over.errors[0]["message"]
+    assert small.errors == []
