@@ -143,6 +143,11 @@ class Settings(BaseSettings):
         description="Most CPU time validating one GraphQL document may take, in milliseconds.",
     )
     max_request_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body.")
+    max_init_bytes: int = Field(
+        default=64 * 1024,
+        gt=0,
+        description="Largest websocket message before the socket's connection_init is accepted.",
+    )
     max_subscriptions_per_connection: int = Field(
         default=20, gt=0, description="Most live subscriptions on one websocket."
     )

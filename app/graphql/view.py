@@ -58,6 +58,7 @@ from app.upstream.strawberry import (
     PongMessage,
     drop_origin_refusal_warnings,
 )
+from app.upstream.uvicorn import lift_message_limit
 
 __all__ = ["GraphQLView"]
 
@@ -116,6 +117,7 @@ class TransportWSHandler(EncodedResultsHandler[GraphQLContext, None]):
             await self.websocket.close(code=UNAUTHORIZED, reason=str(error))
             return
         if self.connection_acknowledged:
+            _peer_known(self.context)
             # Strawberry has cancelled the init deadline; the ended task, kept for the
             # socket's life, holds its cancellation and the coroutine it ended (~1.7 KiB).
             self.connection_init_timeout_task = None
@@ -155,11 +157,20 @@ class LegacyWSHandler(BaseGraphQLWSHandler[GraphQLContext, None]):
             )
             await self.websocket.close(code=UNAUTHORIZED, reason=str(error))
             return
+        if self.connection_acknowledged:
+            _peer_known(self.context)
         if self.connection_acknowledged and self._deadline is not None:
             # The deadline has nothing left to watch; let go of the ended task, which holds
             # its cancellation and its coroutine for as long as it is kept.
             self._deadline.cancel()
             self._deadline = None
+
+
+def _peer_known(context: GraphQLContext) -> None:
+    """The socket's `connection_init` is accepted: its messages may now be as large as a
+    request (until then, `EVENTSTORE_MAX_INIT_BYTES`)."""
+    if context.websocket is not None:
+        lift_message_limit(context.websocket.scope)
 
 
 @dataclass(frozen=True)

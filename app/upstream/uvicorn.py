@@ -14,6 +14,10 @@ shape, each guarded by tests/upstream/test_uvicorn.py:
 - Its `request` and `response` (the handshake's, set by `handle_connect`) are deleted where
   `start_keepalive` is called: once, in `send`, right after the handshake's response went out,
   and nothing reads either afterwards (~2.4 KiB).
+- Its `conn` (websockets' `ServerProtocol`, made in `__init__` with `max_size=ws_max_size`)
+  has its `max_message_size` lowered until the app lifts it, which websockets' parser reads
+  again for every frame; and its `scope` (made in `handle_connect`, before the app's task
+  starts) gets the lifting function under `MESSAGE_LIMIT_EXTENSION`.
 
 Measured on 2,000 idle subscribers, where an idle subscriber should cost 30 KiB in all.
 """
@@ -21,12 +25,16 @@ Measured on 2,000 idle subscribers, where an idle subscriber should cost 30 KiB 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any, ClassVar
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-__all__ = ["IdleLeanProtocol"]
+__all__ = ["MESSAGE_LIMIT_EXTENSION", "IdleLeanProtocol", "lift_message_limit"]
+
+MESSAGE_LIMIT_EXTENSION = "eventstore.websocket.lift_message_limit"
+"""In a websocket's ASGI scope: what lifts the limit on its messages from the first
+messages' to `ws_max_size`."""
 
 ReceiveEvent = Mapping[str, object]
 """An ASGI event the protocol hands the app (`websocket.connect`, `websocket.receive`, ...)."""
@@ -119,12 +127,36 @@ class IdleLeanProtocol(WebSocketsSansIOProtocol):
       it does once, right after sending the response;
     - the receive queue's `asyncio.Queue`, for a `_ReceiveQueue`, and the `writable` event's
       `asyncio.Event`, for a `_Flag`.
+
+    And what a peer may send is small until the app says it knows who it is
+    (`lift_message_limit`): `first_messages_limit` bytes a message, set by `limited`.
     """
+
+    first_messages_limit: ClassVar[int | None] = None
+
+    @classmethod
+    def limited(cls, first_messages_limit: int) -> type[IdleLeanProtocol]:
+        """This protocol, with messages of at most `first_messages_limit` bytes until the
+        app lifts the limit."""
+        return type(cls.__name__, (cls,), {"first_messages_limit": first_messages_limit})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = _ReceiveQueue()  # type: ignore[assignment]
         self.writable = _Flag()  # type: ignore[assignment]
+        full = self.conn.max_message_size
+        if self.first_messages_limit is not None and full is not None:
+            self.conn.max_message_size = min(full, self.first_messages_limit)
+        self._full_message_size = full
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # none when the handshake was refused
+        if scope is not None and self.conn.max_message_size != self._full_message_size:
+            scope["extensions"][MESSAGE_LIMIT_EXTENSION] = self._lift_message_limit
+
+    def _lift_message_limit(self) -> None:
+        self.conn.max_message_size = self._full_message_size
 
     def start_keepalive(self) -> None:
         super().start_keepalive()
@@ -132,3 +164,12 @@ class IdleLeanProtocol(WebSocketsSansIOProtocol):
         # later frame in, so its headers are emptied, not just let go.
         self.request.headers.clear()
         del self.request, self.response
+
+
+def lift_message_limit(scope: MutableMapping[str, Any]) -> None:
+    """A websocket's messages may be as large as the server's limit from now on: its peer is
+    known. Nothing when the server that runs the app is not this one."""
+    extensions = scope.get("extensions") or {}
+    lift: Callable[[], None] | None = extensions.pop(MESSAGE_LIMIT_EXTENSION, None)
+    if lift is not None:
+        lift()

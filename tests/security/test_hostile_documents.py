@@ -19,7 +19,7 @@ from tests.live.test_subscriptions import SUBSCRIBE, wait_until
 from tests.utils.hostile_documents import HOSTILE_DOCUMENTS, INTROSPECTION_QUERIES
 from tests.utils.service import RunningService
 from tests.utils.tokens import TEAM_A
-from tests.utils.websocket import TRANSPORT_WS, graphql_websocket
+from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket
 
 
 def refused(answer_errors: list[dict[str, Any]], setting: str | None) -> None:
@@ -141,9 +141,9 @@ async def test_graphiqls_introspection_is_within_every_limit(
 OVERSIZED = 15 * 1024 * 1024
 
 
-async def closing_code(url: str, messages: list[str]) -> int | None:
-    """Sends `messages`, the last one past the request limit; the code the socket closed with."""
-    async with connect(url, subprotocols=[Subprotocol(TRANSPORT_WS)]) as connection:
+async def closing_code(url: str, messages: list[str], protocol: str = TRANSPORT_WS) -> int | None:
+    """Sends `messages`, the last one past a limit; the code the socket closed with."""
+    async with connect(url, subprotocols=[Subprotocol(protocol)]) as connection:
         try:
             for message in messages:
                 await connection.send(message)
@@ -174,6 +174,27 @@ async def test_a_message_past_the_request_limit_is_cut_off_unread(
 
     assert codes == [1009, 1009]
     assert (await running.http.get("/readyz")).status_code == 200
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_connection_init_is_small_and_later_messages_may_be_as_large_as_a_request(
+    guarded: RunningService, protocol: str
+) -> None:
+    token = {"Authorization": f"Bearer {TEAM_A}"}
+    # A valid token does not make 100 KB a connection_init: it is read before anyone is known.
+    padded_init = json.dumps({"type": "connection_init", "payload": token | {"pad": "x" * 100_000}})
+    large = SUBSCRIBE + "\n# " + "x" * 100_000
+
+    code = await closing_code(guarded.ws_url, [padded_init], protocol)
+    async with graphql_websocket(guarded.ws_url, protocol, payload=token) as client:
+        await client.subscribe(large)
+        await wait_until(lambda: guarded.subscribers == 1)
+        build = {"eventName": "build", "eventAction": "succeeded", "data": {"note": "large"}}
+        await guarded.graphql(INGEST_LIFECYCLE, token=TEAM_A, input=build)
+        event = await client.next_event()
+
+    assert code == 1009
+    assert event["data"]["events"]["raw"]["note"] == "large"
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from uvicorn import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 from websockets.datastructures import Headers
+from websockets.protocol import Protocol
 
 from app.upstream.uvicorn import IdleLeanProtocol, ReceiveEvent, _Flag, _ReceiveQueue
 from tests.utils.upstream import Reliance, expect_parameters
@@ -213,3 +214,30 @@ def test_the_handshake_is_let_go_of_where_nothing_reads_it_any_more() -> None:
             "IdleLeanProtocol deletes it in"
         )
     assert callable(getattr(Headers, "clear", None))
+
+
+async def test_the_first_messages_limit_is_websockets_own_and_read_for_every_frame() -> None:
+    loop = asyncio.get_running_loop()
+    config = _config(IdleLeanProtocol.limited(1000))
+    config.ws_max_size = 5000
+    theirs = WebSocketsSansIOProtocol(config, ServerState(), {}, _loop=loop)
+    assert getattr(theirs.conn, "max_message_size", None) == 5000, PROTOCOL.broken(
+        "no longer makes its websockets protocol (conn) with max_size=ws_max_size, kept as "
+        "conn.max_message_size, which IdleLeanProtocol lowers until the app lifts it"
+    )
+    # websockets' parser takes the limit again for each frame, from the attribute.
+    assert isinstance(theirs.conn, Protocol)
+    parse_source = inspect.getsource(Protocol.parse)
+    assert "self.max_message_size" in parse_source, PROTOCOL.broken(
+        "(websockets) no longer reads max_message_size in Protocol.parse, frame by frame"
+    )
+    expect_parameters(WebSocketsSansIOProtocol, "handle_connect", ["self", "event"], PROTOCOL)
+    set_in = {name for name, parent, _ in _uses_of("scope") if isinstance(parent, ast.AnnAssign)}
+    assert set_in == {"handle_connect"}, PROTOCOL.broken(
+        f"makes the ASGI scope in {sorted(set_in)}, not handle_connect, where IdleLeanProtocol "
+        "adds what lifts the limit"
+    )
+    ours = IdleLeanProtocol.limited(1000)(config, ServerState(), {}, _loop=loop)
+    assert ours.conn.max_message_size == 1000
+    ours._lift_message_limit()
+    assert ours.conn.max_message_size == 5000
