@@ -7,8 +7,11 @@ before Strawberry parses it, and those parses, on the loop and without the token
 quarter of the loop's time while one client sent large documents back to back.
 
 Strawberry's `ParserCache` raises a syntax error from inside its extension hook, where the
-websocket transports do not catch it (the subscription then ends without a word). Here a
-document that does not parse is left to Strawberry's own parsing, which reports it.
+websocket transports do not catch it (the subscription then ends without a word). Here a small
+document that does not parse is left to Strawberry's own parsing, which reports it. A large one
+is not parsed again on the loop (up to the token limit, ~35 ms, for each such request): its
+error is set as the request's, with a one-field stand-in of an allowed type and the requested
+name as its document, so that Strawberry answers with the error and runs nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ import functools
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, get_operation_ast, parse
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    get_operation_ast,
+    parse,
+)
 from strawberry.extensions import SchemaExtension
 
 from app.graphql.document_work import LARGE_DOCUMENT, document_work
@@ -84,7 +93,26 @@ class DocumentCache(SchemaExtension):
         context = self.execution_context
         # Strawberry's own parse, for a document that does not parse here, within the limit.
         context.parse_options["max_tokens"] = self.documents.max_tokens
-        if context.query is not None:
-            with contextlib.suppress(GraphQLError):
-                context.graphql_document = await self.documents.parse(context.query)
+        query = context.query
+        if query is not None:
+            try:
+                context.graphql_document = await self.documents.parse(query)
+            except GraphQLError as refused:
+                if len(query) >= LARGE_DOCUMENT:
+                    await self._refuse(refused)
         yield
+
+    async def _refuse(self, refused: GraphQLError) -> None:
+        context = self.execution_context
+        allowed = {operation.value for operation in context.allowed_operations}
+        kind = next((kind for kind in _STAND_IN_KINDS if kind in allowed), None)
+        if kind is None:
+            return
+        name = context.operation_name  # the one asked for: no document is set yet
+        with contextlib.suppress(GraphQLError):  # a name no document can have: Strawberry's
+            stand_in = await self.documents.parse(f"{kind} {name or ''} {{ __typename }}")
+            context.graphql_document = stand_in
+            context.pre_execution_errors = [refused]
+
+
+_STAND_IN_KINDS = ("query", "mutation", "subscription")

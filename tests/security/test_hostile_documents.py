@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+import strawberry.schema.schema as strawberry_schema
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
@@ -109,6 +110,36 @@ async def test_a_large_subscription_is_read_as_a_small_one_is(service: RunningSe
     assert plain.error_codes == ["BAD_REQUEST"]
     assert "text/event-stream" in plain.errors[0]["message"]
     assert [event["data"]["events"]["raw"]["note"] for event in events] == ["large", "large"]
+
+
+async def test_a_large_document_that_does_not_parse_is_parsed_once_and_says_why(
+    service: RunningService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Parsed on the worker; Strawberry's own parse, on the loop, is not run again.
+    strawberry_parses: list[str] = []
+    monkeypatch.setattr(
+        strawberry_schema, "parse", lambda *args, **kwargs: strawberry_parses.append("x")
+    )
+    broken = "query Named { events { totalCount } }\n# " + "x" * LARGE_DOCUMENT + "\n{"
+    broken_subscription = SUBSCRIBE + "\n# " + "x" * LARGE_DOCUMENT + "\n}"
+
+    plain = await service.graphql(broken)
+    named = await service.http.post("/graphql", json={"query": broken, "operationName": "Named"})
+    async with graphql_websocket(service.ws_url) as client:
+        await client.subscribe(broken_subscription)
+        error = await client.receive()
+        await client.subscribe(SUBSCRIBE)
+        await wait_until(lambda: service.subscribers == 1)
+        await ingest(service, "after a broken document")
+        event = await client.next_event()
+
+    assert plain.error_codes == ["GRAPHQL_PARSE_FAILED"]
+    assert plain.errors[0]["message"].startswith("Syntax Error")
+    assert named.json()["errors"][0]["message"] == plain.errors[0]["message"]
+    assert error["type"] == "error"
+    assert error["payload"][0]["message"].startswith("Syntax Error")
+    assert event["data"]["events"]["raw"]["note"] == "after a broken document"
+    assert strawberry_parses == []
 
 
 async def test_a_subscriber_receives_every_event_while_the_corpus_is_sent(
