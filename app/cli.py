@@ -139,9 +139,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "ws_max_size": settings.max_request_bytes,
         # A connection that will not close must not keep a stopping service alive.
         "timeout_graceful_shutdown": 10,
-        # Until its `connection_init` is accepted, a socket's messages are smaller still: 200
-        # sockets could otherwise each have the service hold a request's worth unauthenticated.
-        "ws": IdleLeanProtocol.limited(settings.max_init_bytes),
+        "ws": IdleLeanProtocol,
     }
 
 

@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -31,6 +32,7 @@ from app.rest import REST_ROUTES
 from app.services import Services
 from app.store import EventStore
 from app.store.embedded import EmbeddedMongo
+from app.upstream.uvicorn import FIRST_MESSAGES_LIMIT
 
 __all__ = ["create_app", "create_served_app"]
 
@@ -123,12 +125,15 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     graphql = GraphQLView(settings)
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with running_services(settings) as services:
             app.state.services = services
             app.state.fanout = graphql.fanout
             async with _collector_policy(services.dispatcher) if owns_process else nullcontext():
-                yield
+                # Until its `connection_init` is accepted, a socket's messages are smaller than
+                # a request: 200 sockets could otherwise each have the service hold a
+                # request's worth for people it does not know (the websocket protocol reads it).
+                yield {FIRST_MESSAGES_LIMIT: settings.max_init_bytes}
 
     return EventStoreApp(
         socket_path="/graphql",

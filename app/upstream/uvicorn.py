@@ -14,6 +14,8 @@ shape, each guarded by tests/upstream/test_uvicorn.py:
 - Its `request` and `response` (the handshake's, set by `handle_connect`) are deleted where
   `start_keepalive` is called: once, in `send`, right after the handshake's response went out,
   and nothing reads either afterwards (~2.4 KiB).
+- Its `__init__(config, server_state, app_state, _loop)`: `app_state` is the app's lifespan
+  state, which holds the first messages' limit.
 - Its `conn` (websockets' `ServerProtocol`, made in `__init__` with `max_size=ws_max_size`)
   has its `max_message_size` lowered until the app lifts it, which websockets' parser reads
   again for every frame; and its `scope` (made in `handle_connect`, before the app's task
@@ -26,11 +28,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import Any, ClassVar
+from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-__all__ = ["MESSAGE_LIMIT_EXTENSION", "IdleLeanProtocol", "lift_message_limit"]
+__all__ = [
+    "FIRST_MESSAGES_LIMIT",
+    "MESSAGE_LIMIT_EXTENSION",
+    "IdleLeanProtocol",
+    "lift_message_limit",
+]
+
+FIRST_MESSAGES_LIMIT = "eventstore.websocket.first_messages_limit"
+"""In the app's lifespan state: the largest message a websocket may send before the app lifts
+the limit (`lift_message_limit`)."""
 
 MESSAGE_LIMIT_EXTENSION = "eventstore.websocket.lift_message_limit"
 """In a websocket's ASGI scope: what lifts the limit on its messages from the first
@@ -129,24 +140,25 @@ class IdleLeanProtocol(WebSocketsSansIOProtocol):
       `asyncio.Event`, for a `_Flag`.
 
     And what a peer may send is small until the app says it knows who it is
-    (`lift_message_limit`): `first_messages_limit` bytes a message, set by `limited`.
+    (`lift_message_limit`): at most the bytes the app's lifespan state gives under
+    `FIRST_MESSAGES_LIMIT` (a class made per setting would not reach uvicorn's worker
+    processes, which receive the protocol class pickled, by name).
     """
 
-    first_messages_limit: ClassVar[int | None] = None
-
-    @classmethod
-    def limited(cls, first_messages_limit: int) -> type[IdleLeanProtocol]:
-        """This protocol, with messages of at most `first_messages_limit` bytes until the
-        app lifts the limit."""
-        return type(cls.__name__, (cls,), {"first_messages_limit": first_messages_limit})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        config: Any,
+        server_state: Any,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
         self.queue = _ReceiveQueue()  # type: ignore[assignment]
         self.writable = _Flag()  # type: ignore[assignment]
         full = self.conn.max_message_size
-        if self.first_messages_limit is not None and full is not None:
-            self.conn.max_message_size = min(full, self.first_messages_limit)
+        first = app_state.get(FIRST_MESSAGES_LIMIT)
+        if isinstance(first, int) and full is not None:
+            self.conn.max_message_size = min(full, first)
         self._full_message_size = full
 
     def handle_connect(self, event: Any) -> None:

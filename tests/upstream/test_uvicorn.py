@@ -21,7 +21,13 @@ from uvicorn.server import ServerState
 from websockets.datastructures import Headers
 from websockets.protocol import Protocol
 
-from app.upstream.uvicorn import IdleLeanProtocol, ReceiveEvent, _Flag, _ReceiveQueue
+from app.upstream.uvicorn import (
+    FIRST_MESSAGES_LIMIT,
+    IdleLeanProtocol,
+    ReceiveEvent,
+    _Flag,
+    _ReceiveQueue,
+)
 from tests.utils.upstream import Reliance, expect_parameters
 
 PROTOCOL = Reliance(
@@ -218,7 +224,7 @@ def test_the_handshake_is_let_go_of_where_nothing_reads_it_any_more() -> None:
 
 async def test_the_first_messages_limit_is_websockets_own_and_read_for_every_frame() -> None:
     loop = asyncio.get_running_loop()
-    config = _config(IdleLeanProtocol.limited(1000))
+    config = _config(IdleLeanProtocol)
     config.ws_max_size = 5000
     theirs = WebSocketsSansIOProtocol(config, ServerState(), {}, _loop=loop)
     assert getattr(theirs.conn, "max_message_size", None) == 5000, PROTOCOL.broken(
@@ -237,7 +243,7 @@ async def test_the_first_messages_limit_is_websockets_own_and_read_for_every_fra
         f"makes the ASGI scope in {sorted(set_in)}, not handle_connect, where IdleLeanProtocol "
         "adds what lifts the limit"
     )
-    ours = IdleLeanProtocol.limited(1000)(config, ServerState(), {}, _loop=loop)
+    ours = IdleLeanProtocol(config, ServerState(), {FIRST_MESSAGES_LIMIT: 1000}, _loop=loop)
     assert ours.conn.max_message_size == 1000
     ours._lift_message_limit()
     assert ours.conn.max_message_size == 5000
