@@ -46,6 +46,24 @@ class Event:
         description="When it happened (the receive time when the sender gave none)."
     )
     received_at: datetime
+    repo: str | None = strawberry.field(
+        description="The repository: a lifecycle event's `repo`, a CDEvent change's (or, for a "
+        "deployment or an incident, its artifact's change's); null where the kind has none."
+    )
+    branch: str | None = strawberry.field(
+        description="A lifecycle event's `branch`; null where the kind has none."
+    )
+    commit: str | None = strawberry.field(
+        description="A lifecycle event's `commit`; a CDEvent change's (its subject id), or the "
+        "one a CDEvent artifact was built from; null where the kind has none."
+    )
+    actor: str | None = strawberry.field(
+        description="Who a FlexDeploy message says acted; null where the kind has none."
+    )
+    object: str | None = strawberry.field(
+        description="What the event is about: a FlexDeploy message's `object`, a CDEvent's "
+        "`subject.id`; null where the kind has none."
+    )
     cursor: str = strawberry.field(description="Opaque position, for `after` arguments.")
     raw: JSON = strawberry.field(description="The event exactly as it was sent.")
 
@@ -61,9 +79,6 @@ class Event:
 class LifecycleEventFields(Event):
     """Fields of every CTO.ai lifecycle event (a base: not itself in the schema)."""
 
-    repo: str | None
-    branch: str | None
-    commit: str | None
     data: JSON = strawberry.field(description="Every field of the body beyond the named ones.")
 
 
@@ -71,8 +86,6 @@ class LifecycleEventFields(Event):
 class FlexDeployEventFields(Event):
     """Fields of every FlexDeploy event message (a base: not itself in the schema)."""
 
-    actor: str | None
-    object: str | None
     payload: JSON | None = strawberry.field(description="The payload exactly as sent.")
 
 
@@ -80,13 +93,6 @@ class FlexDeployEventFields(Event):
 class CDEventFields(Event):
     """Fields of every CDEvent (a base: not itself in the schema)."""
 
-    repo: str | None = strawberry.field(
-        description="The repository of a change (or of the artifact's change, for deployments "
-        "and incidents)."
-    )
-    commit: str | None = strawberry.field(
-        description="The change a change event is about, or the one an artifact was built from."
-    )
     subject_id: str = strawberry.field(description="The CDEvent's `subject.id`.")
     content: JSON = strawberry.field(description="The subject's `content` exactly as sent.")
     custom_data: JSON | None = strawberry.field(description="`customData` exactly as sent.")
@@ -143,20 +149,15 @@ CDEvent: Any = _union(
 )
 
 
-def _named_attributes(member: Any) -> tuple[str, ...]:
-    """The named fields a member shows, by attribute."""
-    shown = {field.python_name for field in member.__strawberry_definition__.fields}
-    return tuple(named.attribute for named in NAMED_FIELDS if named.attribute in shown)
-
-
-_NAMED_ATTRIBUTES = {name: _named_attributes(member) for name, member in _MEMBERS.items()}
+# Every member shows every named field (the interface has them): null where its kind has none.
+_NAMED_ATTRIBUTES = tuple(named.attribute for named in NAMED_FIELDS)
 
 
 def event_node(event: StoredEvent, cursor: str) -> Any:
     """The union member object for a stored event."""
     kind = kind_of(event.source, event.type)
     values: dict[str, Any] = {
-        attribute: getattr(event, attribute) for attribute in _NAMED_ATTRIBUTES[kind.graphql_name]
+        attribute: getattr(event, attribute) for attribute in _NAMED_ATTRIBUTES
     }
     values |= {
         "id": strawberry.ID(event.id),

@@ -37,7 +37,7 @@ from app.insights.delivery_kinds import (
     delivery_role,
     stored_types,
 )
-from app.periods import Bucket, Unit, truncate
+from app.periods import Bucket, Unit, following, truncate
 from app.store import EventStore
 
 __all__ = ["DeliveryMetrics", "DoraBand", "delivery_metrics"]
@@ -223,21 +223,38 @@ def _lead_times(
 
 
 def _band(days: list[datetime], within: TimeRange) -> DoraBand:
-    """Four Keys' rule, on medians: most weeks with 3+ deploy days is daily, and so on."""
-    weeks: dict[datetime, int] = dict.fromkeys(periods(Bucket.WEEK, within), 0)
-    months: dict[datetime, int] = dict.fromkeys(periods(Bucket.MONTH, within), 0)
-    for moment in days:
-        week = moment - timedelta(days=moment.weekday())
-        weeks[week] = weeks.get(week, 0) + 1
-        month = moment.replace(day=1)
-        months[month] = months.get(month, 0) + 1
-    if weeks and statistics.median(weeks.values()) >= 3:
+    """Four Keys' rule, on medians: most weeks with 3+ deploy days is daily, and so on.
+
+    Over whole weeks and months only: a week the range cuts short has fewer days to deploy on,
+    and counting it as a week without deployments made the band fall when one was added (22
+    deployments over [11-07, 12-07) were daily, 25 over [11-08, 12-08) weekly). A range shorter
+    than a whole week (or month) is judged on the parts it has.
+    """
+    weeks = _per_period(days, Bucket.WEEK, within)
+    months = _per_period(days, Bucket.MONTH, within)
+    if weeks and statistics.median(weeks) >= 3:
         return DoraBand.DAILY
-    if weeks and statistics.median(1 if n else 0 for n in weeks.values()) >= 1:
+    if weeks and statistics.median(1 if n else 0 for n in weeks) >= 1:
         return DoraBand.WEEKLY
-    if months and statistics.median(1 if n else 0 for n in months.values()) >= 1:
+    if months and statistics.median(1 if n else 0 for n in months) >= 1:
         return DoraBand.MONTHLY
     return DoraBand.YEARLY
+
+
+def _per_period(days: list[datetime], bucket: Bucket, within: TimeRange) -> list[int]:
+    """Deploy days in each whole `bucket` of the range (in each part, when none is whole)."""
+    starts = periods(bucket, within)
+    whole = [
+        start
+        for start in starts
+        if start >= within.start and following(bucket, start) <= within.end
+    ]
+    counted = dict.fromkeys(whole or starts, 0)
+    for moment in days:
+        period = truncate(bucket, moment)
+        if period in counted:
+            counted[period] += 1
+    return list(counted.values())
 
 
 async def _incidents(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from tests.utils.service import RunningService, reference
 
 LIFECYCLE = reference("lifecycle-events.json")
 FLEXDEPLOY = reference("flexdeploy-events.json")
+CDEVENTS = Path(__file__).parents[1] / "data" / "cdevents"
 
 
 def flexdeploy_input(message: dict[str, Any]) -> dict[str, Any]:
@@ -164,3 +167,70 @@ async def test_unknown_event_id_reads_as_null(service: RunningService) -> None:
     answer = await service.graphql(EVENT_BY_ID, id="6b0467611eef060ddf5efdf0")
 
     assert (answer.data, answer.errors) == ({"event": None}, [])
+
+
+NAMED_ACROSS_KINDS = """
+query Named($id: ID!) {
+    event(id: $id) { __typename ... on Event { repo branch commit actor object } }
+}
+"""
+INGEST_CDEVENT = """
+mutation($events: [JSON!]!) { ingestCDEvents(events: $events) { event { ... on Event { id } } } }
+"""
+
+
+async def test_the_named_fields_are_selected_on_event_across_every_kind(
+    service: RunningService,
+) -> None:
+    deployment = {
+        "eventName": "deployment",
+        "eventAction": "succeeded",
+        "repo": "acme/api",
+        "branch": "main",
+        "commit": "c0ffee",
+    }
+    comment = flexdeploy_input(
+        next(m for m in FLEXDEPLOY["examples"] if m["eventType"] == "Comment Added")
+    )
+    merged = json.loads((CDEVENTS / "change.merged.json").read_text())
+    merged["context"]["id"] = "named-fields-across-kinds"
+
+    ids = [
+        (await service.graphql(INGEST_LIFECYCLE, input=deployment)).data["ingestLifecycleEvent"][
+            "event"
+        ]["id"],
+        (await service.graphql(INGEST_FLEXDEPLOY, input=comment)).data["ingestFlexDeployEvent"][
+            "event"
+        ]["id"],
+        (await service.graphql(INGEST_CDEVENT, events=[merged])).data["ingestCDEvents"][0]["event"][
+            "id"
+        ],
+    ]
+    read = [(await service.graphql(NAMED_ACROSS_KINDS, id=i)).data["event"] for i in ids]
+
+    assert read == [
+        {
+            "__typename": "DeploymentEvent",
+            "repo": "acme/api",
+            "branch": "main",
+            "commit": "c0ffee",
+            "actor": None,
+            "object": None,
+        },
+        {
+            "__typename": "CommentAddedEvent",
+            "repo": None,
+            "branch": None,
+            "commit": None,
+            "actor": comment["actor"],
+            "object": comment["object"],
+        },
+        {
+            "__typename": "ChangeMergedCDEvent",
+            "repo": "myorg/myapp",
+            "branch": None,
+            "commit": "myorg/myapp/pull/42",
+            "actor": None,
+            "object": "myorg/myapp/pull/42",
+        },
+    ]
