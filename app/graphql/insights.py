@@ -119,10 +119,27 @@ class ChangeFailureRate:
     )
 
 
-@strawberry.type(description="Incident initiated → incident or recovery succeeded.")
+@strawberry.type(
+    description="Incident initiated → its resolution (incident or recovery succeeded), paired by "
+    "the incident's identity: the commit CTO.ai's incident events carry, a CDEvent's subject."
+)
 class TimeToRestore:
     durations: Durations
     unresolved_incidents: int
+    paired_by_identity: int = strawberry.field(
+        description="Incidents whose resolution names the same incident."
+    )
+    paired_by_order: int = strawberry.field(
+        description="Incidents and resolutions that name none, paired first in first out per "
+        "team and repository."
+    )
+    recovered_by_deployment: int = strawberry.field(
+        description="Incidents of a team that sends no resolutions, recovered by the next "
+        "successful deployment of the same repository."
+    )
+    abandoned_incidents: int = strawberry.field(
+        description="Incidents ended by `incident` `failed` (abandoned): no recovery time."
+    )
 
 
 @strawberry.type(description="The four DORA metrics over [from, to).")

@@ -21,10 +21,12 @@ __all__ = [
     "DELIVERY_TYPES",
     "DEPLOYED",
     "DEPLOYMENT_FAILED",
+    "INCIDENT_ABANDONED",
     "INCIDENT_OPENED",
     "RESTORED",
     "Role",
     "delivery_role",
+    "incident_identities",
     "stored_types",
 ]
 
@@ -34,6 +36,8 @@ DEPLOYED: Role = ("deployment", "succeeded")
 DEPLOYMENT_FAILED: Role = ("deployment", "failed")
 CHANGE_STARTS = ("commit", "change")  # event names, any action
 INCIDENT_OPENED: Role = ("incident", "initiated")
+# CTO.ai's `failed`: "an incident that has failed to be resolved and abandoned".
+INCIDENT_ABANDONED: Role = ("incident", "failed")
 RESTORED: tuple[Role, ...] = (("incident", "succeeded"), ("recovery", "succeeded"))
 
 _LIFECYCLE = "LIFECYCLE"
@@ -84,6 +88,27 @@ def delivery_role(event: Mapping[str, Any]) -> Role | None:
     if source == _CDEVENTS and isinstance(name, str):
         return _CDEVENT_TYPE_ROLES.get(name)
     return None
+
+
+def incident_identities(event: Mapping[str, Any]) -> tuple[tuple[str | None, ...], ...]:
+    """What names one incident across the events about it, most telling first; none when they
+    say nothing that does. A CDEvent's subject (the same `subject.id` on `incident.detected`
+    and `incident.resolved`, kept as `object`); the commit CTO.ai's incident and recovery
+    events both carry, or a CDEvent's through its artifact, with its team and repository (so
+    an incident told in one family and resolved in the other still pairs).
+
+    Reads only `source`, `teamId`, `repo`, `commit` and `object`, which every delivery read
+    keeps.
+    """
+    team = event.get("teamId")
+    names: list[tuple[str | None, ...]] = []
+    subject = event.get("object")
+    if event.get("source") == _CDEVENTS and isinstance(subject, str):
+        names.append(("subject", team, subject))
+    commit = event.get("commit")
+    if isinstance(commit, str):
+        names.append(("commit", team, event.get("repo"), commit))
+    return tuple(names)
 
 
 def stored_types(names: Iterable[str]) -> tuple[str, ...]:

@@ -9,8 +9,13 @@ both families count alike and together:
   its first `deployment` `succeeded` in the range. Non-positive spans are ignored and counted.
 - change failure rate: (`deployment` `failed` + `incident` `initiated` whose commit was
   deployed successfully in the range) / (`deployment` `succeeded` + `failed`).
-- time to restore: `incident` `initiated` in the range → the first later `incident`
-  `succeeded` or `recovery` `succeeded` of the same repo.
+- time to restore: `incident` `initiated` in the range → its resolution (`incident`
+  `succeeded` or `recovery` `succeeded`), paired by the incident's identity (the commit CTO.ai's
+  incident events carry, a CDEvent's subject: `incident_identities`); an `incident` `failed`
+  abandons it (no recovery time). Incidents and resolutions that name none pair with each
+  other, first in first out per team and repository. A team that sends no resolutions at all is recovered by
+  the next successful deployment of the same repository (CTO.ai's rule). The answer counts the
+  incidents paired each way.
 
 The events come from the store's delivery read model (only these kinds, only the fields read
 here), so a metric costs what the deployments, commits and incidents in its range cost.
@@ -32,9 +37,11 @@ from app.insights.delivery_kinds import (
     CHANGE_STARTS,
     DEPLOYED,
     DEPLOYMENT_FAILED,
+    INCIDENT_ABANDONED,
     INCIDENT_OPENED,
     RESTORED,
     delivery_role,
+    incident_identities,
     stored_types,
 )
 from app.periods import Bucket, Unit, following, truncate
@@ -95,6 +102,10 @@ class ChangeFailureRate:
 class TimeToRestore:
     durations: Durations
     unresolved_incidents: int
+    paired_by_identity: int
+    paired_by_order: int
+    recovered_by_deployment: int
+    abandoned_incidents: int
 
 
 @dataclass(frozen=True)
@@ -119,9 +130,9 @@ async def delivery_metrics(
     lead_spans, ignored, without_event = _lead_times(successes, first_changes)
     succeeded = sum(row["succeeded"] for row in deploys)
     failed = sum(row["failed"] for row in deploys)
-    incidents, resolutions = await _incidents(store, scope, in_range)
+    incidents, closings = await _incidents(store, scope, in_range)
     linked = sum(1 for row in incidents if row.get("commit") in successes and row.get("commit"))
-    restore, unresolved = _restores(incidents, resolutions)
+    restores = await _restores(store, scope, incidents, closings)
     total = succeeded + failed
     return DeliveryMetrics(
         deployment_frequency=DeploymentFrequency(
@@ -142,9 +153,7 @@ async def delivery_metrics(
             linked_incidents=linked,
             unlinked_incidents=len(incidents) - linked,
         ),
-        time_to_restore=TimeToRestore(
-            durations=Durations.of(restore), unresolved_incidents=unresolved
-        ),
+        time_to_restore=restores,
     )
 
 
@@ -260,33 +269,97 @@ def _per_period(days: list[datetime], bucket: Bucket, within: TimeRange) -> list
 async def _incidents(
     store: EventStore, scope: EventFilter, in_range: EventFilter
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The incidents opened in the range, and what closes incidents (resolutions and
+    abandonments) from the first of them on, each oldest first."""
     opened = await _playing(store, in_range, {INCIDENT_OPENED[0]})
     incidents = [row for row in opened if row["role"] == INCIDENT_OPENED]
     incidents.sort(key=lambda row: row["timestamp"])
     if not incidents:
         return [], []
-    # A restoration only answers a later incident: none before the first is needed.
+    # A closing only answers a later incident: none before the first is needed.
     since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
-    restored = await _playing(store, since, {name for name, _ in RESTORED})
-    resolutions = [row for row in restored if row["role"] in RESTORED]
-    resolutions.sort(key=lambda row: row["timestamp"])
-    return incidents, resolutions
+    closing_roles = {*RESTORED, INCIDENT_ABANDONED}
+    read = await _playing(store, since, {name for name, _ in closing_roles})
+    closings = [row for row in read if row["role"] in closing_roles]
+    closings.sort(key=lambda row: row["timestamp"])
+    return incidents, closings
 
 
-def _restores(
-    incidents: list[dict[str, Any]], resolutions: list[dict[str, Any]]
-) -> tuple[list[float], int]:
-    waiting: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for resolution in resolutions:
-        waiting[resolution.get("repo")].append(resolution)
+def _place(row: dict[str, Any]) -> tuple[Any, Any]:
+    return row.get("teamId"), row.get("repo")
+
+
+def _take_after(
+    rows: list[dict[str, Any]], moment: datetime, taken: set[int]
+) -> dict[str, Any] | None:
+    """The first of `rows` (oldest first) at or after `moment` not yet taken; now taken."""
+    found = next((r for r in rows if r["timestamp"] >= moment and id(r) not in taken), None)
+    if found is not None:
+        taken.add(id(found))
+    return found
+
+
+async def _restores(
+    store: EventStore,
+    scope: EventFilter,
+    incidents: list[dict[str, Any]],
+    closings: list[dict[str, Any]],
+) -> TimeToRestore:
+    by_identity: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    by_place: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for closing in closings:
+        identities = incident_identities(closing)
+        for identity in identities:
+            by_identity[identity].append(closing)
+        if not identities and closing["role"] in RESTORED:
+            # An abandonment must say which incident it ends; a resolution may not.
+            by_place[_place(closing)].append(closing)
+    closing_teams = {row.get("teamId") for row in closings}
+    silent = [row for row in incidents if row.get("teamId") not in closing_teams]
+    deployed = await _deployed_after(store, scope, silent)
+    taken: set[int] = set()
     spans: list[float] = []
-    unresolved = 0
+    counts = {"identity": 0, "order": 0, "deployment": 0, "abandoned": 0, "unresolved": 0}
     for incident in incidents:
-        candidates = waiting[incident.get("repo")]
-        match = next((r for r in candidates if r["timestamp"] >= incident["timestamp"]), None)
+        moment, match, way = incident["timestamp"], None, "identity"
+        identities = incident_identities(incident)
+        for identity in identities:
+            match = match or _take_after(by_identity[identity], moment, taken)
+        if not identities:  # one that names itself is resolved only by what names it
+            match, way = _take_after(by_place[_place(incident)], moment, taken), "order"
+        if match is None and incident.get("teamId") not in closing_teams:
+            # Not taken: one deployment may restore several incidents.
+            rows = deployed[_place(incident)]
+            match = next((row for row in rows if row["timestamp"] > moment), None)
+            way = "deployment"
         if match is None:
-            unresolved += 1
-            continue
-        candidates.remove(match)
-        spans.append((match["timestamp"] - incident["timestamp"]).total_seconds())
-    return spans, unresolved
+            counts["unresolved"] += 1
+        elif match["role"] == INCIDENT_ABANDONED:
+            counts["abandoned"] += 1
+        else:
+            counts[way] += 1
+            spans.append((match["timestamp"] - moment).total_seconds())
+    return TimeToRestore(
+        durations=Durations.of(spans),
+        unresolved_incidents=counts["unresolved"],
+        paired_by_identity=counts["identity"],
+        paired_by_order=counts["order"],
+        recovered_by_deployment=counts["deployment"],
+        abandoned_incidents=counts["abandoned"],
+    )
+
+
+async def _deployed_after(
+    store: EventStore, scope: EventFilter, incidents: list[dict[str, Any]]
+) -> dict[Any, list[dict[str, Any]]]:
+    """Successful deployments from the first of `incidents` on, by team and repository, oldest
+    first: what recovers the incidents of a team that sends no resolutions."""
+    places: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    if not incidents:
+        return places
+    since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
+    rows = await _playing(store, since, {DEPLOYED[0]})
+    for row in sorted(rows, key=lambda row: row["timestamp"]):
+        if row["role"] == DEPLOYED:
+            places[_place(row)].append(row)
+    return places

@@ -45,7 +45,8 @@ Document = dict[str, Any]
 # 2: the delivery models hold CDEvents too (any source of a delivery type), read by role.
 # 3: a team's counts in one document per month, its days inside; one change-starts document
 # per commit.
-FORMAT = 3
+# 4: the delivery model keeps `object` (a CDEvent's subject: the identity of an incident).
+FORMAT = 4
 _ID = "checkpoint"
 _REPORT_SECONDS = 5
 _MODEL_PREFIXES = ("read_counts_", "read_deliveries_", "read_starts_")

@@ -31,7 +31,10 @@ query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String) {
       ignoredNonPositive deploymentsWithoutCommit commitsWithoutChangeEvent
     }
     changeFailureRate { rate deployments failedDeployments linkedIncidents unlinkedIncidents }
-    timeToRestore { durations { count meanSeconds medianSeconds } unresolvedIncidents }
+    timeToRestore {
+      durations { count meanSeconds medianSeconds }
+      unresolvedIncidents pairedByIdentity pairedByOrder recoveredByDeployment abandonedIncidents
+    }
   }
 }
 """
@@ -68,13 +71,17 @@ def worked_out(events: list[dict[str, Any]], team: str, repo: str) -> dict[str, 
     ]
     incidents = sorted((e for e in within if kind(e) == ("incident", "initiated")), key=at)
     linked = [e for e in incidents if e.get("commit") in first_deploy]
+    # Every incident and resolution the generator writes names its commit: each incident is
+    # paired with the first resolution of its own commit (an unresolved one stays open).
     fixes = sorted(
         (e for e in mine if kind(e) in (("incident", "succeeded"), ("recovery", "succeeded"))),
         key=at,
     )
     restores = []
     for incident in incidents:
-        fix = next((f for f in fixes if at(f) >= at(incident)), None)
+        fix = next(
+            (f for f in fixes if f["commit"] == incident["commit"] and at(f) >= at(incident)), None
+        )
         if fix is not None:
             fixes.remove(fix)
             restores.append((at(fix) - at(incident)).total_seconds())
@@ -111,6 +118,10 @@ def worked_out(events: list[dict[str, Any]], team: str, repo: str) -> dict[str, 
         "timeToRestore": {
             "durations": durations(restores),
             "unresolvedIncidents": len(incidents) - len(restores),
+            "pairedByIdentity": len(restores),
+            "pairedByOrder": 0,
+            "recoveredByDeployment": 0,
+            "abandonedIncidents": 0,
         },
     }
 

@@ -121,6 +121,8 @@ class Step:
             content["change"]["id"] = change_id(self.change)
         else:
             content["artifactId"] = artifact_id(self.change)
+            if self.kind.startswith("incident."):
+                subject["id"] = f"incident-{self.change}"  # each incident its own
         return event
 
     def lifecycle(self, team: str) -> dict[str, Any]:
