@@ -13,9 +13,9 @@ both families count alike and together:
   `succeeded` or `recovery` `succeeded`), paired by the incident's identity (the commit CTO.ai's
   incident events carry, a CDEvent's subject: `incident_identities`); an `incident` `failed`
   abandons it (no recovery time). Incidents and resolutions that name none pair with each
-  other, first in first out per team and repository. A team that sends no resolutions at all is recovered by
-  the next successful deployment of the same repository (CTO.ai's rule). The answer counts the
-  incidents paired each way.
+  other, first in first out per team and repository. A team that sends no resolutions at all
+  is recovered by the next successful deployment of the same repository (CTO.ai's rule). The
+  answer counts the incidents paired each way.
 
 The events come from the store's delivery read model (only these kinds, only the fields read
 here), so a metric costs what the deployments, commits and incidents in its range cost.
@@ -24,8 +24,6 @@ here), so a metric costs what the deployments, commits and incidents in its rang
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -37,13 +35,10 @@ from app.insights.delivery_kinds import (
     CHANGE_STARTS,
     DEPLOYED,
     DEPLOYMENT_FAILED,
-    INCIDENT_ABANDONED,
-    INCIDENT_OPENED,
-    RESTORED,
-    delivery_role,
-    incident_identities,
-    stored_types,
 )
+from app.insights.durations import Durations
+from app.insights.incidents import TimeToRestore, incidents_in, time_to_restore
+from app.insights.played import playing
 from app.periods import Bucket, Unit, following, truncate
 from app.store import EventStore
 
@@ -59,19 +54,6 @@ class DoraBand(StrEnum):
     WEEKLY = "WEEKLY"
     MONTHLY = "MONTHLY"
     YEARLY = "YEARLY"
-
-
-@dataclass(frozen=True)
-class Durations:
-    count: int
-    mean_seconds: float | None
-    median_seconds: float | None
-
-    @classmethod
-    def of(cls, seconds: list[float]) -> Durations:
-        if not seconds:
-            return cls(0, None, None)
-        return cls(len(seconds), statistics.fmean(seconds), statistics.median(seconds))
 
 
 @dataclass(frozen=True)
@@ -99,16 +81,6 @@ class ChangeFailureRate:
 
 
 @dataclass(frozen=True)
-class TimeToRestore:
-    durations: Durations
-    unresolved_incidents: int
-    paired_by_identity: int
-    paired_by_order: int
-    recovered_by_deployment: int
-    abandoned_incidents: int
-
-
-@dataclass(frozen=True)
 class DeliveryMetrics:
     deployment_frequency: DeploymentFrequency
     lead_time: LeadTime
@@ -130,9 +102,9 @@ async def delivery_metrics(
     lead_spans, ignored, without_event = _lead_times(successes, first_changes)
     succeeded = sum(row["succeeded"] for row in deploys)
     failed = sum(row["failed"] for row in deploys)
-    incidents, closings = await _incidents(store, scope, in_range)
+    incidents, closings = await incidents_in(store, scope, in_range)
     linked = sum(1 for row in incidents if row.get("commit") in successes and row.get("commit"))
-    restores = await _restores(store, scope, incidents, closings)
+    restored = await time_to_restore(store, scope, incidents, closings)
     total = succeeded + failed
     return DeliveryMetrics(
         deployment_frequency=DeploymentFrequency(
@@ -153,20 +125,8 @@ async def delivery_metrics(
             linked_incidents=linked,
             unlinked_incidents=len(incidents) - linked,
         ),
-        time_to_restore=restores,
+        time_to_restore=restored,
     )
-
-
-async def _playing(
-    store: EventStore, where: EventFilter, names: Collection[str]
-) -> list[dict[str, Any]]:
-    """The delivery events `where` selects that play a role named in `names`, each with its
-    role under `role`: events of every family, read by the types that may play those roles."""
-    of_types = Condition("type", Op.IN, stored_types(names))
-    rows = await store.delivery_events(all_of([where, of_types]))
-    for row in rows:
-        row["role"] = delivery_role(row)
-    return [row for row in rows if row["role"] is not None and row["role"][0] in names]
 
 
 async def _deployments(
@@ -174,7 +134,7 @@ async def _deployments(
 ) -> tuple[list[dict[str, Any]], list[datetime]]:
     """Per commit (None for deployments without one): first success, successes, failures;
     and the days (UTC) with a successful deployment."""
-    rows = await _playing(store, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
+    rows = await playing(store, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
     per_commit: dict[Any, dict[str, Any]] = {}
     days: set[datetime] = set()
     for row in rows:
@@ -205,7 +165,7 @@ async def _first_changes(
     for index in range(0, len(commits), _COMMITS_PER_READ):
         chunk = tuple(commits[index : index + _COMMITS_PER_READ])
         of_chunk = all_of([scope, Condition("commit", Op.IN, chunk)])
-        for row in await _playing(store, of_chunk, CHANGE_STARTS):
+        for row in await playing(store, of_chunk, CHANGE_STARTS):
             commit, moment = row["commit"], row["timestamp"]
             first[commit] = min(first.get(commit, moment), moment)
     return first
@@ -264,102 +224,3 @@ def _per_period(days: list[datetime], bucket: Bucket, within: TimeRange) -> list
         if period in counted:
             counted[period] += 1
     return list(counted.values())
-
-
-async def _incidents(
-    store: EventStore, scope: EventFilter, in_range: EventFilter
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The incidents opened in the range, and what closes incidents (resolutions and
-    abandonments) from the first of them on, each oldest first."""
-    opened = await _playing(store, in_range, {INCIDENT_OPENED[0]})
-    incidents = [row for row in opened if row["role"] == INCIDENT_OPENED]
-    incidents.sort(key=lambda row: row["timestamp"])
-    if not incidents:
-        return [], []
-    # A closing only answers a later incident: none before the first is needed.
-    since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
-    closing_roles = {*RESTORED, INCIDENT_ABANDONED}
-    read = await _playing(store, since, {name for name, _ in closing_roles})
-    closings = [row for row in read if row["role"] in closing_roles]
-    closings.sort(key=lambda row: row["timestamp"])
-    return incidents, closings
-
-
-def _place(row: dict[str, Any]) -> tuple[Any, Any]:
-    return row.get("teamId"), row.get("repo")
-
-
-def _take_after(
-    rows: list[dict[str, Any]], moment: datetime, taken: set[int]
-) -> dict[str, Any] | None:
-    """The first of `rows` (oldest first) at or after `moment` not yet taken; now taken."""
-    found = next((r for r in rows if r["timestamp"] >= moment and id(r) not in taken), None)
-    if found is not None:
-        taken.add(id(found))
-    return found
-
-
-async def _restores(
-    store: EventStore,
-    scope: EventFilter,
-    incidents: list[dict[str, Any]],
-    closings: list[dict[str, Any]],
-) -> TimeToRestore:
-    by_identity: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    by_place: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for closing in closings:
-        identities = incident_identities(closing)
-        for identity in identities:
-            by_identity[identity].append(closing)
-        if not identities and closing["role"] in RESTORED:
-            # An abandonment must say which incident it ends; a resolution may not.
-            by_place[_place(closing)].append(closing)
-    closing_teams = {row.get("teamId") for row in closings}
-    silent = [row for row in incidents if row.get("teamId") not in closing_teams]
-    deployed = await _deployed_after(store, scope, silent)
-    taken: set[int] = set()
-    spans: list[float] = []
-    counts = {"identity": 0, "order": 0, "deployment": 0, "abandoned": 0, "unresolved": 0}
-    for incident in incidents:
-        moment, match, way = incident["timestamp"], None, "identity"
-        identities = incident_identities(incident)
-        for identity in identities:
-            match = match or _take_after(by_identity[identity], moment, taken)
-        if not identities:  # one that names itself is resolved only by what names it
-            match, way = _take_after(by_place[_place(incident)], moment, taken), "order"
-        if match is None and incident.get("teamId") not in closing_teams:
-            # Not taken: one deployment may restore several incidents.
-            rows = deployed[_place(incident)]
-            match = next((row for row in rows if row["timestamp"] > moment), None)
-            way = "deployment"
-        if match is None:
-            counts["unresolved"] += 1
-        elif match["role"] == INCIDENT_ABANDONED:
-            counts["abandoned"] += 1
-        else:
-            counts[way] += 1
-            spans.append((match["timestamp"] - moment).total_seconds())
-    return TimeToRestore(
-        durations=Durations.of(spans),
-        unresolved_incidents=counts["unresolved"],
-        paired_by_identity=counts["identity"],
-        paired_by_order=counts["order"],
-        recovered_by_deployment=counts["deployment"],
-        abandoned_incidents=counts["abandoned"],
-    )
-
-
-async def _deployed_after(
-    store: EventStore, scope: EventFilter, incidents: list[dict[str, Any]]
-) -> dict[Any, list[dict[str, Any]]]:
-    """Successful deployments from the first of `incidents` on, by team and repository, oldest
-    first: what recovers the incidents of a team that sends no resolutions."""
-    places: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    if not incidents:
-        return places
-    since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
-    rows = await _playing(store, since, {DEPLOYED[0]})
-    for row in sorted(rows, key=lambda row: row["timestamp"]):
-        if row["role"] == DEPLOYED:
-            places[_place(row)].append(row)
-    return places

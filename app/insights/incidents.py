@@ -1,0 +1,130 @@
+"""Incidents and what ends them: time to restore, each incident paired with its own
+resolution (the rules are in `app/insights/dora.py`'s docstring and the README)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.filters import Condition, EventFilter, Op, all_of
+from app.insights.delivery_kinds import (
+    DEPLOYED,
+    INCIDENT_ABANDONED,
+    INCIDENT_OPENED,
+    RESTORED,
+    incident_identities,
+)
+from app.insights.durations import Durations
+from app.insights.played import Row, playing
+from app.store import EventStore
+
+__all__ = ["TimeToRestore", "incidents_in", "time_to_restore"]
+
+
+@dataclass(frozen=True)
+class TimeToRestore:
+    durations: Durations
+    unresolved_incidents: int
+    paired_by_identity: int
+    paired_by_order: int
+    recovered_by_deployment: int
+    abandoned_incidents: int
+
+
+async def incidents_in(
+    store: EventStore, scope: EventFilter, in_range: EventFilter
+) -> tuple[list[Row], list[Row]]:
+    """The incidents opened in the range, and what closes incidents (resolutions and
+    abandonments) from the first of them on, each oldest first."""
+    opened = await playing(store, in_range, {INCIDENT_OPENED[0]})
+    incidents = [row for row in opened if row["role"] == INCIDENT_OPENED]
+    incidents.sort(key=lambda row: row["timestamp"])
+    if not incidents:
+        return [], []
+    # A closing only answers a later incident: none before the first is needed.
+    since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
+    closing_roles = {*RESTORED, INCIDENT_ABANDONED}
+    read = await playing(store, since, {name for name, _ in closing_roles})
+    closings = [row for row in read if row["role"] in closing_roles]
+    closings.sort(key=lambda row: row["timestamp"])
+    return incidents, closings
+
+
+def _place(row: Row) -> tuple[Any, Any]:
+    return row.get("teamId"), row.get("repo")
+
+
+def _take_after(rows: list[Row], moment: datetime, taken: set[int]) -> Row | None:
+    """The first of `rows` (oldest first) at or after `moment` not yet taken; now taken."""
+    found = next((r for r in rows if r["timestamp"] >= moment and id(r) not in taken), None)
+    if found is not None:
+        taken.add(id(found))
+    return found
+
+
+async def time_to_restore(
+    store: EventStore,
+    scope: EventFilter,
+    incidents: list[Row],
+    closings: list[Row],
+) -> TimeToRestore:
+    by_identity: dict[Any, list[Row]] = defaultdict(list)
+    by_place: dict[Any, list[Row]] = defaultdict(list)
+    for closing in closings:
+        identities = incident_identities(closing)
+        for identity in identities:
+            by_identity[identity].append(closing)
+        if not identities and closing["role"] in RESTORED:
+            # An abandonment must say which incident it ends; a resolution may not.
+            by_place[_place(closing)].append(closing)
+    closing_teams = {row.get("teamId") for row in closings}
+    silent = [row for row in incidents if row.get("teamId") not in closing_teams]
+    deployed = await _deployed_after(store, scope, silent)
+    taken: set[int] = set()
+    spans: list[float] = []
+    counts = {"identity": 0, "order": 0, "deployment": 0, "abandoned": 0, "unresolved": 0}
+    for incident in incidents:
+        moment, match, way = incident["timestamp"], None, "identity"
+        identities = incident_identities(incident)
+        for identity in identities:
+            match = match or _take_after(by_identity[identity], moment, taken)
+        if not identities:  # one that names itself is resolved only by what names it
+            match, way = _take_after(by_place[_place(incident)], moment, taken), "order"
+        if match is None and incident.get("teamId") not in closing_teams:
+            # Not taken: one deployment may restore several incidents.
+            rows = deployed[_place(incident)]
+            match = next((row for row in rows if row["timestamp"] > moment), None)
+            way = "deployment"
+        if match is None:
+            counts["unresolved"] += 1
+        elif match["role"] == INCIDENT_ABANDONED:
+            counts["abandoned"] += 1
+        else:
+            counts[way] += 1
+            spans.append((match["timestamp"] - moment).total_seconds())
+    return TimeToRestore(
+        durations=Durations.of(spans),
+        unresolved_incidents=counts["unresolved"],
+        paired_by_identity=counts["identity"],
+        paired_by_order=counts["order"],
+        recovered_by_deployment=counts["deployment"],
+        abandoned_incidents=counts["abandoned"],
+    )
+
+
+async def _deployed_after(
+    store: EventStore, scope: EventFilter, incidents: list[Row]
+) -> dict[Any, list[Row]]:
+    """Successful deployments from the first of `incidents` on, by team and repository, oldest
+    first: what recovers the incidents of a team that sends no resolutions."""
+    places: dict[Any, list[Row]] = defaultdict(list)
+    if not incidents:
+        return places
+    since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
+    rows = await playing(store, since, {DEPLOYED[0]})
+    for row in sorted(rows, key=lambda row: row["timestamp"]):
+        if row["role"] == DEPLOYED:
+            places[_place(row)].append(row)
+    return places
