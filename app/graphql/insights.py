@@ -142,12 +142,39 @@ class TimeToRestore:
     )
 
 
-@strawberry.type(description="The four DORA metrics over [from, to).")
+@strawberry.type(
+    description="A failed deployment (the first of a run of them) → the next successful "
+    "deployment of the same team and repository, in the range or after it."
+)
+class FailedDeploymentRecoveryTime:
+    durations: Durations
+    unrecovered_failures: int = strawberry.field(
+        description="Runs of failed deployments nothing has recovered yet."
+    )
+
+
+@strawberry.type(
+    description="Deployments made while an incident of the same team and repository was open "
+    "(from its opening to its resolution, its abandonment or, when none came, the next "
+    "successful deployment) / all deployments in the range. Incidents opened in the range."
+)
+class DeploymentReworkRate:
+    rate: float | None = strawberry.field(description="Null when nothing was deployed.")
+    deployments: int
+    rework_deployments: int
+
+
+@strawberry.type(description="DORA's five metrics over [from, to), and time to restore.")
 class DeliveryMetrics:
     deployment_frequency: DeploymentFrequency
     lead_time: LeadTime
     change_failure_rate: ChangeFailureRate
-    time_to_restore: TimeToRestore
+    time_to_restore: TimeToRestore = strawberry.field(
+        deprecation_reason="DORA replaced it with failedDeploymentRecoveryTime in 2023; kept "
+        "for the clients that read it."
+    )
+    failed_deployment_recovery_time: FailedDeploymentRecoveryTime
+    deployment_rework_rate: DeploymentReworkRate
 
 
 async def delivery_metrics(

@@ -1,4 +1,4 @@
-"""The four DORA metrics, for one team, repo and time range.
+"""DORA's five metrics (and the older time to restore), for one team, repo and time range.
 
 Which roles feed which metric (also in the README), decided here only; which stored events of
 each family (CTO.ai lifecycle, CDEvents) play each role is `delivery_role`'s, so events of
@@ -16,6 +16,7 @@ both families count alike and together:
   other, first in first out per team and repository. A team that sends no resolutions at all
   is recovered by the next successful deployment of the same repository (CTO.ai's rule). The
   answer counts the incidents paired each way.
+- failed deployment recovery time and deployment rework rate: `app/insights/recovery.py`.
 
 The events come from the store's delivery read model (only these kinds, only the fields read
 here), so a metric costs what the deployments, commits and incidents in its range cost.
@@ -38,7 +39,13 @@ from app.insights.delivery_kinds import (
 )
 from app.insights.durations import Durations
 from app.insights.incidents import TimeToRestore, incidents_in, time_to_restore
-from app.insights.played import playing
+from app.insights.played import Row, playing
+from app.insights.recovery import (
+    DeploymentReworkRate,
+    FailedDeploymentRecoveryTime,
+    failed_deployment_recovery,
+    rework_rate,
+)
 from app.periods import Bucket, Unit, following, truncate
 from app.store import EventStore
 
@@ -86,6 +93,8 @@ class DeliveryMetrics:
     lead_time: LeadTime
     change_failure_rate: ChangeFailureRate
     time_to_restore: TimeToRestore
+    failed_deployment_recovery_time: FailedDeploymentRecoveryTime
+    deployment_rework_rate: DeploymentReworkRate
 
 
 async def delivery_metrics(
@@ -95,7 +104,8 @@ async def delivery_metrics(
     in_range = all_of(
         [scope, Condition("timestamp", Op.GTE, start), Condition("timestamp", Op.LT, end)]
     )
-    deploys, days = await _deployments(store, in_range)
+    deployments = await playing(store, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
+    deploys, days = _per_commit(deployments)
     successes = {row["commit"]: row for row in deploys if row["first_success"] is not None}
     deployed = [c for c in successes if c is not None]
     first_changes = await _first_changes(store, scope, deployed, start, end)
@@ -104,7 +114,7 @@ async def delivery_metrics(
     failed = sum(row["failed"] for row in deploys)
     incidents, closings = await incidents_in(store, scope, in_range)
     linked = sum(1 for row in incidents if row.get("commit") in successes and row.get("commit"))
-    restored = await time_to_restore(store, scope, incidents, closings)
+    restored, windows = await time_to_restore(store, scope, incidents, closings)
     total = succeeded + failed
     return DeliveryMetrics(
         deployment_frequency=DeploymentFrequency(
@@ -126,15 +136,16 @@ async def delivery_metrics(
             unlinked_incidents=len(incidents) - linked,
         ),
         time_to_restore=restored,
+        failed_deployment_recovery_time=await failed_deployment_recovery(
+            store, scope, deployments, end
+        ),
+        deployment_rework_rate=rework_rate(deployments, windows),
     )
 
 
-async def _deployments(
-    store: EventStore, in_range: EventFilter
-) -> tuple[list[dict[str, Any]], list[datetime]]:
+def _per_commit(rows: list[Row]) -> tuple[list[dict[str, Any]], list[datetime]]:
     """Per commit (None for deployments without one): first success, successes, failures;
     and the days (UTC) with a successful deployment."""
-    rows = await playing(store, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
     per_commit: dict[Any, dict[str, Any]] = {}
     days: set[datetime] = set()
     for row in rows:

@@ -20,7 +20,7 @@ from app.insights.durations import Durations
 from app.insights.played import Row, playing
 from app.store import EventStore
 
-__all__ = ["TimeToRestore", "incidents_in", "time_to_restore"]
+__all__ = ["IncidentWindow", "TimeToRestore", "incidents_in", "place", "time_to_restore"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,19 @@ async def incidents_in(
     return incidents, closings
 
 
-def _place(row: Row) -> tuple[Any, Any]:
+def place(row: Row) -> tuple[Any, Any]:
+    """Where a delivery event happened: its team and repository."""
     return row.get("teamId"), row.get("repo")
+
+
+@dataclass(frozen=True)
+class IncidentWindow:
+    """While an incident was open: from its opening to what ended it (its resolution, its
+    abandonment, or, when nothing did, the repository's next successful deployment)."""
+
+    place: tuple[Any, Any]
+    opened: datetime
+    ended: datetime | None
 
 
 def _take_after(rows: list[Row], moment: datetime, taken: set[int]) -> Row | None:
@@ -69,7 +80,7 @@ async def time_to_restore(
     scope: EventFilter,
     incidents: list[Row],
     closings: list[Row],
-) -> TimeToRestore:
+) -> tuple[TimeToRestore, list[IncidentWindow]]:
     by_identity: dict[Any, list[Row]] = defaultdict(list)
     by_place: dict[Any, list[Row]] = defaultdict(list)
     for closing in closings:
@@ -78,12 +89,12 @@ async def time_to_restore(
             by_identity[identity].append(closing)
         if not identities and closing["role"] in RESTORED:
             # An abandonment must say which incident it ends; a resolution may not.
-            by_place[_place(closing)].append(closing)
+            by_place[place(closing)].append(closing)
     closing_teams = {row.get("teamId") for row in closings}
-    silent = [row for row in incidents if row.get("teamId") not in closing_teams]
-    deployed = await _deployed_after(store, scope, silent)
+    deployed = await _deployed_after(store, scope, incidents)
     taken: set[int] = set()
     spans: list[float] = []
+    windows: list[IncidentWindow] = []
     counts = {"identity": 0, "order": 0, "deployment": 0, "abandoned": 0, "unresolved": 0}
     for incident in incidents:
         moment, match, way = incident["timestamp"], None, "identity"
@@ -91,12 +102,17 @@ async def time_to_restore(
         for identity in identities:
             match = match or _take_after(by_identity[identity], moment, taken)
         if not identities:  # one that names itself is resolved only by what names it
-            match, way = _take_after(by_place[_place(incident)], moment, taken), "order"
+            match, way = _take_after(by_place[place(incident)], moment, taken), "order"
+        # Not taken: one deployment may restore several incidents.
+        next_deployment = next(
+            (row for row in deployed[place(incident)] if row["timestamp"] > moment), None
+        )
         if match is None and incident.get("teamId") not in closing_teams:
-            # Not taken: one deployment may restore several incidents.
-            rows = deployed[_place(incident)]
-            match = next((row for row in rows if row["timestamp"] > moment), None)
-            way = "deployment"
+            match, way = next_deployment, "deployment"
+        ended = match or next_deployment
+        windows.append(
+            IncidentWindow(place(incident), moment, None if ended is None else ended["timestamp"])
+        )
         if match is None:
             counts["unresolved"] += 1
         elif match["role"] == INCIDENT_ABANDONED:
@@ -104,7 +120,7 @@ async def time_to_restore(
         else:
             counts[way] += 1
             spans.append((match["timestamp"] - moment).total_seconds())
-    return TimeToRestore(
+    restored = TimeToRestore(
         durations=Durations.of(spans),
         unresolved_incidents=counts["unresolved"],
         paired_by_identity=counts["identity"],
@@ -112,13 +128,15 @@ async def time_to_restore(
         recovered_by_deployment=counts["deployment"],
         abandoned_incidents=counts["abandoned"],
     )
+    return restored, windows
 
 
 async def _deployed_after(
     store: EventStore, scope: EventFilter, incidents: list[Row]
 ) -> dict[Any, list[Row]]:
     """Successful deployments from the first of `incidents` on, by team and repository, oldest
-    first: what recovers the incidents of a team that sends no resolutions."""
+    first: what recovers the incidents of a team that sends no resolutions, and ends the
+    window of one nothing resolved."""
     places: dict[Any, list[Row]] = defaultdict(list)
     if not incidents:
         return places
@@ -126,5 +144,5 @@ async def _deployed_after(
     rows = await playing(store, since, {DEPLOYED[0]})
     for row in sorted(rows, key=lambda row: row["timestamp"]):
         if row["role"] == DEPLOYED:
-            places[_place(row)].append(row)
+            places[place(row)].append(row)
     return places

@@ -35,6 +35,10 @@ query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String) {
       durations { count meanSeconds medianSeconds }
       unresolvedIncidents pairedByIdentity pairedByOrder recoveredByDeployment abandonedIncidents
     }
+    failedDeploymentRecoveryTime {
+      durations { count meanSeconds medianSeconds } unrecoveredFailures
+    }
+    deploymentReworkRate { rate deployments reworkDeployments }
   }
 }
 """
@@ -78,6 +82,8 @@ def worked_out(events: list[dict[str, Any]], team: str, repo: str) -> dict[str, 
         key=at,
     )
     restores = []
+    windows = []  # while each incident was open: to its fix, or to the next success
+    every_success = sorted(at(e) for e in mine if kind(e) == ("deployment", "succeeded"))
     for incident in incidents:
         fix = next(
             (f for f in fixes if f["commit"] == incident["commit"] and at(f) >= at(incident)), None
@@ -85,6 +91,28 @@ def worked_out(events: list[dict[str, Any]], team: str, repo: str) -> dict[str, 
         if fix is not None:
             fixes.remove(fix)
             restores.append((at(fix) - at(incident)).total_seconds())
+            windows.append((at(incident), at(fix)))
+        else:
+            after = [t for t in every_success if t > at(incident)]
+            if after:
+                windows.append((at(incident), after[0]))
+    # A run of failed deployments, from its first, to the next success (in the range or not).
+    recoveries, failing_since = [], None
+    for e in sorted(succeeded + failed, key=at):
+        if kind(e) == ("deployment", "failed") and failing_since is None:
+            failing_since = at(e)
+        elif kind(e) == ("deployment", "succeeded") and failing_since is not None:
+            recoveries.append((at(e) - failing_since).total_seconds())
+            failing_since = None
+    unrecovered = 0
+    if failing_since is not None:
+        later = [t for t in every_success if t >= END]
+        if later:
+            recoveries.append((later[0] - failing_since).total_seconds())
+        else:
+            unrecovered = 1
+    made = succeeded + failed
+    rework = [e for e in made if any(opened < at(e) <= ended for opened, ended in windows)]
     weeks = [START + timedelta(weeks=n) for n in range(6)]
     days_per_week = [
         len({at(e).date() for e in succeeded if w <= at(e) < w + timedelta(weeks=1)}) for w in weeks
@@ -122,6 +150,15 @@ def worked_out(events: list[dict[str, Any]], team: str, repo: str) -> dict[str, 
             "pairedByOrder": 0,
             "recoveredByDeployment": 0,
             "abandonedIncidents": 0,
+        },
+        "failedDeploymentRecoveryTime": {
+            "durations": durations(recoveries),
+            "unrecoveredFailures": unrecovered,
+        },
+        "deploymentReworkRate": {
+            "rate": len(rework) / len(made),
+            "deployments": len(made),
+            "reworkDeployments": len(rework),
         },
     }
 
