@@ -23,7 +23,7 @@ ASSETS: dict[str, str] = {
     "graphql.js": "text/javascript",
     "socket.js": "text/javascript",
     "chart.js": "text/javascript",
-    "bands.js": "text/javascript",
+    "duration.js": "text/javascript",
     "filters.js": "text/javascript",
     "health.js": "text/javascript",
     "rows.js": "text/javascript",

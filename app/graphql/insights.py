@@ -17,6 +17,7 @@ from app.graphql.filters import EventFilter, selection
 from app.insights.counts import count_events, time_range
 from app.insights.dora import DoraBand
 from app.insights.dora import delivery_metrics as compute_delivery_metrics
+from app.insights.levels import DoraLevel
 from app.periods import Bucket
 from app.timestamps import OutOfRange, to_storage_precision
 
@@ -37,6 +38,7 @@ strawberry.enum(
     Bucket, name="TimeBucket", description="Periods of `timestamp`, in UTC; weeks start on Monday."
 )
 strawberry.enum(DoraBand, description="DORA deployment frequency bands.")
+strawberry.enum(DoraLevel, description="DORA's performance levels (the 2024 report's clusters).")
 
 
 @strawberry.type(description="How many events share one group (and one period).")
@@ -92,6 +94,9 @@ class DeploymentFrequency:
     deployments: int
     per_day: float
     band: DoraBand
+    level: DoraLevel | None = strawberry.field(
+        description="DORA's 2024 performance level; null when there is nothing to judge."
+    )
 
 
 @strawberry.type(
@@ -106,6 +111,9 @@ class LeadTime:
     commits_without_change_event: int = strawberry.field(
         description="Deployed commits with no commit/change event: not measurable."
     )
+    level: DoraLevel | None = strawberry.field(
+        description="DORA's 2024 performance level; null when there is nothing to judge."
+    )
 
 
 @strawberry.type(description="(Failed deployments + incidents on deployed commits) / deployments.")
@@ -116,6 +124,9 @@ class ChangeFailureRate:
     linked_incidents: int
     unlinked_incidents: int = strawberry.field(
         description="Incidents whose commit was not deployed in the range: not counted."
+    )
+    level: DoraLevel | None = strawberry.field(
+        description="DORA's 2024 performance level; null when there is nothing to judge."
     )
 
 
@@ -140,6 +151,9 @@ class TimeToRestore:
     abandoned_incidents: int = strawberry.field(
         description="Incidents ended by `incident` `failed` (abandoned): no recovery time."
     )
+    level: DoraLevel | None = strawberry.field(
+        description="DORA's 2024 performance level; null when there is nothing to judge."
+    )
 
 
 @strawberry.type(
@@ -150,6 +164,9 @@ class FailedDeploymentRecoveryTime:
     durations: Durations
     unrecovered_failures: int = strawberry.field(
         description="Runs of failed deployments nothing has recovered yet."
+    )
+    level: DoraLevel | None = strawberry.field(
+        description="DORA's 2024 performance level; null when there is nothing to judge."
     )
 
 

@@ -39,6 +39,12 @@ from app.insights.delivery_kinds import (
 )
 from app.insights.durations import Durations
 from app.insights.incidents import TimeToRestore, incidents_in, time_to_restore
+from app.insights.levels import (
+    DoraLevel,
+    fail_rate_level,
+    frequency_level,
+    lead_time_level,
+)
 from app.insights.played import Row, playing
 from app.insights.recovery import (
     DeploymentReworkRate,
@@ -68,6 +74,7 @@ class DeploymentFrequency:
     deployments: int
     per_day: float
     band: DoraBand
+    level: DoraLevel | None
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class LeadTime:
     ignored_non_positive: int
     deployments_without_commit: int
     commits_without_change_event: int
+    level: DoraLevel | None
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,7 @@ class ChangeFailureRate:
     failed_deployments: int
     linked_incidents: int
     unlinked_incidents: int
+    level: DoraLevel | None
 
 
 @dataclass(frozen=True)
@@ -116,24 +125,30 @@ async def delivery_metrics(
     linked = sum(1 for row in incidents if row.get("commit") in successes and row.get("commit"))
     restored, windows = await time_to_restore(store, scope, incidents, closings)
     total = succeeded + failed
+    band = _band(days, TimeRange(start, end, end_inclusive=False))
+    lead = Durations.of(lead_spans)
+    fail_rate = None if total == 0 else (failed + linked) / total
     return DeliveryMetrics(
         deployment_frequency=DeploymentFrequency(
             deployments=succeeded,
             per_day=succeeded / ((end - start) / timedelta(days=1)),
-            band=_band(days, TimeRange(start, end, end_inclusive=False)),
+            band=band,
+            level=frequency_level(band, total),
         ),
         lead_time=LeadTime(
-            durations=Durations.of(lead_spans),
+            durations=lead,
             ignored_non_positive=ignored,
             deployments_without_commit=successes[None]["succeeded"] if None in successes else 0,
             commits_without_change_event=without_event,
+            level=lead_time_level(lead.median_seconds),
         ),
         change_failure_rate=ChangeFailureRate(
-            rate=None if total == 0 else (failed + linked) / total,
+            rate=fail_rate,
             deployments=total,
             failed_deployments=failed,
             linked_incidents=linked,
             unlinked_incidents=len(incidents) - linked,
+            level=fail_rate_level(fail_rate),
         ),
         time_to_restore=restored,
         failed_deployment_recovery_time=await failed_deployment_recovery(

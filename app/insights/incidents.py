@@ -17,6 +17,7 @@ from app.insights.delivery_kinds import (
     incident_identities,
 )
 from app.insights.durations import Durations
+from app.insights.levels import DoraLevel, recovery_level
 from app.insights.played import Row, playing
 from app.store import EventStore
 
@@ -31,6 +32,7 @@ class TimeToRestore:
     paired_by_order: int
     recovered_by_deployment: int
     abandoned_incidents: int
+    level: DoraLevel | None
 
 
 async def incidents_in(
@@ -120,8 +122,10 @@ async def time_to_restore(
         else:
             counts[way] += 1
             spans.append((match["timestamp"] - moment).total_seconds())
+    durations = Durations.of(spans)
     restored = TimeToRestore(
-        durations=Durations.of(spans),
+        durations=durations,
+        level=recovery_level(durations.median_seconds),
         unresolved_incidents=counts["unresolved"],
         paired_by_identity=counts["identity"],
         paired_by_order=counts["order"],

@@ -20,6 +20,7 @@ from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.delivery_kinds import DEPLOYED, DEPLOYMENT_FAILED
 from app.insights.durations import Durations
 from app.insights.incidents import IncidentWindow, place
+from app.insights.levels import DoraLevel, recovery_level
 from app.insights.played import Row, playing
 from app.store import EventStore
 
@@ -35,6 +36,7 @@ __all__ = [
 class FailedDeploymentRecoveryTime:
     durations: Durations
     unrecovered_failures: int
+    level: DoraLevel | None
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,10 @@ async def failed_deployment_recovery(
                 spans.append((min(later[where]) - since).total_seconds())
             else:
                 unrecovered += 1
-    return FailedDeploymentRecoveryTime(Durations.of(spans), unrecovered)
+    durations = Durations.of(spans)
+    return FailedDeploymentRecoveryTime(
+        durations, unrecovered, recovery_level(durations.median_seconds)
+    )
 
 
 def rework_rate(deployments: list[Row], windows: list[IncidentWindow]) -> DeploymentReworkRate:

@@ -68,10 +68,13 @@ export const DELIVERIES = `subscription Deliveries($filter: EventFilter) {
 export const HEALTH = `query Health($from: DateTime!, $to: DateTime!, $teamId: String,
     $repo: String, $filter: EventFilter, $counts: EventFilter) {
   deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo, filter: $filter) {
-    deploymentFrequency { deployments perDay band }
-    leadTime { durations { count meanSeconds medianSeconds } }
-    changeFailureRate { rate deployments failedDeployments linkedIncidents }
-    timeToRestore { durations { count meanSeconds medianSeconds } unresolvedIncidents }
+    deploymentFrequency { deployments perDay band level }
+    leadTime { durations { count meanSeconds medianSeconds } level }
+    changeFailureRate { rate deployments failedDeployments linkedIncidents level }
+    failedDeploymentRecoveryTime {
+      durations { count meanSeconds medianSeconds } unrecoveredFailures level
+    }
+    deploymentReworkRate { rate deployments reworkDeployments }
   }
   eventCounts(filter: $counts, groupBy: ["type", "action"], bucket: DAY) { group bucket count }
 }`;

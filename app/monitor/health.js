@@ -1,7 +1,8 @@
-// Delivery health: the four DORA metrics and deployments/failures per day, for the view's
-// team, repo and condition over the chosen range of whole UTC days.
+// Delivery health: DORA's five metrics, each with the level the API gives it, and
+// deployments/failures per day, for the view's team, repo and condition over the chosen range
+// of whole UTC days.
 
-import { bands, duration } from "./bands.js";
+import { duration } from "./duration.js";
 import { drawChart } from "./chart.js";
 import { deliveryFilter } from "./filters.js";
 import { HEALTH, query } from "./graphql.js";
@@ -32,26 +33,43 @@ export function healthArguments(view) {
   };
 }
 
-function showTile(name, metric, value, shown, detail) {
+// The API's level (ELITE, …) as the page shows it: "None" when there was nothing to judge,
+// nothing for a metric DORA gives no levels.
+function levelName(level) {
+  if (level === undefined) return "";
+  return level ? level[0] + level.slice(1).toLowerCase() : "None";
+}
+
+function showTile(name, value, shown, level, detail) {
   const tile = document.querySelector(`.tile[data-metric="${name}"]`);
   tile.dataset.value = JSON.stringify(value);
-  tile.dataset.band = bands[name](metric);
+  tile.dataset.band = levelName(level);
   tile.querySelector(".value").textContent = shown;
   tile.querySelector(".band").textContent = tile.dataset.band;
   tile.querySelector(".detail").textContent = detail;
 }
 
+function percent(rate) {
+  return rate === null ? "–" : `${(rate * 100).toFixed(1)} %`;
+}
+
 function showTiles(metrics) {
-  const { deploymentFrequency: f, leadTime: l, changeFailureRate: c, timeToRestore: t } = metrics;
-  showTile("deploymentFrequency", f, f.perDay, `${f.perDay.toFixed(2)} / day`,
+  const {
+    deploymentFrequency: f, leadTime: l, changeFailureRate: c,
+    failedDeploymentRecoveryTime: r, deploymentReworkRate: w,
+  } = metrics;
+  showTile("deploymentFrequency", f.perDay, `${f.perDay.toFixed(2)} / day`, f.level,
     `${f.deployments} deployments · ${f.band.toLowerCase()}`);
-  showTile("leadTime", l, l.durations.medianSeconds, duration(l.durations.medianSeconds),
+  showTile("leadTime", l.durations.medianSeconds, duration(l.durations.medianSeconds), l.level,
     `mean ${duration(l.durations.meanSeconds)} · ${l.durations.count} changes`);
-  showTile("changeFailureRate", c, c.rate,
-    c.rate === null ? "–" : `${(c.rate * 100).toFixed(1)} %`,
+  showTile("changeFailureRate", c.rate, percent(c.rate), c.level,
     `${c.failedDeployments} failed + ${c.linkedIncidents} incidents / ${c.deployments} deployments`);
-  showTile("timeToRestore", t, t.durations.medianSeconds, duration(t.durations.medianSeconds),
-    `${t.durations.count} restored · ${t.unresolvedIncidents} unresolved`);
+  showTile("failedDeploymentRecoveryTime", r.durations.medianSeconds,
+    duration(r.durations.medianSeconds), r.level,
+    `${r.durations.count} recovered · ${r.unrecoveredFailures} not yet`);
+  // DORA published no levels for rework (added in 2024).
+  showTile("deploymentReworkRate", w.rate, percent(w.rate), undefined,
+    `${w.reworkDeployments} during an incident / ${w.deployments} deployments`);
 }
 
 function perDay(args, counts) {

@@ -31,7 +31,8 @@ METRICS = """query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: Str
     deploymentFrequency { perDay }
     leadTime { durations { medianSeconds } }
     changeFailureRate { rate }
-    timeToRestore { durations { medianSeconds } }
+    failedDeploymentRecoveryTime { durations { medianSeconds } }
+    deploymentReworkRate { rate }
   }
 }"""
 
@@ -126,7 +127,10 @@ async def answered_metrics(service: RunningService, arguments: dict[str, Any]) -
         "deploymentFrequency": metrics["deploymentFrequency"]["perDay"],
         "leadTime": metrics["leadTime"]["durations"]["medianSeconds"],
         "changeFailureRate": metrics["changeFailureRate"]["rate"],
-        "timeToRestore": metrics["timeToRestore"]["durations"]["medianSeconds"],
+        "failedDeploymentRecoveryTime": metrics["failedDeploymentRecoveryTime"]["durations"][
+            "medianSeconds"
+        ],
+        "deploymentReworkRate": metrics["deploymentReworkRate"]["rate"],
     }
 
 
