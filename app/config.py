@@ -137,6 +137,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Most comparisons of repeated fields a GraphQL document asks for.",
     )
+    production_environments: str = Field(
+        default="production,prod",
+        description="Environment names or codes (comma-separated, any case) whose deployments "
+        "and incidents the delivery metrics count; those that name none count too.",
+    )
     max_validation_ms: int = Field(
         default=100,
         gt=0,
@@ -170,6 +175,10 @@ class Settings(BaseSettings):
     @property
     def allowed_headers(self) -> list[str]:
         return _listed(self.cors_headers)
+
+    @property
+    def production_environment_names(self) -> list[str]:
+        return _listed(self.production_environments)
 
     @field_validator("cors_origins")
     @classmethod

@@ -39,6 +39,7 @@ class NewEvent(BaseModel):
     commit: str | None = None
     actor: str | None = None
     object: str | None = None
+    environment: str | None = None
     data: JsonObject | None = None
     payload: Any = None
     raw: JsonObject

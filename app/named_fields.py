@@ -46,6 +46,7 @@ NAMED_FIELDS: tuple[NamedField, ...] = (
     NamedField("commit", "commit", FieldKind.TEXT, cto_name="commit"),
     NamedField("actor", "actor", FieldKind.TEXT),
     NamedField("object", "object", FieldKind.TEXT),
+    NamedField("environment", "environment", FieldKind.TEXT),
     NamedField("timestamp", "timestamp", FieldKind.TIME, cto_name="timestamp", required=True),
     NamedField("receivedAt", "received_at", FieldKind.TIME, cto_name="received_at", required=True),
 )

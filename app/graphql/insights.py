@@ -18,6 +18,7 @@ from app.insights.counts import count_events, time_range
 from app.insights.dora import DoraBand
 from app.insights.dora import delivery_metrics as compute_delivery_metrics
 from app.insights.levels import DoraLevel
+from app.insights.played import Environments
 from app.periods import Bucket
 from app.timestamps import OutOfRange, to_storage_precision
 
@@ -204,6 +205,14 @@ async def delivery_metrics(
         EventFilter | None,
         strawberry.argument(description="Narrows the events every metric reads from."),
     ] = None,
+    environment: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Deployments and incidents of this environment only (any case). "
+            "Left out: production's (EVENTSTORE_PRODUCTION_ENVIRONMENTS), and those that name "
+            "none."
+        ),
+    ] = None,
 ) -> Any:
     if to <= from_:
         raise InvalidInput([FieldError(("to",), "must be after from")])
@@ -220,8 +229,16 @@ async def delivery_metrics(
         parts.append(filter.to_filter())
     scope = scoped(info.context.caller, all_of(parts))
     start, end = _stored_time(from_, "from"), _stored_time(to, "to")
+    settings = info.context.services.settings
+    environments = (
+        Environments.production(settings.production_environment_names)
+        if environment is None
+        else Environments.only(environment)
+    )
     # The domain's answer has this type's shape: Strawberry reads its fields as they are.
-    return await compute_delivery_metrics(info.context.services.store, scope, start, end)
+    return await compute_delivery_metrics(
+        info.context.services.store, scope, start, end, environments=environments
+    )
 
 
 def _stored_time(moment: datetime, argument: str) -> datetime:

@@ -40,7 +40,10 @@ class Event:
         description="The lifecycle `event_name`, the FlexDeploy `eventType` or the CDEvents "
         "`context.type`; documented kinds in their canonical spelling."
     )
-    action: str | None = strawberry.field(description="The lifecycle `event_action`.")
+    action: str | None = strawberry.field(
+        description="The lifecycle `event_action`; for a FlexDeploy execution (a pipeline "
+        "stage's), how it ended (`succeeded`, `failed`, or its status lowercased)."
+    )
     team_id: str | None
     timestamp: datetime = strawberry.field(
         description="When it happened (the receive time when the sender gave none)."
@@ -63,6 +66,11 @@ class Event:
     object: str | None = strawberry.field(
         description="What the event is about: a FlexDeploy message's `object`, a CDEvent's "
         "`subject.id`; null where the kind has none."
+    )
+    environment: str | None = strawberry.field(
+        description="Where it happened: a lifecycle event's `environment`, a FlexDeploy "
+        "payload's `environment.environmentCode`, a CDEvent's `environment.id`; null where "
+        "none is said."
     )
     cursor: str = strawberry.field(description="Opaque position, for `after` arguments.")
     raw: JSON = strawberry.field(description="The event exactly as it was sent.")

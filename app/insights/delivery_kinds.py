@@ -2,10 +2,12 @@
 
 A role is the lifecycle (event name, action) an event counts as: a CTO.ai lifecycle event
 plays itself, a CDEvent plays the lifecycle event it means (`service.rolledback` is a
-`deployment` `failed`). This module is the only place that says so; the delivery read models,
-the reads of the log and the metrics all ask `delivery_role`, so a metric means the same
-whichever path answers it. Here, apart from the metrics, so the store's read models can keep
-exactly these events without depending on the metrics themselves.
+`deployment` `failed`), a FlexDeploy pipeline stage that completed is a deployment to its
+stage's environment, succeeded or failed as its execution ended. This module is the only
+place that says so; the delivery read models, the reads of the log and the metrics all ask
+`delivery_role`, so a metric means the same whichever path answers it. Here, apart from the
+metrics, so the store's read models can keep exactly these events without depending on the
+metrics themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "DEPLOYMENT_FAILED",
     "INCIDENT_ABANDONED",
     "INCIDENT_OPENED",
+    "IN_AN_ENVIRONMENT",
     "RESTORED",
     "Role",
     "delivery_role",
@@ -40,8 +43,17 @@ INCIDENT_OPENED: Role = ("incident", "initiated")
 INCIDENT_ABANDONED: Role = ("incident", "failed")
 RESTORED: tuple[Role, ...] = (("incident", "succeeded"), ("recovery", "succeeded"))
 
+# The roles that happen somewhere: where they did decides whether they count (production).
+IN_AN_ENVIRONMENT = frozenset({DEPLOYED[0], INCIDENT_OPENED[0], *(name for name, _ in RESTORED)})
+
 _LIFECYCLE = "LIFECYCLE"
 _CDEVENTS = "CDEVENTS"
+_FLEXDEPLOY = "FLEXDEPLOY"
+# FlexDeploy's one delivery event; its `action` is how the stage's execution ended.
+_FLEXDEPLOY_STAGE = "Pipeline Stage Completed"
+_FLEXDEPLOY_ROLES: Mapping[str, Role] = MappingProxyType(
+    {"succeeded": DEPLOYED, "failed": DEPLOYMENT_FAILED}
+)
 # The lifecycle event names above: such an event plays (its name, its action).
 _LIFECYCLE_NAMES = frozenset(
     {DEPLOYED[0], DEPLOYMENT_FAILED[0], *CHANGE_STARTS, INCIDENT_OPENED[0]}
@@ -87,6 +99,8 @@ def delivery_role(event: Mapping[str, Any]) -> Role | None:
         return (name, action if isinstance(action, str) else "")
     if source == _CDEVENTS and isinstance(name, str):
         return _CDEVENT_TYPE_ROLES.get(name)
+    if source == _FLEXDEPLOY and name == _FLEXDEPLOY_STAGE:
+        return _FLEXDEPLOY_ROLES.get(str(event.get("action")))
     return None
 
 
@@ -120,7 +134,8 @@ def stored_types(names: Iterable[str]) -> tuple[str, ...]:
     wanted = set(names)
     lifecycle = wanted & _LIFECYCLE_NAMES
     cdevents = {name for name, role in _CDEVENT_TYPE_ROLES.items() if role[0] in wanted}
-    return tuple(sorted(lifecycle | cdevents))
+    flexdeploy = {_FLEXDEPLOY_STAGE} if DEPLOYED[0] in wanted else set()
+    return tuple(sorted(lifecycle | cdevents | flexdeploy))
 
 
 # Every stored `type` with a role: the delivery read model keeps the events of these types.

@@ -45,7 +45,7 @@ from app.insights.levels import (
     frequency_level,
     lead_time_level,
 )
-from app.insights.played import Row, playing
+from app.insights.played import DeliveryReads, Environments, Row, playing
 from app.insights.recovery import (
     DeploymentReworkRate,
     FailedDeploymentRecoveryTime,
@@ -107,23 +107,30 @@ class DeliveryMetrics:
 
 
 async def delivery_metrics(
-    store: EventStore, scope: EventFilter, start: datetime, end: datetime
+    store: EventStore,
+    scope: EventFilter,
+    start: datetime,
+    end: datetime,
+    *,
+    environments: Environments,
 ) -> DeliveryMetrics:
-    """The metrics over [start, end) for the events `scope` selects (team, repo)."""
+    """The metrics over [start, end) for the events `scope` selects (team, repo), deployments
+    and incidents in `environments`."""
+    reads = DeliveryReads(store, environments)
     in_range = all_of(
         [scope, Condition("timestamp", Op.GTE, start), Condition("timestamp", Op.LT, end)]
     )
-    deployments = await playing(store, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
+    deployments = await playing(reads, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
     deploys, days = _per_commit(deployments)
     successes = {row["commit"]: row for row in deploys if row["first_success"] is not None}
     deployed = [c for c in successes if c is not None]
-    first_changes = await _first_changes(store, scope, deployed, start, end)
+    first_changes = await _first_changes(reads, scope, deployed, start, end)
     lead_spans, ignored, without_event = _lead_times(successes, first_changes)
     succeeded = sum(row["succeeded"] for row in deploys)
     failed = sum(row["failed"] for row in deploys)
-    incidents, closings = await incidents_in(store, scope, in_range)
+    incidents, closings = await incidents_in(reads, scope, in_range)
     linked = sum(1 for row in incidents if row.get("commit") in successes and row.get("commit"))
-    restored, windows = await time_to_restore(store, scope, incidents, closings)
+    restored, windows = await time_to_restore(reads, scope, incidents, closings)
     total = succeeded + failed
     band = _band(days, TimeRange(start, end, end_inclusive=False))
     lead = Durations.of(lead_spans)
@@ -152,7 +159,7 @@ async def delivery_metrics(
         ),
         time_to_restore=restored,
         failed_deployment_recovery_time=await failed_deployment_recovery(
-            store, scope, deployments, end
+            reads, scope, deployments, end
         ),
         deployment_rework_rate=rework_rate(deployments, windows),
     )
@@ -180,18 +187,18 @@ def _per_commit(rows: list[Row]) -> tuple[list[dict[str, Any]], list[datetime]]:
 
 
 async def _first_changes(
-    store: EventStore, scope: EventFilter, commits: list[str], start: datetime, end: datetime
+    reads: DeliveryReads, scope: EventFilter, commits: list[str], start: datetime, end: datetime
 ) -> dict[str, datetime]:
     if not commits:
         return {}
-    known = await store.first_changes(scope, commits, (start, end))
+    known = await reads.store.first_changes(scope, commits, (start, end))
     if known is not None:
         return known
     first: dict[str, datetime] = {}
     for index in range(0, len(commits), _COMMITS_PER_READ):
         chunk = tuple(commits[index : index + _COMMITS_PER_READ])
         of_chunk = all_of([scope, Condition("commit", Op.IN, chunk)])
-        for row in await playing(store, of_chunk, CHANGE_STARTS):
+        for row in await playing(reads, of_chunk, CHANGE_STARTS):
             commit, moment = row["commit"], row["timestamp"]
             first[commit] = min(first.get(commit, moment), moment)
     return first

@@ -18,8 +18,7 @@ from app.insights.delivery_kinds import (
 )
 from app.insights.durations import Durations
 from app.insights.levels import DoraLevel, recovery_level
-from app.insights.played import Row, playing
-from app.store import EventStore
+from app.insights.played import DeliveryReads, Row, playing
 
 __all__ = ["IncidentWindow", "TimeToRestore", "incidents_in", "place", "time_to_restore"]
 
@@ -36,11 +35,11 @@ class TimeToRestore:
 
 
 async def incidents_in(
-    store: EventStore, scope: EventFilter, in_range: EventFilter
+    reads: DeliveryReads, scope: EventFilter, in_range: EventFilter
 ) -> tuple[list[Row], list[Row]]:
     """The incidents opened in the range, and what closes incidents (resolutions and
     abandonments) from the first of them on, each oldest first."""
-    opened = await playing(store, in_range, {INCIDENT_OPENED[0]})
+    opened = await playing(reads, in_range, {INCIDENT_OPENED[0]})
     incidents = [row for row in opened if row["role"] == INCIDENT_OPENED]
     incidents.sort(key=lambda row: row["timestamp"])
     if not incidents:
@@ -48,7 +47,7 @@ async def incidents_in(
     # A closing only answers a later incident: none before the first is needed.
     since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
     closing_roles = {*RESTORED, INCIDENT_ABANDONED}
-    read = await playing(store, since, {name for name, _ in closing_roles})
+    read = await playing(reads, since, {name for name, _ in closing_roles})
     closings = [row for row in read if row["role"] in closing_roles]
     closings.sort(key=lambda row: row["timestamp"])
     return incidents, closings
@@ -78,7 +77,7 @@ def _take_after(rows: list[Row], moment: datetime, taken: set[int]) -> Row | Non
 
 
 async def time_to_restore(
-    store: EventStore,
+    reads: DeliveryReads,
     scope: EventFilter,
     incidents: list[Row],
     closings: list[Row],
@@ -93,7 +92,7 @@ async def time_to_restore(
             # An abandonment must say which incident it ends; a resolution may not.
             by_place[place(closing)].append(closing)
     closing_teams = {row.get("teamId") for row in closings}
-    deployed = await _deployed_after(store, scope, incidents)
+    deployed = await _deployed_after(reads, scope, incidents)
     taken: set[int] = set()
     spans: list[float] = []
     windows: list[IncidentWindow] = []
@@ -136,7 +135,7 @@ async def time_to_restore(
 
 
 async def _deployed_after(
-    store: EventStore, scope: EventFilter, incidents: list[Row]
+    reads: DeliveryReads, scope: EventFilter, incidents: list[Row]
 ) -> dict[Any, list[Row]]:
     """Successful deployments from the first of `incidents` on, by team and repository, oldest
     first: what recovers the incidents of a team that sends no resolutions, and ends the
@@ -145,7 +144,7 @@ async def _deployed_after(
     if not incidents:
         return places
     since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
-    rows = await playing(store, since, {DEPLOYED[0]})
+    rows = await playing(reads, since, {DEPLOYED[0]})
     for row in sorted(rows, key=lambda row: row["timestamp"]):
         if row["role"] == DEPLOYED:
             places[place(row)].append(row)

@@ -21,8 +21,7 @@ from app.insights.delivery_kinds import DEPLOYED, DEPLOYMENT_FAILED
 from app.insights.durations import Durations
 from app.insights.incidents import IncidentWindow, place
 from app.insights.levels import DoraLevel, recovery_level
-from app.insights.played import Row, playing
-from app.store import EventStore
+from app.insights.played import DeliveryReads, Row, playing
 
 __all__ = [
     "DeploymentReworkRate",
@@ -47,7 +46,7 @@ class DeploymentReworkRate:
 
 
 async def failed_deployment_recovery(
-    store: EventStore, scope: EventFilter, deployments: list[Row], end: datetime
+    reads: DeliveryReads, scope: EventFilter, deployments: list[Row], end: datetime
 ) -> FailedDeploymentRecoveryTime:
     """`deployments`: those of the range, succeeded and failed, each with its role."""
     failing_since: dict[Any, datetime] = {}
@@ -62,7 +61,7 @@ async def failed_deployment_recovery(
     if failing_since:
         after = all_of([scope, Condition("timestamp", Op.GTE, end)])
         later: dict[Any, list[datetime]] = defaultdict(list)
-        for row in await playing(store, after, {DEPLOYED[0]}):
+        for row in await playing(reads, after, {DEPLOYED[0]}):
             if row["role"] == DEPLOYED:
                 later[place(row)].append(row["timestamp"])
         for where, since in failing_since.items():

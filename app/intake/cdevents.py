@@ -100,10 +100,18 @@ def _cdevent(
         type=context["type"],
         timestamp=parse_event_time(context["timestamp"]),
         object=subject["id"],
+        environment=_environment(content),
         **_delivery_fields(context["type"], subject["id"], content),
         data=attributes if attributes is not None else cloudevent_attributes(body),
         raw=body,
     )
+
+
+def _environment(content: Mapping[str, Any]) -> str | None:
+    """The environment a deployment or an incident names (`environment.id`)."""
+    environment = content.get("environment")
+    identity = environment.get("id") if isinstance(environment, Mapping) else None
+    return identity if isinstance(identity, str) and identity else None
 
 
 def _check_binding(attributes: Mapping[str, Any], context: Mapping[str, Any]) -> None:

@@ -34,12 +34,34 @@ def flexdeploy_event(message: Any, received_at: datetime, limits: IntakeLimits) 
     return NewEvent(
         source=EventSource.FLEXDEPLOY,
         type=canonical or checked.eventType,
+        action=_outcome(checked.payload),
         actor=checked.actor,
         object=checked.object,
+        environment=_environment(checked.payload),
         timestamp=checked.timestamp or received_at,
         payload=checked.payload,
         raw=fields.body,
     )
+
+
+# A stage execution's status as the lifecycle's actions say it; any other is kept, lowercased.
+_OUTCOMES = {"SUCCESSFUL": "succeeded", "SUCCESS": "succeeded", "COMPLETED": "succeeded"}
+
+
+def _outcome(payload: Any) -> str | None:
+    """How a stage (or any execution the payload reports) ended: `succeeded`, `failed`, …"""
+    execution = payload.get("pipelineStageExecution") if isinstance(payload, Mapping) else None
+    status = execution.get("executionStatus") if isinstance(execution, Mapping) else None
+    if not isinstance(status, str) or not status:
+        return None
+    return _OUTCOMES.get(status.upper(), status.lower())
+
+
+def _environment(payload: Any) -> str | None:
+    """The environment's code (`PRODUCTION`, `DEV`, …), as FlexDeploy's payloads name it."""
+    environment = payload.get("environment") if isinstance(payload, Mapping) else None
+    code = environment.get("environmentCode") if isinstance(environment, Mapping) else None
+    return code if isinstance(code, str) and code else None
 
 
 def _check_payload(fields: BodyFields, model: type[Any], payload: Any) -> None:

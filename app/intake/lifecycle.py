@@ -38,10 +38,16 @@ def lifecycle_event(body: Any, received_at: datetime, limits: IntakeLimits) -> N
         repo=checked.repo,
         branch=checked.branch,
         commit=checked.commit,
+        # CTO.ai's bodies carry it beside the named fields; it stays in `data` as sent too.
+        environment=_text(data.get("environment")),
         timestamp=checked.timestamp or received_at,
         data=data,
         raw=fields.body,
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _known_action(fields: BodyFields, name: str, action: str | None) -> str | None:

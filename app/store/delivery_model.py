@@ -26,7 +26,18 @@ Document = dict[str, Any]
 
 # What the model keeps of each event; a filter on anything else is answered from events.
 DELIVERY_FIELDS = frozenset(
-    {"source", "type", "action", "teamId", "repo", "branch", "commit", "object", "timestamp"}
+    {
+        "source",
+        "type",
+        "action",
+        "teamId",
+        "repo",
+        "branch",
+        "commit",
+        "object",
+        "environment",
+        "timestamp",
+    }
 )
 
 

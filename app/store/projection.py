@@ -46,7 +46,8 @@ Document = dict[str, Any]
 # 3: a team's counts in one document per month, its days inside; one change-starts document
 # per commit.
 # 4: the delivery model keeps `object` (a CDEvent's subject: the identity of an incident).
-FORMAT = 4
+# 5: and `environment`; FlexDeploy's stage completions are delivery events.
+FORMAT = 5
 _ID = "checkpoint"
 _REPORT_SECONDS = 5
 _MODEL_PREFIXES = ("read_counts_", "read_deliveries_", "read_starts_")

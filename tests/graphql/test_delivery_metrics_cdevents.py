@@ -15,6 +15,7 @@ import pytest
 
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.dora import delivery_metrics
+from app.insights.played import Environments
 from tests.graphql.queries import INGEST_BATCH
 from tests.store.test_read_models import until_absorbed
 from tests.utils.service import RunningService
@@ -186,9 +187,12 @@ async def metrics(service: RunningService, team: str, repo: str | None) -> Any:
     if repo is not None:
         parts.append(Condition("repo", Op.EQ, repo))
     store = service.services.store
-    from_models = await delivery_metrics(store, all_of(parts), start, end)
+    production = Environments.production(["production"])
+    from_models = await delivery_metrics(store, all_of(parts), start, end, environments=production)
     only_in_events = Condition("raw.neverSent", Op.EXISTS, False)
-    from_events = await delivery_metrics(store, all_of([*parts, only_in_events]), start, end)
+    from_events = await delivery_metrics(
+        store, all_of([*parts, only_in_events]), start, end, environments=production
+    )
     assert from_events == from_models
     return from_models
 
