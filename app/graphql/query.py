@@ -150,9 +150,18 @@ class Query:
     delivery_metrics: DeliveryMetrics = strawberry.field(
         resolver=delivery_metrics,
         graphql_type=DeliveryMetrics,
-        description="The four DORA metrics over [from, to), for a team and repo if given, "
-        "from the delivery events of every family (CTO.ai and CDEvents).",
+        description="DORA's five metrics over [from, to), for a team and repo if given, "
+        "from the delivery events of every family (CTO.ai, FlexDeploy and CDEvents).",
     )
+
+    @strawberry.field(
+        description="A cursor at the newest arrival: a subscription `after:` it receives what "
+        "arrives from now on, in arrival order, whatever its time (a backfill's old events "
+        "too). What a live view starts its tail from; the newest event by time is not the "
+        "newest to arrive."
+    )
+    async def arrivals_cursor(self, info: Info) -> str:
+        return await info.context.services.store.arrivals_cursor()
 
     @strawberry.field(description="One event by its id, or null.", graphql_type=AnyEvent | None)
     async def event(self, info: Info, id: strawberry.ID) -> Any:

@@ -54,7 +54,9 @@ export const PAGE = `query Page($filter: EventFilter, $after: String, $limit: In
   }
 }`;
 
-export const LATEST = `query Latest { events(limit: 1) { nodes { ... on Event { cursor } } } }`;
+// Where the tail starts: the newest arrival, not the newest event by time (a backfill's events
+// arrive after it with older times).
+export const ARRIVALS = `query Arrivals { arrivalsCursor }`;
 
 export const STREAM = `subscription Stream($filter: EventFilter, $after: String) {
   events(filter: $filter, after: $after) { ${EVENT} }

@@ -4,7 +4,7 @@
 
 import { dayRange, loadHealth } from "./health.js";
 import { readView, streamFilter, viewSearch, FIELDS } from "./filters.js";
-import { DELIVERIES, LATEST, PAGE, STREAM, query, session, socketUrl } from "./graphql.js";
+import { ARRIVALS, DELIVERIES, PAGE, STREAM, query, session, socketUrl } from "./graphql.js";
 import { GraphQLSocket, UNAUTHORIZED } from "./socket.js";
 import { eventRow } from "./rows.js";
 
@@ -27,6 +27,7 @@ let paused = false;
 let held = [];
 let queued = [];
 let received = 0;
+let late = 0;
 let flushing = false;
 let healthTimer = null;
 const shown = new Map(); // id → event, for the rows on the page
@@ -53,7 +54,8 @@ function failed(error) {
 }
 
 function counts() {
-  $("count").textContent = `${stream.childElementCount} shown · ${received} live`;
+  const lateness = late ? ` · ${late} late` : "";
+  $("count").textContent = `${stream.childElementCount} shown · ${received} live${lateness}`;
   $("held").textContent = paused && held.length ? `${held.length} new while paused` : "";
 }
 
@@ -81,10 +83,40 @@ function schedule() {
   }
 }
 
+// The time of the newest event on the page: one that arrives older is a late arrival.
+function newestShown() {
+  const top = stream.firstElementChild?.querySelector("time");
+  const newestQueued = queued.length ? queued[queued.length - 1].timestamp : null;
+  const times = [top?.dateTime, newestQueued, ...held.map((event) => event.timestamp)];
+  return times.filter(Boolean).sort().pop() ?? null;
+}
+
+// A late arrival (a backfill, a tool catching up) goes where its time puts it, marked, never
+// on top; one older than every row shown waits for its page.
+function placeLate(event) {
+  late += 1;
+  const row = eventRow({ ...event, late: true });
+  for (const item of stream.children) {
+    if (item.querySelector("time").dateTime < event.timestamp) {
+      item.before(row);
+      counts();
+      return;
+    }
+  }
+  if ($("older").hidden) stream.append(row); // the oldest page is already shown
+  else shown.delete(event.id);
+  counts();
+}
+
 function arrived(event) {
   if (shown.has(event.id)) return; // the first page and a replay may overlap
   shown.set(event.id, event);
   lastCursor = event.cursor;
+  const newest = newestShown();
+  if (newest !== null && event.timestamp < newest) {
+    placeLate(event);
+    return;
+  }
   received += 1;
   if (paused) held.push(event);
   else queued.push(event);
@@ -203,7 +235,7 @@ async function start() {
   const thisRun = run;
   socket?.close();
   socket = null;
-  [lastCursor, olderCursor, held, queued, received, retries] = [null, null, [], [], 0, 0];
+  [lastCursor, olderCursor, held, queued, received, late, retries] = [null, null, [], [], 0, 0, 0];
   shown.clear();
   stream.replaceChildren();
   $("day").hidden = true;
@@ -218,11 +250,11 @@ async function start() {
     return;
   }
   let first;
+  let arrivals;
   try {
+    // The tail's start first: what arrives between the two reads is replayed, and shown once.
+    arrivals = await query(ARRIVALS);
     first = await query(PAGE, { filter, limit: PAGE_SIZE });
-    // With nothing to show yet, any cursor of this service still marks where the stream
-    // starts, so events stored while a dropped socket reconnects are replayed, not lost.
-    if (!first.events.nodes.length) first.latest = await query(LATEST);
   } catch (error) {
     failed(error);
     return;
@@ -232,7 +264,7 @@ async function start() {
   const page = first.events;
   for (const event of page.nodes) shown.set(event.id, event);
   append(stream, page.nodes);
-  lastCursor = (page.nodes[0] || first.latest?.events.nodes[0])?.cursor ?? null;
+  lastCursor = arrivals.arrivalsCursor;
   olderCursor = page.pageInfo.endCursor;
   $("older").hidden = !page.pageInfo.hasNextPage;
   counts();

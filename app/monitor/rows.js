@@ -48,6 +48,10 @@ export function eventRow(event) {
     const badge = cell(`stage ${status.split(" ")[0].toLowerCase()}`, status);
     kind.append(" ", badge);
   }
+  if (event.late) {
+    button.classList.add("late");
+    kind.append(" ", cell("late-badge", "late arrival"));
+  }
   const time = document.createElement("time");
   time.className = "when";
   time.dateTime = event.timestamp;

@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bson import Binary, ObjectId
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 Document = dict[str, Any]
 DEFAULT_SORT = (SortKey("timestamp", descending=True),)
+_END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 # Acknowledged only once the write is in the journal of a majority: durably accepted.
 _DURABLE = WriteConcern(w="majority", j=True)
 
@@ -422,6 +423,18 @@ class EventStore:
     def cursor_of(self, event: StoredEvent) -> str:
         """The cursor of `event` in the default order (newest first)."""
         return self._codec.encode(DEFAULT_SORT, (event.timestamp,), event.seq)
+
+    async def arrivals_cursor(self) -> str:
+        """A cursor at the newest arrival (the highest sequence number stored): what a
+        subscription resumes after to get what arrives from now on, whatever its time. Its
+        time is the end of time, so as a page cursor it starts at the newest event, and it
+        says nothing about the event it stands after."""
+        with self._driver_errors():
+            newest = await self._events.find_one(
+                {}, projection={"_id": 0, "seq": 1}, sort=[("seq", -1)]
+            )
+        seq = int(newest["seq"]) if newest is not None else 0
+        return self._codec.encode(DEFAULT_SORT, (_END_OF_TIME,), seq)
 
     def seq_of_cursor(self, token: str) -> int:
         """The sequence number a cursor of any sort points at (BAD_USER_INPUT if not ours)."""

@@ -328,3 +328,44 @@ async def test_a_long_live_stream_keeps_the_page_small_and_responsive(
     assert caught_up < 2.0
     assert answered < 0.5
     assert paged == [event["id"] for event in newest_100.data["events"]["nodes"]]
+
+
+async def test_a_backfill_is_placed_by_its_time_and_never_shown_as_live(
+    service: RunningService, browser_page: Page
+) -> None:
+    page = browser_page
+    team = "backfilling"
+    now = [await post_event(service, lifecycle("build", "succeeded", team)) for _ in range(3)]
+    # A tool catching up: stored after the events above, with older times.
+    june = [
+        await post_event(
+            service, lifecycle("build", "succeeded", team, timestamp=f"2026-06-0{day}T10:00:00Z")
+        )
+        for day in (1, 2)
+    ]
+    off_service = OffService(service.url)
+    await page.route("**/*", off_service.route)
+    await page.goto(f"{service.url}/?team={team}")
+    await live(page)
+    at_start = await shown_ids(page)
+    count_at_start = await page.text_content("#count")
+
+    september = await post_event(
+        service, lifecycle("build", "succeeded", team, timestamp="2026-09-01T10:00:00Z")
+    )
+    await row(page, september, within_ms=5000)
+    newer = await post_event(service, lifecycle("build", "succeeded", team))
+    await row(page, newer, within_ms=5000)
+    after = await shown_ids(page)
+    late_rows = await page.eval_on_selector_all(
+        "#stream button.event.late", "rows => rows.map(row => row.dataset.id)"
+    )
+    await page.screenshot(path=screenshot_path("monitor-backfill.png"))
+    count_after = await page.text_content("#count")
+
+    assert at_start == [*reversed(now), *reversed(june)]
+    assert count_at_start == "5 shown · 0 live"
+    assert after == [newer, *reversed(now), september, *reversed(june)]
+    assert late_rows == [september]
+    assert count_after == "7 shown · 1 live · 1 late"
+    assert off_service.attempted == []
