@@ -72,6 +72,19 @@ function showTiles(metrics) {
     `${w.reworkDeployments} during an incident / ${w.deployments} deployments`);
 }
 
+// The metrics read deployments and incidents of every source: the stream's source, type and
+// action narrow the stream only, and the panel says so rather than seem to follow them.
+const STREAM_ONLY = { source: "Source", type: "Type", action: "Action" };
+
+function showNotApplied(view) {
+  const set = Object.keys(STREAM_ONLY).filter((name) => view[name]);
+  const note = document.getElementById("not-applied");
+  note.hidden = set.length === 0;
+  note.textContent = set.length
+    ? `${set.map((name) => STREAM_ONLY[name]).join(", ")}: the events only, not these metrics.`
+    : "";
+}
+
 function perDay(args, counts) {
   const days = new Map();
   for (let ms = Date.parse(args.from); ms < Date.parse(args.to); ms += DAY_MS) {
@@ -96,6 +109,7 @@ export async function loadHealth(view, onChooseDay) {
     from: args.from, to: args.to, teamId: args.teamId, repo: args.repo, filter: args.filter,
   });
   showTiles(data.deliveryMetrics);
+  showNotApplied(view);
   drawChart(document.getElementById("chart"), perDay(args, data.eventCounts), onChooseDay);
   panel.dataset.loaded = String(Number(panel.dataset.loaded || 0) + 1);
 }

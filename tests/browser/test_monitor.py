@@ -369,3 +369,21 @@ async def test_a_backfill_is_placed_by_its_time_and_never_shown_as_live(
     assert late_rows == [september]
     assert count_after == "7 shown · 1 live · 1 late"
     assert off_service.attempted == []
+
+
+async def test_the_health_panel_says_which_filters_it_does_not_follow(
+    service: RunningService, browser_page: Page
+) -> None:
+    page = browser_page
+    await page.goto(f"{service.url}/?source=FLEXDEPLOY&type=Pipeline%20Stage%20Completed")
+    await live(page)
+    await health_loaded(page, 1)
+    note = await page.text_content("#not-applied")
+    hidden = await page.get_attribute("#not-applied", "hidden")
+    await page.goto(f"{service.url}/?team=team-a")
+    await live(page)
+    await health_loaded(page, 1)
+
+    assert hidden is None
+    assert note == "Source, Type: the events only, not these metrics."
+    assert await page.get_attribute("#not-applied", "hidden") is not None
