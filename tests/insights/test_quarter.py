@@ -1,0 +1,422 @@
+"""A quarter of all three families, generated with the awkward cases in it, measured by the
+service and by this file's own reading of the README's rules, for a team, a repository and
+everyone: every figure of DORA's five metrics (and time to restore) must agree.
+
+team-a sends resolutions (some incidents are resolved, some abandoned, some never closed);
+team-b sends none (its incidents recover with its next production deployment). Deployments
+go to production, to staging, or name no environment; FlexDeploy's completed stages go to
+PRODUCTION or QA; CDEvents deploy to production or staging and open and resolve incidents by
+their subject.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.graphql.queries import INGEST_BATCH
+from tests.utils.service import RunningService, reference
+from tests.utils.tokens import ADMIN, TEAM_A, TEAM_B
+
+START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
+END = START + timedelta(weeks=13)
+TOKENS = {"team-a": TEAM_A, "team-b": TEAM_B}
+PRODUCTION = {"production", "prod"}
+CDEVENTS = Path(__file__).parents[1] / "data" / "cdevents"
+STAGE = next(
+    m
+    for m in reference("flexdeploy-events.json")["examples"]
+    if m["eventType"] == "Pipeline Stage Completed"
+)
+INGEST_CDEVENTS = "mutation($events: [JSON!]!) { ingestCDEvents(events: $events) { created } }"
+METRICS = """
+query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String) {
+  deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo) {
+    deploymentFrequency { deployments band }
+    leadTime { durations { count meanSeconds medianSeconds } ignoredNonPositive }
+    changeFailureRate { rate deployments failedDeployments linkedIncidents }
+    timeToRestore {
+      durations { count meanSeconds medianSeconds }
+      unresolvedIncidents pairedByIdentity recoveredByDeployment abandonedIncidents
+    }
+    failedDeploymentRecoveryTime {
+      durations { count meanSeconds medianSeconds } unrecoveredFailures
+    }
+    deploymentReworkRate { rate deployments reworkDeployments }
+  }
+}
+"""
+
+
+@dataclass
+class Happened:
+    """One generated event, as this file reads it (and as it is sent)."""
+
+    at: datetime
+    team: str
+    family: str  # lifecycle, flexdeploy, cdevents
+    role: str  # deployed, failed, change, opened, resolved, abandoned
+    repo: str | None = None
+    commit: str | None = None
+    environment: str | None = None
+    incident: str | None = None  # what names the incident (commit or subject)
+    sent: dict[str, Any] = field(default_factory=dict)
+
+
+def quarter(seed: int = 11) -> list[Happened]:
+    rng = random.Random(seed)
+    events: list[Happened] = []
+    serial = 0
+
+    def name() -> str:
+        nonlocal serial
+        serial += 1
+        return f"{serial:05d}"
+
+    for day in range(-7, 13 * 7 + 7):  # a week either side of the range: what crosses it
+        date = START + timedelta(days=day)
+        if date.weekday() >= 5:
+            continue
+        for team, repo in (("team-a", "api"), ("team-a", "web"), ("team-b", "app")):
+            for _ in range(rng.randint(0, 2)):
+                commit = f"{repo}-{name()}"
+                written = date + timedelta(hours=rng.randint(8, 11), minutes=rng.randint(0, 59))
+                events.append(Happened(written, team, "lifecycle", "change", repo, commit))
+                deployed = written + timedelta(hours=rng.randint(1, 40))
+                environment = rng.choice(["production", "production", "PROD", None, "staging"])
+                outcome = "failed" if rng.random() < 0.2 else "deployed"
+                events.append(
+                    Happened(deployed, team, "lifecycle", outcome, repo, commit, environment)
+                )
+                if outcome == "deployed" and environment != "staging" and rng.random() < 0.2:
+                    opened = deployed + timedelta(hours=rng.randint(1, 8))
+                    events.append(
+                        Happened(opened, team, "lifecycle", "opened", repo, commit, incident=commit)
+                    )
+                    ending = rng.random()
+                    if team == "team-a" and ending < 0.6:
+                        done = opened + timedelta(minutes=rng.randint(10, 3000))
+                        events.append(
+                            Happened(
+                                done, team, "lifecycle", "resolved", repo, commit, incident=commit
+                            )
+                        )
+                    elif team == "team-a" and ending < 0.8:
+                        gave_up = opened + timedelta(hours=rng.randint(2, 48))
+                        events.append(
+                            Happened(
+                                gave_up,
+                                team,
+                                "lifecycle",
+                                "abandoned",
+                                repo,
+                                commit,
+                                incident=commit,
+                            )
+                        )
+        if rng.random() < 0.6:  # FlexDeploy stages of team-a, to PRODUCTION or QA
+            moment = date + timedelta(hours=rng.randint(12, 18))
+            role = "failed" if rng.random() < 0.25 else "deployed"
+            environment = rng.choice(["PRODUCTION", "PRODUCTION", "QA"])
+            events.append(Happened(moment, "team-a", "flexdeploy", role, environment=environment))
+        if rng.random() < 0.3:  # CDEvents of team-a: a deployment, now and then an incident
+            moment = date + timedelta(hours=rng.randint(12, 18))
+            environment = rng.choice(["production", "staging"])
+            events.append(
+                Happened(moment, "team-a", "cdevents", "deployed", environment=environment)
+            )
+            if environment == "production" and rng.random() < 0.4:
+                subject = f"incident-{name()}"
+                opened = moment + timedelta(hours=1)
+                events.append(
+                    Happened(
+                        opened,
+                        "team-a",
+                        "cdevents",
+                        "opened",
+                        environment=environment,
+                        incident=subject,
+                    )
+                )
+                if rng.random() < 0.7:
+                    done = opened + timedelta(minutes=rng.randint(30, 600))
+                    events.append(
+                        Happened(
+                            done,
+                            "team-a",
+                            "cdevents",
+                            "resolved",
+                            environment=environment,
+                            incident=subject,
+                        )
+                    )
+    return sorted(events, key=lambda happened: happened.at)
+
+
+# How this file sends each event.
+_LIFECYCLE = {
+    "change": ("commit", "initiated"),
+    "deployed": ("deployment", "succeeded"),
+    "failed": ("deployment", "failed"),
+    "opened": ("incident", "initiated"),
+    "resolved": ("incident", "succeeded"),
+    "abandoned": ("incident", "failed"),
+}
+
+
+def lifecycle_input(happened: Happened) -> dict[str, Any]:
+    event_name, action = _LIFECYCLE[happened.role]
+    sent: dict[str, Any] = {
+        "eventName": event_name,
+        "eventAction": action,
+        "teamId": happened.team,
+        "repo": happened.repo,
+        "commit": happened.commit,
+        "timestamp": happened.at.isoformat(),
+    }
+    if happened.environment is not None:
+        sent["data"] = {"environment": happened.environment}
+    return sent
+
+
+def flexdeploy_input(happened: Happened) -> dict[str, Any]:
+    message = {k: v for k, v in copy.deepcopy(STAGE).items() if not k.startswith("_")}
+    payload = message["payload"]
+    payload["pipelineStageExecution"]["executionStatus"] = (
+        "SUCCESSFUL" if happened.role == "deployed" else "FAILED"
+    )
+    payload["environment"]["environmentCode"] = happened.environment
+    message["timestamp"] = happened.at.strftime("%Y-%m-%d %H:%M:%S +0000")
+    return message
+
+
+def cdevent(happened: Happened, number: int) -> dict[str, Any]:
+    kind = {"deployed": "service.deployed", "opened": "incident.detected"}.get(
+        happened.role, "incident.resolved"
+    )
+    event: dict[str, Any] = json.loads((CDEVENTS / f"{kind}.json").read_text())
+    event["context"]["id"] = f"quarter-{number}"
+    event["context"]["timestamp"] = happened.at.isoformat().replace("+00:00", "Z")
+    content = event["subject"]["content"]
+    content["environment"]["id"] = happened.environment
+    # Its artifact was packaged by nobody here: no commit, no repository.
+    if happened.incident is not None:
+        event["subject"]["id"] = happened.incident
+    return event
+
+
+async def send(service: RunningService, history: list[Happened]) -> None:
+    for team, token in TOKENS.items():
+        mine = [h for h in history if h.team == team]
+        lifecycle = [lifecycle_input(h) for h in mine if h.family == "lifecycle"]
+        stages = [flexdeploy_input(h) for h in mine if h.family == "flexdeploy"]
+        for start in range(0, len(lifecycle), 500):
+            answer = await service.graphql(
+                INGEST_BATCH, token=token, lifecycle=lifecycle[start : start + 500]
+            )
+            assert answer.errors == []
+        if stages:
+            answer = await service.graphql(INGEST_BATCH, token=token, flexDeploy=stages)
+            assert answer.errors == []
+        cdevents = [cdevent(h, n) for n, h in enumerate(mine) if h.family == "cdevents"]
+        if cdevents:
+            answer = await service.graphql(INGEST_CDEVENTS, token=token, events=cdevents)
+            assert answer.errors == []
+
+
+# --- The README's rules, read here on the generated list ---------------------------------
+
+
+def production(happened: Happened) -> bool:
+    return happened.environment is None or happened.environment.casefold() in PRODUCTION
+
+
+def durations(spans: list[float]) -> dict[str, Any]:
+    if not spans:
+        return {"count": 0, "meanSeconds": None, "medianSeconds": None}
+    return {
+        "count": len(spans),
+        "meanSeconds": statistics.fmean(spans),
+        "medianSeconds": statistics.median(spans),
+    }
+
+
+def place(happened: Happened) -> tuple[str, str | None]:
+    return happened.team, happened.repo
+
+
+def band(days: set[Any]) -> str:
+    weeks = [START + timedelta(weeks=n) for n in range(13)]
+    per_week = [sum(1 for d in days if w <= d < w + timedelta(weeks=1)) for w in weeks]
+    months = [datetime(2026, m, 1, tzinfo=UTC) for m in (2, 3)]  # the whole months in range
+    per_month = [sum(1 for d in days if d.month == m.month) for m in months]
+    if statistics.median(per_week) >= 3:
+        return "DAILY"
+    if statistics.median([1 if n else 0 for n in per_week]) >= 1:
+        return "WEEKLY"
+    if statistics.median([1 if n else 0 for n in per_month]) >= 1:
+        return "MONTHLY"
+    return "YEARLY"
+
+
+def worked_out(history: list[Happened], team: str | None, repo: str | None) -> dict[str, Any]:
+    mine = [h for h in history if team in (None, h.team) and repo in (None, h.repo)]
+    within = [h for h in mine if START <= h.at < END]
+    made = [h for h in within if h.role in ("deployed", "failed") and production(h)]
+    succeeded = [h for h in made if h.role == "deployed"]
+    failed = [h for h in made if h.role == "failed"]
+    # Lead time: a commit's first change (any time) to its first production success here.
+    first_deploy: dict[str, datetime] = {}
+    for h in succeeded:
+        if h.commit is not None:
+            first_deploy[h.commit] = min(first_deploy.get(h.commit, h.at), h.at)
+    first_change: dict[str, datetime] = {}
+    for h in mine:
+        if h.role == "change" and h.commit is not None:
+            first_change[h.commit] = min(first_change.get(h.commit, h.at), h.at)
+    spans = [
+        (first_deploy[c] - first_change[c]).total_seconds()
+        for c in first_deploy
+        if c in first_change
+    ]
+    # Incidents opened here; what ends them from the first of them on, in production.
+    incidents = [h for h in within if h.role == "opened" and production(h)]
+    closings = sorted(
+        (h for h in mine if h.role in ("resolved", "abandoned") and production(h)),
+        key=lambda h: h.at,
+    )
+    closing_teams = {h.team for h in closings}
+    every_success = sorted(
+        (h for h in mine if h.role == "deployed" and production(h)), key=lambda h: h.at
+    )
+    linked = [h for h in incidents if h.commit is not None and h.commit in first_deploy]
+    restores, windows, taken = [], [], set()
+    counts = {"identity": 0, "deployment": 0, "abandoned": 0, "unresolved": 0}
+    for incident in sorted(incidents, key=lambda h: h.at):
+        end = next(
+            (
+                c
+                for c in closings
+                if id(c) not in taken
+                and c.team == incident.team
+                and c.incident == incident.incident
+                and c.repo == incident.repo
+                and c.at >= incident.at
+            ),
+            None,
+        )
+        way = "identity"
+        next_success = next(
+            (s for s in every_success if place(s) == place(incident) and s.at > incident.at), None
+        )
+        if end is not None:
+            taken.add(id(end))
+        elif incident.team not in closing_teams:
+            end, way = next_success, "deployment"
+        over = end or next_success
+        if over is not None:
+            windows.append((place(incident), incident.at, over.at))
+        if end is None:
+            counts["unresolved"] += 1
+        elif end.role == "abandoned":
+            counts["abandoned"] += 1
+        else:
+            counts[way] += 1
+            restores.append((end.at - incident.at).total_seconds())
+    # Recovery from failed deployments, per team and repository.
+    recoveries: list[float] = []
+    failing: dict[tuple[str, str | None], datetime] = {}
+    for h in sorted(made, key=lambda h: h.at):
+        if h.role == "failed":
+            failing.setdefault(place(h), h.at)
+        elif place(h) in failing:
+            recoveries.append((h.at - failing.pop(place(h))).total_seconds())
+    unrecovered = 0
+    for where, since in failing.items():
+        later = [s.at for s in every_success if place(s) == where and s.at >= END]
+        if later:
+            recoveries.append((min(later) - since).total_seconds())
+        else:
+            unrecovered += 1
+    rework = [
+        h
+        for h in made
+        if any(w == place(h) and opened < h.at <= over for w, opened, over in windows)
+    ]
+    total = len(made)
+    return {
+        "deploymentFrequency": {
+            "deployments": len(succeeded),
+            "band": band(
+                {datetime(h.at.year, h.at.month, h.at.day, tzinfo=UTC) for h in succeeded}
+            ),
+        },
+        "leadTime": {
+            "durations": durations([s for s in spans if s > 0]),
+            "ignoredNonPositive": sum(1 for s in spans if s <= 0),
+        },
+        "changeFailureRate": {
+            "rate": (len(failed) + len(linked)) / total if total else None,
+            "deployments": total,
+            "failedDeployments": len(failed),
+            "linkedIncidents": len(linked),
+        },
+        "timeToRestore": {
+            "durations": durations(restores),
+            "unresolvedIncidents": counts["unresolved"],
+            "pairedByIdentity": counts["identity"],
+            "recoveredByDeployment": counts["deployment"],
+            "abandonedIncidents": counts["abandoned"],
+        },
+        "failedDeploymentRecoveryTime": {
+            "durations": durations(recoveries),
+            "unrecoveredFailures": unrecovered,
+        },
+        "deploymentReworkRate": {
+            "rate": len(rework) / total if total else None,
+            "deployments": total,
+            "reworkDeployments": len(rework),
+        },
+    }
+
+
+def close_enough(got: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        return set(got) == set(expected) and all(
+            close_enough(got[k], expected[k]) for k in expected
+        )
+    if isinstance(expected, float):
+        return bool(got == pytest.approx(expected, rel=1e-9))
+    return bool(got == expected)
+
+
+async def test_a_quarter_of_every_family_measures_as_worked_out(guarded: RunningService) -> None:
+    history = quarter()
+    await send(guarded, history)
+    span = {"from": START.isoformat(), "to": END.isoformat()}
+
+    for team, repo in (("team-a", None), ("team-a", "api"), ("team-b", "app"), (None, None)):
+        answer = await guarded.graphql(METRICS, token=ADMIN, **span, teamId=team, repo=repo)
+
+        assert answer.errors == []
+        expected = worked_out(history, team, repo)
+        got = answer.data["deliveryMetrics"]
+        for metric, figures in expected.items():
+            assert close_enough(got[metric], figures), (team, repo, metric, got[metric], figures)
+    # Not a quiet quarter: every awkward case is in it.
+    everyone = worked_out(history, None, None)
+    restore = everyone["timeToRestore"]
+    assert restore["abandonedIncidents"]
+    assert restore["unresolvedIncidents"]
+    assert restore["recoveredByDeployment"]
+    assert restore["pairedByIdentity"]
+    assert everyone["failedDeploymentRecoveryTime"]["durations"]["count"]
+    assert everyone["deploymentReworkRate"]["reworkDeployments"]
