@@ -37,6 +37,7 @@ from app.intake import IntakeLimits, flexdeploy_event, lifecycle_event
 from app.live.feed import Feed
 from app.live.feed_index import FeedIndex, filing_keys
 from app.store import EventQuery, EventStore
+from tests.utils.depth import tries
 
 LIMITS = IntakeLimits(max_bytes=1 << 20, max_depth=32)
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -150,7 +151,7 @@ async def scratch(mongodb_uri: str) -> AsyncIterator[Scratch]:
 
 
 @settings(
-    max_examples=500,
+    max_examples=tries(quick=250, full=1000),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -211,7 +212,7 @@ indexed_conditions = st.builds(
 feed_filters = st.one_of(filters, st.tuples(indexed_conditions, filters).map(all_of))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=tries(quick=250, full=1000), deadline=None)
 @given(
     lifecycle=st.lists(lifecycle_bodies(), min_size=1, max_size=5),
     flexdeploy=st.lists(flexdeploy_messages(), max_size=3),

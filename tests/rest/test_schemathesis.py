@@ -12,13 +12,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.utils.depth import FULL, tries
 from tests.utils.service import RunningService
 from tests.utils.tokens import ADMIN, TEAM_A
 
 SCHEMATHESIS = Path(sys.executable).parent / "st"
 HOOKS = Path(__file__).parent / "schemathesis_hooks.py"
 SEED = 1
-AT_LEAST = 1000
+# Cases generated in all, at the least (the two runs' --max-examples make them).
+AT_LEAST = tries(quick=600, full=1000)
+REST_EXAMPLES, GRAPHQL_EXAMPLES = (260, 115) if FULL else (160, 70)
 
 
 async def schemathesis(location: str, folder: Path, *options: str) -> dict[str, Any]:
@@ -59,7 +62,7 @@ async def test_schemathesis_finds_nothing(guarded: RunningService, tmp_path: Pat
         schemathesis(
             f"{guarded.url}/openapi.json",
             tmp_path / "rest",
-            *("--max-examples", "260", "--header", f"Authorization: Bearer {TEAM_A}"),
+            *("--max-examples", str(REST_EXAMPLES), "--header", f"Authorization: Bearer {TEAM_A}"),
             # A CloudEvent's data is valid only as a CDEvent of one of 45 schemas, which the
             # document names but does not hold: generated CloudEvents are refused, rightly,
             # naming the path. tests/rest/test_cdevents_over_cloudevents.py drives it instead.
@@ -71,7 +74,12 @@ async def test_schemathesis_finds_nothing(guarded: RunningService, tmp_path: Pat
             # An admin's token: schemathesis takes every GraphQL error code but Apollo's
             # client ones for a server error, FORBIDDEN too, which a team's token naming
             # another team rightly gets (the REST run, with a team's token, checks those).
-            *("--max-examples", "115", "--header", f"Authorization: Bearer {ADMIN}"),
+            *(
+                "--max-examples",
+                str(GRAPHQL_EXAMPLES),
+                "--header",
+                f"Authorization: Bearer {ADMIN}",
+            ),
             # A GraphQL schema cannot state the rules of values that the REST document states
             # as patterns and ranges (a name not blank, the timestamp grammar, a page size at
             # most EVENTSTORE_MAX_PAGE_SIZE, integers of 64 bits in JSON): inputs valid by the

@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.graphql.queries import INGEST_BATCH, INGEST_FLEXDEPLOY, INGEST_LIFECYCLE
+from tests.utils.depth import tries
 from tests.utils.service import RunningService
 
-EXAMPLES = 500
+EXAMPLES = tries(quick=250, full=1000)
 
 # Text that has broken parsers here or elsewhere, beside whatever hypothesis makes up.
 AWKWARD = [
