@@ -88,14 +88,14 @@ function showNotApplied(view) {
 function perDay(args, counts) {
   const days = new Map();
   for (let ms = Date.parse(args.from); ms < Date.parse(args.to); ms += DAY_MS) {
-    days.set(utcDay(ms), { day: utcDay(ms), deployments: 0, failures: 0 });
+    days.set(utcDay(ms), { day: utcDay(ms), deployments: 0, failed: 0, incidents: 0 });
   }
   for (const { group, bucket, count } of counts) {
     const day = bucket && days.get(bucket.slice(0, 10));
     if (!day) continue;
     if (group.type === "deployment" && group.action === "succeeded") day.deployments += count;
-    else if (group.type === "deployment" && group.action === "failed") day.failures += count;
-    else if (group.type === "incident" && group.action === "initiated") day.failures += count;
+    else if (group.type === "deployment" && group.action === "failed") day.failed += count;
+    else if (group.type === "incident" && group.action === "initiated") day.incidents += count;
   }
   return [...days.values()];
 }

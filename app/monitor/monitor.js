@@ -3,7 +3,7 @@
 // API only, as any frontend would be.
 
 import { dayRange, loadHealth } from "./health.js";
-import { readView, streamFilter, viewSearch, FIELDS } from "./filters.js";
+import { deliveryFilter, readView, streamFilter, viewSearch, FIELDS } from "./filters.js";
 import { ARRIVALS, DELIVERIES, PAGE, STREAM, query, session, socketUrl } from "./graphql.js";
 import { GraphQLSocket, UNAUTHORIZED } from "./socket.js";
 import { eventRow } from "./rows.js";
@@ -204,8 +204,10 @@ function refreshHealth() {
   }, 300);
 }
 
+// A day of the chart: its deployments and incidents, as the chart counted them.
 async function showDay(day) {
-  const filter = { ...(streamFilter(view) || {}), timestamp: dayRange(day) };
+  const filter = { ...deliveryFilter(view), type: { in: ["deployment", "incident"] },
+    timestamp: dayRange(day) };
   const data = await query(PAGE, { filter, limit: 200 }).catch(failed);
   if (!data) return;
   dayEvents.clear();
@@ -214,7 +216,8 @@ async function showDay(day) {
   list.replaceChildren();
   append(list, data.events.nodes);
   const more = data.events.pageInfo.hasNextPage ? " (the first 200)" : "";
-  $("day-title").textContent = `Events on ${day}: ${data.events.nodes.length}${more}`;
+  const found = data.events.nodes.length;
+  $("day-title").textContent = `Deployments and incidents on ${day}: ${found}${more}`;
   $("day").hidden = false;
   $("day").dataset.day = day;
   $("day-title").scrollIntoView({ block: "nearest" });
