@@ -83,6 +83,13 @@ async def event_counts(
     ]
 
 
+def _level() -> Any:
+    """A metric's `level` field (one field object per type: Strawberry binds each to its type)."""
+    return strawberry.field(
+        description="DORA's 2024 performance level; null when there is nothing to judge."
+    )
+
+
 @strawberry.type(description="Durations over the changes or incidents measured, in seconds.")
 class Durations:
     count: int
@@ -95,9 +102,7 @@ class DeploymentFrequency:
     deployments: int
     per_day: float
     band: DoraBand
-    level: DoraLevel | None = strawberry.field(
-        description="DORA's 2024 performance level; null when there is nothing to judge."
-    )
+    level: DoraLevel | None = _level()
 
 
 @strawberry.type(
@@ -112,9 +117,7 @@ class LeadTime:
     commits_without_change_event: int = strawberry.field(
         description="Deployed commits with no commit/change event: not measurable."
     )
-    level: DoraLevel | None = strawberry.field(
-        description="DORA's 2024 performance level; null when there is nothing to judge."
-    )
+    level: DoraLevel | None = _level()
 
 
 @strawberry.type(description="(Failed deployments + incidents on deployed commits) / deployments.")
@@ -126,9 +129,7 @@ class ChangeFailureRate:
     unlinked_incidents: int = strawberry.field(
         description="Incidents whose commit was not deployed in the range: not counted."
     )
-    level: DoraLevel | None = strawberry.field(
-        description="DORA's 2024 performance level; null when there is nothing to judge."
-    )
+    level: DoraLevel | None = _level()
 
 
 @strawberry.type(
@@ -152,9 +153,7 @@ class TimeToRestore:
     abandoned_incidents: int = strawberry.field(
         description="Incidents ended by `incident` `failed` (abandoned): no recovery time."
     )
-    level: DoraLevel | None = strawberry.field(
-        description="DORA's 2024 performance level; null when there is nothing to judge."
-    )
+    level: DoraLevel | None = _level()
 
 
 @strawberry.type(
@@ -166,9 +165,7 @@ class FailedDeploymentRecoveryTime:
     unrecovered_failures: int = strawberry.field(
         description="Runs of failed deployments nothing has recovered yet."
     )
-    level: DoraLevel | None = strawberry.field(
-        description="DORA's 2024 performance level; null when there is nothing to judge."
-    )
+    level: DoraLevel | None = _level()
 
 
 @strawberry.type(

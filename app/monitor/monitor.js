@@ -28,6 +28,8 @@ let held = [];
 let queued = [];
 let received = 0;
 let late = 0;
+// The newest time among the events on the page or waiting for it: one arriving older is late.
+let newest = null;
 let flushing = false;
 let healthTimer = null;
 const shown = new Map(); // id → event, for the rows on the page
@@ -83,14 +85,6 @@ function schedule() {
   }
 }
 
-// The time of the newest event on the page: one that arrives older is a late arrival.
-function newestShown() {
-  const top = stream.firstElementChild?.querySelector("time");
-  const newestQueued = queued.length ? queued[queued.length - 1].timestamp : null;
-  const times = [top?.dateTime, newestQueued, ...held.map((event) => event.timestamp)];
-  return times.filter(Boolean).sort().pop() ?? null;
-}
-
 // A late arrival (a backfill, a tool catching up) goes where its time puts it, marked, never
 // on top; one older than every row shown waits for its page.
 function placeLate(event) {
@@ -112,11 +106,11 @@ function arrived(event) {
   if (shown.has(event.id)) return; // the first page and a replay may overlap
   shown.set(event.id, event);
   lastCursor = event.cursor;
-  const newest = newestShown();
   if (newest !== null && event.timestamp < newest) {
     placeLate(event);
     return;
   }
+  newest = event.timestamp;
   received += 1;
   if (paused) held.push(event);
   else queued.push(event);
@@ -239,6 +233,7 @@ async function start() {
   socket?.close();
   socket = null;
   [lastCursor, olderCursor, held, queued, received, late, retries] = [null, null, [], [], 0, 0, 0];
+  newest = null;
   shown.clear();
   stream.replaceChildren();
   $("day").hidden = true;
@@ -267,6 +262,7 @@ async function start() {
   const page = first.events;
   for (const event of page.nodes) shown.set(event.id, event);
   append(stream, page.nodes);
+  newest = page.nodes[0]?.timestamp ?? null;
   lastCursor = arrivals.arrivalsCursor;
   olderCursor = page.pageInfo.endCursor;
   $("older").hidden = !page.pageInfo.hasNextPage;

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.graphql.queries import INGEST_BATCH
+from tests.utils.metrics import close_enough, durations
 from tests.utils.service import RunningService
 
 _spec = importlib.util.spec_from_file_location(
@@ -161,26 +162,6 @@ def worked_out(events: list[dict[str, Any]], team: str, repo: str) -> dict[str, 
             "reworkDeployments": len(rework),
         },
     }
-
-
-def durations(seconds: list[float]) -> dict[str, Any]:
-    if not seconds:
-        return {"count": 0, "meanSeconds": None, "medianSeconds": None}
-    return {
-        "count": len(seconds),
-        "meanSeconds": statistics.fmean(seconds),
-        "medianSeconds": statistics.median(seconds),
-    }
-
-
-def close_enough(got: Any, expected: Any) -> bool:
-    if isinstance(expected, dict):
-        return set(got) == set(expected) and all(
-            close_enough(got[k], expected[k]) for k in expected
-        )
-    if isinstance(expected, float):
-        return bool(got == pytest.approx(expected, rel=1e-9))
-    return bool(got == expected)
 
 
 async def load(service: RunningService, events: list[dict[str, Any]]) -> None:

@@ -20,9 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.graphql.queries import INGEST_BATCH
+from tests.utils.metrics import close_enough, durations
 from tests.utils.service import RunningService, reference
 from tests.utils.tokens import ADMIN, TEAM_A, TEAM_B
 
@@ -239,16 +238,6 @@ def production(happened: Happened) -> bool:
     return happened.environment is None or happened.environment.casefold() in PRODUCTION
 
 
-def durations(spans: list[float]) -> dict[str, Any]:
-    if not spans:
-        return {"count": 0, "meanSeconds": None, "medianSeconds": None}
-    return {
-        "count": len(spans),
-        "meanSeconds": statistics.fmean(spans),
-        "medianSeconds": statistics.median(spans),
-    }
-
-
 def place(happened: Happened) -> tuple[str, str | None]:
     return happened.team, happened.repo
 
@@ -386,16 +375,6 @@ def worked_out(history: list[Happened], team: str | None, repo: str | None) -> d
             "reworkDeployments": len(rework),
         },
     }
-
-
-def close_enough(got: Any, expected: Any) -> bool:
-    if isinstance(expected, dict):
-        return set(got) == set(expected) and all(
-            close_enough(got[k], expected[k]) for k in expected
-        )
-    if isinstance(expected, float):
-        return bool(got == pytest.approx(expected, rel=1e-9))
-    return bool(got == expected)
 
 
 async def test_a_quarter_of_every_family_measures_as_worked_out(guarded: RunningService) -> None:

@@ -6,11 +6,11 @@ on a history with each awkward case in it."""
 
 from __future__ import annotations
 
-import statistics
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.graphql.queries import INGEST_BATCH
+from tests.utils.metrics import durations
 from tests.utils.service import RunningService
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
@@ -99,14 +99,6 @@ WORKED_OUT: dict[str | None, dict[str, Any]] = {
 WORKED_OUT[None] = {
     key: WORKED_OUT["pairs"][key] + WORKED_OUT["quiet"][key] for key in WORKED_OUT["pairs"]
 }
-
-
-def durations(spans: list[float]) -> dict[str, Any]:
-    return {
-        "count": len(spans),
-        "meanSeconds": statistics.fmean(spans),
-        "medianSeconds": statistics.median(spans),
-    }
 
 
 def expected(team: str | None) -> dict[str, Any]:
