@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -15,6 +16,9 @@ from app.filters.paths import stored_path
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, selection
 from app.insights.counts import count_events, time_range
+from app.insights.delivery_views import DeliveryGroup
+from app.insights.delivery_views import delivery_groups as compute_groups
+from app.insights.delivery_views import delivery_trend as compute_trend
 from app.insights.dora import DoraBand
 from app.insights.dora import delivery_metrics as compute_delivery_metrics
 from app.insights.levels import DoraLevel
@@ -23,9 +27,13 @@ from app.periods import Bucket
 from app.timestamps import OutOfRange, to_storage_precision
 
 __all__ = [
+    "DeliveryGroupMetrics",
     "DeliveryMetrics",
+    "DeliveryPeriod",
     "EventCount",
+    "delivery_breakdown",
     "delivery_metrics",
+    "delivery_trend",
     "event_counts",
 ]
 
@@ -40,6 +48,7 @@ strawberry.enum(
 )
 strawberry.enum(DoraBand, description="DORA deployment frequency bands.")
 strawberry.enum(DoraLevel, description="DORA's performance levels (the 2024 report's clusters).")
+strawberry.enum(DeliveryGroup, description="What a delivery breakdown groups by.")
 
 
 @strawberry.type(description="How many events share one group (and one period).")
@@ -192,25 +201,40 @@ class DeliveryMetrics:
     deployment_rework_rate: DeploymentReworkRate
 
 
-async def delivery_metrics(
+From = Annotated[datetime, strawberry.argument(name="from")]
+Scope = Annotated[
+    EventFilter | None,
+    strawberry.argument(description="Narrows the events every metric reads from."),
+]
+Environment = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Deployments and incidents of this environment only (any case). "
+        "Left out: production's (EVENTSTORE_PRODUCTION_ENVIRONMENTS), and those that name "
+        "none."
+    ),
+]
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What every delivery read is asked: a range, a scope, the environments that count."""
+
+    start: datetime
+    end: datetime
+    scope: Any
+    environments: Environments
+
+
+def _asked(
     info: Info,
-    from_: Annotated[datetime, strawberry.argument(name="from")],
+    from_: datetime,
     to: datetime,
-    team_id: str | None = None,
-    repo: str | None = None,
-    filter: Annotated[
-        EventFilter | None,
-        strawberry.argument(description="Narrows the events every metric reads from."),
-    ] = None,
-    environment: Annotated[
-        str | None,
-        strawberry.argument(
-            description="Deployments and incidents of this environment only (any case). "
-            "Left out: production's (EVENTSTORE_PRODUCTION_ENVIRONMENTS), and those that name "
-            "none."
-        ),
-    ] = None,
-) -> Any:
+    team_id: str | None,
+    repo: str | None,
+    filter: EventFilter | None,
+    environment: str | None,
+) -> _Asked:
     if to <= from_:
         raise InvalidInput([FieldError(("to",), "must be after from")])
     if to - from_ > MAX_METRICS_RANGE:
@@ -224,17 +248,109 @@ async def delivery_metrics(
         parts.append(Condition("repo", Op.EQ, repo))
     if filter is not None:
         parts.append(filter.to_filter())
-    scope = scoped(info.context.caller, all_of(parts))
-    start, end = _stored_time(from_, "from"), _stored_time(to, "to")
     settings = info.context.services.settings
-    environments = (
-        Environments.production(settings.production_environment_names)
-        if environment is None
-        else Environments.only(environment)
+    return _Asked(
+        start=_stored_time(from_, "from"),
+        end=_stored_time(to, "to"),
+        scope=scoped(info.context.caller, all_of(parts)),
+        environments=(
+            Environments.production(settings.production_environment_names)
+            if environment is None
+            else Environments.only(environment)
+        ),
     )
+
+
+async def delivery_metrics(
+    info: Info,
+    from_: From,
+    to: datetime,
+    team_id: str | None = None,
+    repo: str | None = None,
+    filter: Scope = None,
+    environment: Environment = None,
+) -> Any:
+    asked = _asked(info, from_, to, team_id, repo, filter, environment)
     # The domain's answer has this type's shape: Strawberry reads its fields as they are.
     return await compute_delivery_metrics(
-        info.context.services.store, scope, start, end, environments=environments
+        info.context.services.store,
+        asked.scope,
+        asked.start,
+        asked.end,
+        environments=asked.environments,
+    )
+
+
+@strawberry.type(description="The delivery metrics of one period of a trend.")
+class DeliveryPeriod:
+    start: datetime = strawberry.field(description="The period's start (the range's, if later).")
+    end: datetime = strawberry.field(description="The period's end (the range's, if earlier).")
+    metrics: DeliveryMetrics = strawberry.field(
+        description="What `deliveryMetrics` answers for [start, end) and the same arguments."
+    )
+
+
+async def delivery_trend(
+    info: Info,
+    from_: From,
+    to: datetime,
+    bucket: Annotated[
+        Bucket, strawberry.argument(description="The periods; weeks start on Monday (UTC).")
+    ] = Bucket.WEEK,
+    team_id: str | None = None,
+    repo: str | None = None,
+    filter: Scope = None,
+    environment: Environment = None,
+) -> Any:
+    asked = _asked(info, from_, to, team_id, repo, filter, environment)
+    return await compute_trend(
+        info.context.services.store,
+        asked.scope,
+        (asked.start, asked.end),
+        bucket,
+        environments=asked.environments,
+    )
+
+
+@strawberry.type(description="The delivery metrics of one team or one repository.")
+class DeliveryGroupMetrics:
+    team_id: str | None = strawberry.field(description="The team, when grouped by team.")
+    repo: str | None = strawberry.field(description="The repository, when grouped by repo.")
+    delivery_events: int = strawberry.field(
+        description="Its deployments and incidents in the range, of every environment: what "
+        "orders the groups."
+    )
+    metrics: DeliveryMetrics = strawberry.field(
+        description="What `deliveryMetrics` answers for this team (or repo) and the same arguments."
+    )
+
+
+MAX_BREAKDOWN_GROUPS = 100
+
+
+async def delivery_breakdown(
+    info: Info,
+    by: DeliveryGroup,
+    from_: From,
+    to: datetime,
+    team_id: str | None = None,
+    repo: str | None = None,
+    filter: Scope = None,
+    environment: Environment = None,
+    limit: Annotated[int, strawberry.argument(description=f"At most {MAX_BREAKDOWN_GROUPS}.")] = 20,
+) -> Any:
+    if not 0 < limit <= MAX_BREAKDOWN_GROUPS:
+        message = f"must be between 1 and {MAX_BREAKDOWN_GROUPS}"
+        raise InvalidInput([FieldError(("limit",), message)])
+    asked = _asked(info, from_, to, team_id, repo, filter, environment)
+    return await compute_groups(
+        info.context.services.store,
+        asked.scope,
+        (asked.start, asked.end),
+        by,
+        environments=asked.environments,
+        limit=limit,
+        max_rows=info.context.services.settings.max_count_rows,
     )
 
 

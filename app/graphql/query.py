@@ -18,7 +18,16 @@ from app.graphql.connections import (
 )
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, EventSort, selection, sort_keys
-from app.graphql.insights import DeliveryMetrics, EventCount, delivery_metrics, event_counts
+from app.graphql.insights import (
+    DeliveryGroupMetrics,
+    DeliveryMetrics,
+    DeliveryPeriod,
+    EventCount,
+    delivery_breakdown,
+    delivery_metrics,
+    delivery_trend,
+    event_counts,
+)
 from app.graphql.types import AnyEvent, event_node
 from app.store import EventPage, EventQuery
 from app.upstream.strawberry import SelectedField, Selection
@@ -152,6 +161,18 @@ class Query:
         graphql_type=DeliveryMetrics,
         description="DORA's five metrics over [from, to), for a team and repo if given, "
         "from the delivery events of every family (CTO.ai, FlexDeploy and CDEvents).",
+    )
+
+    delivery_trend: list[DeliveryPeriod] = strawberry.field(
+        resolver=delivery_trend,
+        description="`deliveryMetrics` for each period of [from, to) (at most 60 of them), "
+        "the first and the last cut to the range: the same figures, period by period.",
+    )
+
+    delivery_breakdown: list[DeliveryGroupMetrics] = strawberry.field(
+        resolver=delivery_breakdown,
+        description="`deliveryMetrics` for each team (or repository) with deployments or "
+        "incidents in [from, to), the busiest first.",
     )
 
     @strawberry.field(

@@ -274,3 +274,33 @@ async def test_a_range_of_centuries_is_refused(service: RunningService) -> None:
 
     assert answer.error_codes == ["BAD_USER_INPUT"]
     assert "to: must be at most 20 years after from" in answer.errors[0]["message"]
+
+
+async def test_a_trend_or_breakdown_too_large_is_refused_naming_the_argument(
+    service: RunningService,
+) -> None:
+    year = {"from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}
+    by_day = await service.graphql(
+        """query($from: DateTime!, $to: DateTime!) {
+             deliveryTrend(from: $from, to: $to, bucket: DAY) { start }
+           }""",
+        **year,
+    )
+    by_week = await service.graphql(
+        """query($from: DateTime!, $to: DateTime!) {
+             deliveryTrend(from: $from, to: $to) { start }
+           }""",
+        **year,
+    )
+    many = await service.graphql(
+        """query($from: DateTime!, $to: DateTime!) {
+             deliveryBreakdown(by: TEAM, from: $from, to: $to, limit: 1000) { teamId }
+           }""",
+        **year,
+    )
+
+    assert by_day.error_codes == many.error_codes == ["BAD_USER_INPUT"]
+    assert "bucket: the range holds more than 60 days" in by_day.errors[0]["message"]
+    assert "limit: must be between 1 and 100" in many.errors[0]["message"]
+    assert by_week.errors == []
+    assert len(by_week.data["deliveryTrend"]) == 53  # 2026's weeks, the first and last cut

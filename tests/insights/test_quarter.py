@@ -36,22 +36,44 @@ STAGE = next(
     if m["eventType"] == "Pipeline Stage Completed"
 )
 INGEST_CDEVENTS = "mutation($events: [JSON!]!) { ingestCDEvents(events: $events) { created } }"
-METRICS = """
-query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String) {
-  deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo) {
-    deploymentFrequency { deployments band }
-    leadTime { durations { count meanSeconds medianSeconds } ignoredNonPositive }
-    changeFailureRate { rate deployments failedDeployments linkedIncidents }
-    timeToRestore {
-      durations { count meanSeconds medianSeconds }
+
+
+def figures(*, band: bool = True) -> str:
+    """Every figure of the five metrics and time to restore; the band only over a quarter."""
+    frequency = "deployments band" if band else "deployments"
+    return f"""
+    deploymentFrequency {{ {frequency} }}
+    leadTime {{ durations {{ count meanSeconds medianSeconds }} ignoredNonPositive }}
+    changeFailureRate {{ rate deployments failedDeployments linkedIncidents }}
+    timeToRestore {{
+      durations {{ count meanSeconds medianSeconds }}
       unresolvedIncidents pairedByIdentity recoveredByDeployment abandonedIncidents
-    }
-    failedDeploymentRecoveryTime {
-      durations { count meanSeconds medianSeconds } unrecoveredFailures
-    }
-    deploymentReworkRate { rate deployments reworkDeployments }
-  }
-}
+    }}
+    failedDeploymentRecoveryTime {{
+      durations {{ count meanSeconds medianSeconds }} unrecoveredFailures
+    }}
+    deploymentReworkRate {{ rate deployments reworkDeployments }}
+    """
+
+
+METRICS = f"""
+query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String) {{
+  deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo) {{ {figures()} }}
+}}
+"""
+TREND = f"""
+query($from: DateTime!, $to: DateTime!, $teamId: String) {{
+  deliveryTrend(from: $from, to: $to, teamId: $teamId) {{
+    start end metrics {{ {figures(band=False)} }}
+  }}
+}}
+"""
+BREAKDOWN = f"""
+query($from: DateTime!, $to: DateTime!, $by: DeliveryGroup!, $teamId: String) {{
+  deliveryBreakdown(from: $from, to: $to, by: $by, teamId: $teamId) {{
+    teamId repo metrics {{ {figures()} }}
+  }}
+}}
 """
 
 
@@ -256,9 +278,15 @@ def band(days: set[Any]) -> str:
     return "YEARLY"
 
 
-def worked_out(history: list[Happened], team: str | None, repo: str | None) -> dict[str, Any]:
+def worked_out(
+    history: list[Happened],
+    team: str | None,
+    repo: str | None,
+    start: datetime = START,
+    until: datetime = END,
+) -> dict[str, Any]:
     mine = [h for h in history if team in (None, h.team) and repo in (None, h.repo)]
-    within = [h for h in mine if START <= h.at < END]
+    within = [h for h in mine if start <= h.at < until]
     made = [h for h in within if h.role in ("deployed", "failed") and production(h)]
     succeeded = [h for h in made if h.role == "deployed"]
     failed = [h for h in made if h.role == "failed"]
@@ -330,7 +358,7 @@ def worked_out(history: list[Happened], team: str | None, repo: str | None) -> d
             recoveries.append((h.at - failing.pop(place(h))).total_seconds())
     unrecovered = 0
     for where, since in failing.items():
-        later = [s.at for s in every_success if place(s) == where and s.at >= END]
+        later = [s.at for s in every_success if place(s) == where and s.at >= until]
         if later:
             recoveries.append((min(later) - since).total_seconds())
         else:
@@ -380,6 +408,12 @@ def worked_out(history: list[Happened], team: str | None, repo: str | None) -> d
 async def test_a_quarter_of_every_family_measures_as_worked_out(guarded: RunningService) -> None:
     history = quarter()
     await send(guarded, history)
+    await _measured_as_a_whole(guarded, history)
+    await _measured_week_by_week(guarded, history)
+    await _measured_team_by_team(guarded, history)
+
+
+async def _measured_as_a_whole(guarded: RunningService, history: list[Happened]) -> None:
     span = {"from": START.isoformat(), "to": END.isoformat()}
 
     for team, repo in (("team-a", None), ("team-a", "api"), ("team-b", "app"), (None, None)):
@@ -399,3 +433,65 @@ async def test_a_quarter_of_every_family_measures_as_worked_out(guarded: Running
     assert restore["pairedByIdentity"]
     assert everyone["failedDeploymentRecoveryTime"]["durations"]["count"]
     assert everyone["deploymentReworkRate"]["reworkDeployments"]
+
+
+def _without_band(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures a period shorter than the band's weeks and months can be checked on."""
+    frequency = {k: v for k, v in figures["deploymentFrequency"].items() if k != "band"}
+    return figures | {"deploymentFrequency": frequency}
+
+
+async def _measured_week_by_week(guarded: RunningService, history: list[Happened]) -> None:
+    # A range that cuts its first and last weeks short: those periods are cut to it.
+    start, end = START + timedelta(days=3, hours=5), END - timedelta(days=2)
+    answer = await guarded.graphql(
+        TREND, token=ADMIN, **{"from": start.isoformat(), "to": end.isoformat()}, teamId="team-a"
+    )
+
+    assert answer.errors == []
+    trend = answer.data["deliveryTrend"]
+    bounds = [(datetime.fromisoformat(p["start"]), datetime.fromisoformat(p["end"])) for p in trend]
+    mondays = [START + timedelta(weeks=n) for n in range(1, 13)]
+    assert bounds == list(zip([start, *mondays], [*mondays, end], strict=True))
+    for (first, last), period in zip(bounds, trend, strict=True):
+        expected = _without_band(worked_out(history, "team-a", None, first, last))
+        for metric, figures in expected.items():
+            got = period["metrics"][metric]
+            assert close_enough(got, figures), (first, metric, got, figures)
+    assert sum(p["metrics"]["deploymentFrequency"]["deployments"] for p in trend) > 0
+
+
+async def _measured_team_by_team(guarded: RunningService, history: list[Happened]) -> None:
+    span = {"from": START.isoformat(), "to": END.isoformat()}
+    by_team = await guarded.graphql(BREAKDOWN, token=ADMIN, **span, by="TEAM", teamId=None)
+    by_repo = await guarded.graphql(BREAKDOWN, token=ADMIN, **span, by="REPO", teamId="team-a")
+    # A team sees its own groups only, whatever it asks for.
+    seen_by_b = await guarded.graphql(BREAKDOWN, token=TEAM_B, **span, by="TEAM", teamId=None)
+
+    assert by_team.errors == by_repo.errors == seen_by_b.errors == []
+    groups = [((g["teamId"], None), g) for g in by_team.data["deliveryBreakdown"]] + [
+        (("team-a", g["repo"]), g) for g in by_repo.data["deliveryBreakdown"]
+    ]
+    assert [key for key, _ in groups] == [
+        *((team, None) for team in _busiest(history, "team")),
+        *(
+            ("team-a", repo)
+            for repo in _busiest([h for h in history if h.team == "team-a"], "repo")
+        ),
+    ]
+    for (team, repo), group in groups:
+        for metric, figures in worked_out(history, team, repo).items():
+            got = group["metrics"][metric]
+            assert close_enough(got, figures), (team, repo, metric, got, figures)
+    assert [g["teamId"] for g in seen_by_b.data["deliveryBreakdown"]] == ["team-b"]
+
+
+def _busiest(history: list[Happened], by: str) -> list[str]:
+    """Teams (or repositories) by their deployments and incidents in the quarter, of every
+    environment; those that name none (FlexDeploy's stages name no repository) in no group."""
+    counted: dict[str, int] = {}
+    for h in history:
+        value = getattr(h, by)
+        if START <= h.at < END and h.role in ("deployed", "failed", "opened") and value:
+            counted[value] = counted.get(value, 0) + 1
+    return sorted(counted, key=lambda k: (-counted[k], k))

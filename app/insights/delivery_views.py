@@ -1,0 +1,108 @@
+"""The delivery metrics seen two more ways a dashboard needs: period by period across a range
+(a trend), and group by group (each team, each repository).
+
+Each period and each group is measured by `delivery_metrics` itself, over its own range and
+scope, so a trend's point or a table's row is exactly what `deliveryMetrics` answers when asked
+for that period or that team: one definition of every figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from app.errors import FieldError, InvalidInput
+from app.filters import Condition, EventFilter, Op, all_of
+from app.insights.counts import TimeRange, periods
+from app.insights.delivery_kinds import DEPLOYED, INCIDENT_OPENED, stored_types
+from app.insights.dora import DeliveryMetrics, delivery_metrics
+from app.insights.played import Environments
+from app.periods import Bucket, following
+from app.store import EventStore
+
+__all__ = ["DeliveryGroup", "GroupMetrics", "PeriodMetrics", "delivery_groups", "delivery_trend"]
+
+# A trend is a chart: a year of weeks is the most one answer measures (each period is a read).
+MAX_TREND_PERIODS = 60
+
+
+class DeliveryGroup(StrEnum):
+    TEAM = "teamId"
+    REPO = "repo"
+
+
+@dataclass(frozen=True)
+class PeriodMetrics:
+    start: datetime
+    end: datetime
+    metrics: DeliveryMetrics
+
+
+@dataclass(frozen=True)
+class GroupMetrics:
+    team_id: str | None
+    repo: str | None
+    delivery_events: int
+    metrics: DeliveryMetrics
+
+
+async def delivery_trend(
+    store: EventStore,
+    scope: EventFilter,
+    within: tuple[datetime, datetime],
+    bucket: Bucket,
+    *,
+    environments: Environments,
+) -> list[PeriodMetrics]:
+    """The metrics of each `bucket` of [start, end), the first and last cut to the range."""
+    start, end = within
+    starts = periods(bucket, TimeRange(start, end, end_inclusive=False), at_most=MAX_TREND_PERIODS)
+    if len(starts) > MAX_TREND_PERIODS:
+        message = (
+            f"the range holds more than {MAX_TREND_PERIODS} {bucket.value}s: use a larger "
+            "bucket or a shorter range"
+        )
+        raise InvalidInput([FieldError(("bucket",), message)])
+    trend = []
+    for period in starts:
+        first, last = max(period, start), min(following(bucket, period), end)
+        metrics = await delivery_metrics(store, scope, first, last, environments=environments)
+        trend.append(PeriodMetrics(first, last, metrics))
+    return trend
+
+
+async def delivery_groups(
+    store: EventStore,
+    scope: EventFilter,
+    within: tuple[datetime, datetime],
+    by: DeliveryGroup,
+    *,
+    environments: Environments,
+    limit: int,
+    max_rows: int,
+) -> list[GroupMetrics]:
+    """The metrics of each team (or repository) with deployments or incidents in the range,
+    those with the most first; at most `limit` of them, chosen among the first `max_rows`
+    groups the store counts."""
+    start, end = within
+    delivering = all_of(
+        [
+            scope,
+            Condition("timestamp", Op.GTE, start),
+            Condition("timestamp", Op.LT, end),
+            Condition("type", Op.IN, stored_types({DEPLOYED[0], INCIDENT_OPENED[0]})),
+        ]
+    )
+    counts = await store.count_groups(delivering, [by.value], None, limit=max_rows)
+    busiest = sorted(
+        ((key[0], count) for key, _, count in counts if isinstance(key[0], str)),
+        key=lambda item: (-item[1], item[0]),
+    )[:limit]
+    groups = []
+    for value, count in busiest:
+        of_group = all_of([scope, Condition(by.value, Op.EQ, value)])
+        metrics = await delivery_metrics(store, of_group, start, end, environments=environments)
+        team, repo = (value, None) if by is DeliveryGroup.TEAM else (None, value)
+        groups.append(GroupMetrics(team, repo, count, metrics))
+    return groups
