@@ -15,8 +15,9 @@ from app.filters import Condition, Op, all_of
 from app.filters.paths import stored_path
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, selection
+from app.graphql.types import event_node
 from app.insights.counts import count_events, time_range
-from app.insights.delivery_views import DeliveryGroup
+from app.insights.delivery_views import DeliveryGroup, counted_events
 from app.insights.delivery_views import delivery_groups as compute_groups
 from app.insights.delivery_views import delivery_trend as compute_trend
 from app.insights.dora import DoraBand
@@ -32,6 +33,7 @@ __all__ = [
     "DeliveryPeriod",
     "EventCount",
     "delivery_breakdown",
+    "delivery_events",
     "delivery_metrics",
     "delivery_trend",
     "event_counts",
@@ -326,6 +328,7 @@ class DeliveryGroupMetrics:
 
 
 MAX_BREAKDOWN_GROUPS = 100
+MAX_DELIVERY_EVENTS = 1000
 
 
 async def delivery_breakdown(
@@ -352,6 +355,27 @@ async def delivery_breakdown(
         limit=limit,
         max_rows=info.context.services.settings.max_count_rows,
     )
+
+
+async def delivery_events(
+    info: Info,
+    from_: From,
+    to: datetime,
+    team_id: str | None = None,
+    repo: str | None = None,
+    filter: Scope = None,
+    environment: Environment = None,
+    limit: Annotated[int, strawberry.argument(description=f"At most {MAX_DELIVERY_EVENTS}.")] = 200,
+) -> Any:
+    if not 0 < limit <= MAX_DELIVERY_EVENTS:
+        message = f"must be between 1 and {MAX_DELIVERY_EVENTS}"
+        raise InvalidInput([FieldError(("limit",), message)])
+    asked = _asked(info, from_, to, team_id, repo, filter, environment)
+    store = info.context.services.store
+    events = await counted_events(
+        store, asked.scope, (asked.start, asked.end), environments=asked.environments, limit=limit
+    )
+    return [event_node(event, store.cursor_of(event)) for event in events]
 
 
 def _stored_time(moment: datetime, argument: str) -> datetime:

@@ -24,6 +24,7 @@ from app.graphql.insights import (
     DeliveryPeriod,
     EventCount,
     delivery_breakdown,
+    delivery_events,
     delivery_metrics,
     delivery_trend,
     event_counts,
@@ -173,6 +174,14 @@ class Query:
         resolver=delivery_breakdown,
         description="`deliveryMetrics` for each team (or repository) with deployments or "
         "incidents in [from, to), the busiest first.",
+    )
+
+    delivery_events: list[Any] = strawberry.field(
+        resolver=delivery_events,
+        graphql_type=list[AnyEvent],
+        description="The deployments (succeeded and failed) and incidents opened that "
+        "`deliveryMetrics` counts over [from, to) with the same arguments, of every family: "
+        "newest first.",
     )
 
     @strawberry.field(

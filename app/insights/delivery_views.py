@@ -1,5 +1,5 @@
-"""The delivery metrics seen two more ways a dashboard needs: period by period across a range
-(a trend), and group by group (each team, each repository).
+"""The delivery metrics seen the ways a dashboard needs: period by period across a range (a
+trend), group by group (each team, each repository), and as the events they counted.
 
 Each period and each group is measured by `delivery_metrics` itself, over its own range and
 scope, so a trend's point or a table's row is exactly what `deliveryMetrics` answers when asked
@@ -13,15 +13,28 @@ from datetime import datetime
 from enum import StrEnum
 
 from app.errors import FieldError, InvalidInput
+from app.events import StoredEvent
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.counts import TimeRange, periods
-from app.insights.delivery_kinds import DEPLOYED, INCIDENT_OPENED, stored_types
+from app.insights.delivery_kinds import (
+    DEPLOYED,
+    DEPLOYMENT_FAILED,
+    INCIDENT_OPENED,
+    stored_types,
+)
 from app.insights.dora import DeliveryMetrics, delivery_metrics
-from app.insights.played import Environments
+from app.insights.played import DeliveryReads, Environments, playing
 from app.periods import Bucket, following
 from app.store import EventStore
 
-__all__ = ["DeliveryGroup", "GroupMetrics", "PeriodMetrics", "delivery_groups", "delivery_trend"]
+__all__ = [
+    "DeliveryGroup",
+    "GroupMetrics",
+    "PeriodMetrics",
+    "counted_events",
+    "delivery_groups",
+    "delivery_trend",
+]
 
 # A trend is a chart: a year of weeks is the most one answer measures (each period is a read).
 MAX_TREND_PERIODS = 60
@@ -106,3 +119,34 @@ async def delivery_groups(
         team, repo = (value, None) if by is DeliveryGroup.TEAM else (None, value)
         groups.append(GroupMetrics(team, repo, count, metrics))
     return groups
+
+
+# What a chart of deliveries draws: deployments made and incidents opened.
+_DRAWN = frozenset({DEPLOYED, DEPLOYMENT_FAILED, INCIDENT_OPENED})
+
+
+async def counted_events(
+    store: EventStore,
+    scope: EventFilter,
+    within: tuple[datetime, datetime],
+    *,
+    environments: Environments,
+    limit: int,
+) -> list[StoredEvent]:
+    """The deployments (succeeded and failed) and the incidents opened that the metrics of
+    [start, end) count, of every family and in the environments counted: newest first, at
+    most `limit`."""
+    start, end = within
+    in_range = all_of(
+        [scope, Condition("timestamp", Op.GTE, start), Condition("timestamp", Op.LT, end)]
+    )
+    rows = await playing(
+        DeliveryReads(store, environments), in_range, {DEPLOYED[0], INCIDENT_OPENED[0]}
+    )
+    drawn = sorted(
+        (row for row in rows if row["role"] in _DRAWN),
+        key=lambda row: (row["timestamp"], row["seq"]),
+        reverse=True,
+    )[:limit]
+    events = await store.events_by_seq([row["seq"] for row in drawn])
+    return sorted(events, key=lambda event: (event.timestamp, event.seq), reverse=True)

@@ -22,7 +22,10 @@ from app.store.projection import Projection
 __all__ = ["read_deliveries", "read_first_changes"]
 
 Document = dict[str, Any]
-_FIELDS = dict.fromkeys(DELIVERY_FIELDS, 1)
+# Each row says which event it is by its `seq` (the model's `_id`), so a metric's events can
+# be listed.
+_FIELDS = dict.fromkeys(DELIVERY_FIELDS, 1) | {"seq": 1, "_id": 0}
+_MODEL_FIELDS = dict.fromkeys(DELIVERY_FIELDS, 1)
 # The equalities leading the model's indexes (`DeliveryModel.prepare`).
 _SHAPES = (("type", "teamId"), ("type",))
 
@@ -42,14 +45,13 @@ async def read_deliveries(
     found: list[Document] = []
     for indexed in _index_ranges(event_filter):
         absorbed = projection.deliveries.collection.find(
-            time_bounds_exclusive(indexed), _FIELDS | {"_id": 1}, max_time_ms=max_time_ms
+            time_bounds_exclusive(indexed), _MODEL_FIELDS, max_time_ms=max_time_ms
         )
         left = untested_by(event_filter, indexed)
-        found += [
-            row
-            for row in await absorbed.to_list()
-            if row["_id"] <= checkpoint.seq and (left is None or matches(left, row))
-        ]
+        for row in await absorbed.to_list():
+            row["seq"] = row.pop("_id")
+            if row["seq"] <= checkpoint.seq and (left is None or matches(left, row)):
+                found.append(row)
     tail = events.find({"seq": {"$gt": checkpoint.seq}}, _FIELDS, max_time_ms=max_time_ms)
     return found + [row for row in await tail.to_list() if matches(event_filter, row)]
 

@@ -411,6 +411,7 @@ async def test_a_quarter_of_every_family_measures_as_worked_out(guarded: Running
     await _measured_as_a_whole(guarded, history)
     await _measured_week_by_week(guarded, history)
     await _measured_team_by_team(guarded, history)
+    await _counted_events_listed(guarded, history)
 
 
 async def _measured_as_a_whole(guarded: RunningService, history: list[Happened]) -> None:
@@ -495,3 +496,38 @@ def _busiest(history: list[Happened], by: str) -> list[str]:
         if START <= h.at < END and h.role in ("deployed", "failed", "opened") and value:
             counted[value] = counted.get(value, 0) + 1
     return sorted(counted, key=lambda k: (-counted[k], k))
+
+
+async def _counted_events_listed(guarded: RunningService, history: list[Happened]) -> None:
+    """What a chart's bar is made of: every production deployment and incident opened."""
+    span = {"from": START + timedelta(weeks=2), "to": END - timedelta(weeks=3)}
+    answer = await guarded.graphql(
+        """query($from: DateTime!, $to: DateTime!, $teamId: String) {
+             deliveryEvents(from: $from, to: $to, teamId: $teamId, limit: 1000) {
+               ... on Event { source timestamp }
+             }
+           }""",
+        token=ADMIN,
+        **{name: moment.isoformat() for name, moment in span.items()},
+        teamId="team-a",
+    )
+
+    assert answer.errors == []
+    listed = [
+        (datetime.fromisoformat(event["timestamp"]), event["source"].lower())
+        for event in answer.data["deliveryEvents"]
+    ]
+    expected = sorted(
+        (
+            (h.at, h.family)
+            for h in history
+            if h.team == "team-a"
+            and span["from"] <= h.at < span["to"]
+            and h.role in ("deployed", "failed", "opened")
+            and production(h)
+        ),
+        reverse=True,
+    )
+    assert sorted(listed, reverse=True) == expected
+    assert [at for at, _ in listed] == [at for at, _ in expected]  # newest first
+    assert {family for _, family in listed} == {"lifecycle", "flexdeploy", "cdevents"}
