@@ -30,6 +30,7 @@ from app.graphql.insights import (
     event_counts,
 )
 from app.graphql.types import AnyEvent, event_node
+from app.insights.delivery_kinds import DELIVERY_TYPES
 from app.store import EventPage, EventQuery
 from app.upstream.strawberry import SelectedField, Selection
 
@@ -183,6 +184,14 @@ class Query:
         "`deliveryMetrics` counts over [from, to) with the same arguments, of every family: "
         "newest first.",
     )
+
+    @strawberry.field(
+        description="The `type`s of the events the delivery metrics read, of every family "
+        "(deployments, incidents, their resolutions, commits and changes): what a live view of "
+        "the metrics subscribes to, to know when they change."
+    )
+    def delivery_types(self) -> list[str]:
+        return sorted(DELIVERY_TYPES)
 
     @strawberry.field(
         description="A cursor at the newest arrival: a subscription `after:` it receives what "

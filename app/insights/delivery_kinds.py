@@ -23,6 +23,7 @@ __all__ = [
     "DELIVERY_TYPES",
     "DEPLOYED",
     "DEPLOYMENT_FAILED",
+    "DEPLOYMENT_OR_INCIDENT_TYPES",
     "INCIDENT_ABANDONED",
     "INCIDENT_OPENED",
     "IN_AN_ENVIRONMENT",
@@ -140,3 +141,6 @@ def stored_types(names: Iterable[str]) -> tuple[str, ...]:
 
 # Every stored `type` with a role: the delivery read model keeps the events of these types.
 DELIVERY_TYPES = frozenset(stored_types(_LIFECYCLE_NAMES))
+
+# The stored `type`s that may be a deployment or an incident: what orders a breakdown.
+DEPLOYMENT_OR_INCIDENT_TYPES = stored_types({DEPLOYED[0], INCIDENT_OPENED[0]})

@@ -19,8 +19,8 @@ from app.insights.counts import TimeRange, periods
 from app.insights.delivery_kinds import (
     DEPLOYED,
     DEPLOYMENT_FAILED,
+    DEPLOYMENT_OR_INCIDENT_TYPES,
     INCIDENT_OPENED,
-    stored_types,
 )
 from app.insights.dora import DeliveryMetrics, delivery_metrics
 from app.insights.played import DeliveryReads, Environments, playing
@@ -104,7 +104,7 @@ async def delivery_groups(
             scope,
             Condition("timestamp", Op.GTE, start),
             Condition("timestamp", Op.LT, end),
-            Condition("type", Op.IN, stored_types({DEPLOYED[0], INCIDENT_OPENED[0]})),
+            Condition("type", Op.IN, DEPLOYMENT_OR_INCIDENT_TYPES),
         ]
     )
     counts = await store.count_groups(delivering, [by.value], None, limit=max_rows)

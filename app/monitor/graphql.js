@@ -39,7 +39,7 @@ export async function query(document, variables = {}) {
 // The fields every row needs, and `raw` for the event's own view.
 const EVENT = `
   __typename
-  ... on Event { id source type action teamId timestamp cursor raw }
+  ... on Event { id source type action teamId repo object environment timestamp cursor raw }
   ... on PipelineStageCompletedEvent {
     pipelineStagePayload {
       pipelineStageExecution { executionStatus }
@@ -56,7 +56,7 @@ export const PAGE = `query Page($filter: EventFilter, $after: String, $limit: In
 
 // Where the tail starts: the newest arrival, not the newest event by time (a backfill's events
 // arrive after it with older times).
-export const ARRIVALS = `query Arrivals { arrivalsCursor }`;
+export const ARRIVALS = `query Arrivals { arrivalsCursor deliveryTypes }`;
 
 export const STREAM = `subscription Stream($filter: EventFilter, $after: String) {
   events(filter: $filter, after: $after) { ${EVENT} }
@@ -67,16 +67,40 @@ export const DELIVERIES = `subscription Deliveries($filter: EventFilter) {
   events(filter: $filter) { ... on Event { id type } }
 }`;
 
-export const HEALTH = `query Health($from: DateTime!, $to: DateTime!, $teamId: String,
-    $repo: String, $filter: EventFilter, $counts: EventFilter) {
-  deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo, filter: $filter) {
-    deploymentFrequency { deployments perDay band level }
-    leadTime { durations { count meanSeconds medianSeconds } level }
-    changeFailureRate { rate deployments failedDeployments linkedIncidents level }
-    failedDeploymentRecoveryTime {
-      durations { count meanSeconds medianSeconds } unrecoveredFailures level
-    }
-    deploymentReworkRate { rate deployments reworkDeployments }
+// Every figure a tile or a table row shows.
+const FIGURES = `fragment Figures on DeliveryMetrics {
+  deploymentFrequency { deployments perDay band level }
+  leadTime { durations { count meanSeconds medianSeconds } level }
+  changeFailureRate { rate deployments failedDeployments linkedIncidents unlinkedIncidents level }
+  failedDeploymentRecoveryTime {
+    durations { count meanSeconds medianSeconds } unrecoveredFailures level
   }
-  eventCounts(filter: $counts, groupBy: ["type", "action"], bucket: DAY) { group bucket count }
+  deploymentReworkRate { rate deployments reworkDeployments }
+}`;
+
+// The range, the period before it (for the change), its trend period by period (the chart
+// and the tiles' lines), a table by team or repository, and the known teams and repositories.
+export const HEALTH = `query Health($from: DateTime!, $to: DateTime!, $previousFrom: DateTime!,
+    $bucket: TimeBucket!, $by: DeliveryGroup!, $teamId: String, $repo: String,
+    $filter: EventFilter, $known: EventFilter, $knownRepos: EventFilter) {
+  deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo, filter: $filter) {
+    ...Figures
+  }
+  previous: deliveryMetrics(from: $previousFrom, to: $from, teamId: $teamId, repo: $repo,
+      filter: $filter) { ...Figures }
+  deliveryTrend(from: $from, to: $to, bucket: $bucket, teamId: $teamId, repo: $repo,
+      filter: $filter) { start end metrics { ...Figures } }
+  deliveryBreakdown(by: $by, from: $from, to: $to, teamId: $teamId, repo: $repo,
+      filter: $filter) { teamId repo deliveryEvents metrics { ...Figures } }
+  teams: eventCounts(filter: $known, groupBy: ["teamId"]) { group count }
+  repos: eventCounts(filter: $knownRepos, groupBy: ["repo"]) { group count }
+}
+${FIGURES}`;
+
+// A period of the chart: the deployments and incidents its bar counted.
+export const COUNTED = `query Counted($from: DateTime!, $to: DateTime!, $teamId: String,
+    $repo: String, $filter: EventFilter) {
+  deliveryEvents(from: $from, to: $to, teamId: $teamId, repo: $repo, filter: $filter) {
+    ${EVENT}
+  }
 }`;

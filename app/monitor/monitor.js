@@ -2,8 +2,9 @@
 // older pages by cursor, and delivery health over the same view. Built on the public GraphQL
 // API only, as any frontend would be.
 
-import { dayRange, loadHealth } from "./health.js";
-import { deliveryFilter, readView, streamFilter, viewSearch, FIELDS } from "./filters.js";
+import { countedIn, loadHealth } from "./health.js";
+import { periodName } from "./chart.js";
+import { readView, streamFilter, viewSearch, FIELDS } from "./filters.js";
 import { ARRIVALS, DELIVERIES, PAGE, STREAM, query, session, socketUrl } from "./graphql.js";
 import { GraphQLSocket, UNAUTHORIZED } from "./socket.js";
 import { eventRow } from "./rows.js";
@@ -32,6 +33,8 @@ let late = 0;
 let newest = null;
 let flushing = false;
 let healthTimer = null;
+let healthAt = 0;
+let deliveryTypes = []; // what the metrics read, as the service says
 const shown = new Map(); // id → event, for the rows on the page
 const dayEvents = new Map();
 
@@ -137,7 +140,7 @@ function subscribe(live, thisRun) {
 
 function watchDeliveries(live, thisRun) {
   const filter = { ...streamFilter({ ...view, source: "", type: "", action: "" }),
-    type: { in: ["deployment", "incident"] } };
+    type: { in: deliveryTypes } };
   live.subscribe(DELIVERIES, { filter }, {
     next: () => thisRun === run && refreshHealth(),
     error: () => {},
@@ -189,31 +192,35 @@ async function loadOlder() {
   counts();
 }
 
+// The panel reads a trend and a table: deployments come in bursts, so one refresh for each
+// burst, and at most one every few seconds however busy the stream.
+const HEALTH_EVERY_MS = 5000;
+
 function refreshHealth() {
   clearTimeout(healthTimer);
   const thisRun = run;
-  // Deployments come in bursts: one refresh for each burst.
+  const wait = Math.max(300, healthAt + HEALTH_EVERY_MS - Date.now());
   healthTimer = setTimeout(() => {
-    if (thisRun === run) loadHealth(view, showDay).catch(failed);
-  }, 300);
+    if (thisRun !== run) return;
+    healthAt = Date.now();
+    loadHealth(view, showPeriod).catch(failed);
+  }, wait);
 }
 
-// A day of the chart: its deployments and incidents, as the chart counted them.
-async function showDay(day) {
-  const filter = { ...deliveryFilter(view), type: { in: ["deployment", "incident"] },
-    timestamp: dayRange(day) };
-  const data = await query(PAGE, { filter, limit: 200 }).catch(failed);
-  if (!data) return;
+// A period of the chart: the deployments and incidents it counted.
+async function showPeriod(period) {
+  const events = await countedIn(view, period).catch(failed);
+  if (!events) return;
   dayEvents.clear();
-  for (const event of data.events.nodes) dayEvents.set(event.id, event);
+  for (const event of events) dayEvents.set(event.id, event);
   const list = $("day-events");
   list.replaceChildren();
-  append(list, data.events.nodes);
-  const more = data.events.pageInfo.hasNextPage ? " (the first 200)" : "";
-  const found = data.events.nodes.length;
-  $("day-title").textContent = `Deployments and incidents on ${day}: ${found}${more}`;
+  append(list, events);
+  const more = events.length === 200 ? " (the newest 200)" : "";
+  $("day-title").textContent = `Deployments and incidents counted, ${periodName(period)}: `
+    + `${events.length}${more}`;
   $("day").hidden = false;
-  $("day").dataset.day = day;
+  $("day").dataset.day = period.start.slice(0, 10);
   $("day-title").scrollIntoView({ block: "nearest" });
 }
 
@@ -264,11 +271,13 @@ async function start() {
   append(stream, page.nodes);
   newest = page.nodes[0]?.timestamp ?? null;
   lastCursor = arrivals.arrivalsCursor;
+  deliveryTypes = arrivals.deliveryTypes;
   olderCursor = page.pageInfo.endCursor;
   $("older").hidden = !page.pageInfo.hasNextPage;
   counts();
   connect(thisRun);
-  loadHealth(view, showDay).catch(failed);
+  healthAt = Date.now();
+  loadHealth(view, showPeriod).catch(failed);
 }
 
 function fillForm() {

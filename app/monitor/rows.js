@@ -9,12 +9,10 @@ function cell(className, text) {
 
 const FAMILIES = { LIFECYCLE: "Lifecycle", FLEXDEPLOY: "FlexDeploy", CDEVENTS: "CDEvents" };
 
+// Where it happened: its repository, else what it is about (a FlexDeploy object, a CDEvent's
+// subject), as the API names them for every family.
 function place(event) {
-  const raw = event.raw || {};
-  if (event.source === "FLEXDEPLOY") return raw.object;
-  // A CDEvent is about its subject; a change or a branch is placed in its repository.
-  if (event.source === "CDEVENTS") return raw.subject?.content?.repository?.id || raw.subject?.id;
-  return raw.repo;
+  return event.repo || event.object || "";
 }
 
 // `dev.cdevents.service.deployed.0.3.0` reads as `service.deployed`: the rest is the same
