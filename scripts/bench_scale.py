@@ -584,6 +584,17 @@ METRICS = """query($from: DateTime!, $to: DateTime!, $teamId: String) {
     timeToRestore { durations { count meanSeconds medianSeconds } unresolvedIncidents }
   }
 }"""
+# What the monitor's delivery health reads beside the metrics: the trend and the table.
+TREND = """query($from: DateTime!, $to: DateTime!, $teamId: String) {
+  deliveryTrend(from: $from, to: $to, teamId: $teamId, bucket: WEEK) {
+    start metrics { deploymentFrequency { deployments } changeFailureRate { rate } }
+  }
+}"""
+BREAKDOWN = """query($from: DateTime!, $to: DateTime!) {
+  deliveryBreakdown(by: TEAM, from: $from, to: $to) {
+    teamId metrics { deploymentFrequency { deployments } changeFailureRate { rate } }
+  }
+}"""
 
 
 @dataclass(frozen=True)
@@ -656,6 +667,16 @@ def reads() -> list[Read]:
             {"from": iso(END - timedelta(days=91)), "to": iso(END), "teamId": TEAM},
         ),
         Read("deliveryMetrics all teams, year", METRICS, {"from": iso(START), "to": iso(END)}),
+        Read(
+            f"deliveryTrend {TEAM}, 91 days by week",
+            TREND,
+            {"from": iso(END - timedelta(days=91)), "to": iso(END), "teamId": TEAM},
+        ),
+        Read(
+            "deliveryBreakdown by team, 30 days",
+            BREAKDOWN,
+            {"from": iso(END - timedelta(days=30)), "to": iso(END)},
+        ),
         Read("REST GET /events", path="/events", params={"$limit": "50"}),
         Read(f"REST GET /events {TEAM}", path="/events", params={"team_id": TEAM, "$limit": "50"}),
     ]
