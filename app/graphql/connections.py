@@ -15,11 +15,15 @@ from app.store import EventPage
 __all__ = [
     "ANY_EVENTS",
     "CDEVENTS",
+    "DEFAULT_LIMIT",
     "FLEXDEPLOY_EVENTS",
     "LIFECYCLE_EVENTS",
     "ConnectionType",
     "PageInfo",
 ]
+
+# A page's size when `limit` is left out: what a document's bounds count it as.
+DEFAULT_LIMIT = 50
 
 
 @strawberry.type

@@ -13,6 +13,7 @@ from app.access import scoped
 from app.errors import FieldError, InvalidInput
 from app.filters import Condition, Op, all_of
 from app.filters.paths import stored_path
+from app.graphql.connections import DEFAULT_LIMIT
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, selection
 from app.graphql.types import event_node
@@ -328,7 +329,6 @@ class DeliveryGroupMetrics:
 
 
 MAX_BREAKDOWN_GROUPS = 100
-MAX_DELIVERY_EVENTS = 1000
 
 
 async def delivery_breakdown(
@@ -340,11 +340,16 @@ async def delivery_breakdown(
     repo: str | None = None,
     filter: Scope = None,
     environment: Environment = None,
-    limit: Annotated[int, strawberry.argument(description=f"At most {MAX_BREAKDOWN_GROUPS}.")] = 20,
+    groups: Annotated[
+        int,
+        strawberry.argument(
+            description=f"How many, the busiest first; at most {MAX_BREAKDOWN_GROUPS}."
+        ),
+    ] = 20,
 ) -> Any:
-    if not 0 < limit <= MAX_BREAKDOWN_GROUPS:
+    if not 0 < groups <= MAX_BREAKDOWN_GROUPS:
         message = f"must be between 1 and {MAX_BREAKDOWN_GROUPS}"
-        raise InvalidInput([FieldError(("limit",), message)])
+        raise InvalidInput([FieldError(("groups",), message)])
     asked = _asked(info, from_, to, team_id, repo, filter, environment)
     return await compute_groups(
         info.context.services.store,
@@ -352,7 +357,7 @@ async def delivery_breakdown(
         (asked.start, asked.end),
         by,
         environments=asked.environments,
-        limit=limit,
+        limit=groups,
         max_rows=info.context.services.settings.max_count_rows,
     )
 
@@ -365,11 +370,16 @@ async def delivery_events(
     repo: str | None = None,
     filter: Scope = None,
     environment: Environment = None,
-    limit: Annotated[int, strawberry.argument(description=f"At most {MAX_DELIVERY_EVENTS}.")] = 200,
+    limit: Annotated[
+        int,
+        strawberry.argument(
+            description="How many, newest first; at most the configured maximum (1000)."
+        ),
+    ] = DEFAULT_LIMIT,
 ) -> Any:
-    if not 0 < limit <= MAX_DELIVERY_EVENTS:
-        message = f"must be between 1 and {MAX_DELIVERY_EVENTS}"
-        raise InvalidInput([FieldError(("limit",), message)])
+    largest = info.context.services.settings.max_page_size
+    if not 0 < limit <= largest:
+        raise InvalidInput([FieldError(("limit",), f"must be between 1 and {largest}")])
     asked = _asked(info, from_, to, team_id, repo, filter, environment)
     store = info.context.services.store
     events = await counted_events(

@@ -12,6 +12,7 @@ from app.events import EventSource
 from app.graphql.connections import (
     ANY_EVENTS,
     CDEVENTS,
+    DEFAULT_LIMIT,
     FLEXDEPLOY_EVENTS,
     LIFECYCLE_EVENTS,
     ConnectionType,
@@ -36,9 +37,10 @@ from app.upstream.strawberry import SelectedField, Selection
 
 __all__ = ["DEFAULT_LIMIT", "PAGE_FIELDS", "Query"]
 
-DEFAULT_LIMIT = 50
 
-PAGE_FIELDS = frozenset({"events", "lifecycleEvents", "flexDeployEvents", "cdEvents"})
+PAGE_FIELDS = frozenset(
+    {"events", "lifecycleEvents", "flexDeployEvents", "cdEvents", "deliveryEvents"}
+)
 """The fields below that page events, each taking a `limit`: a document's bounds count what
 they ask for (app/graphql/document_bounds.py). A test keeps this equal to the schema's."""
 

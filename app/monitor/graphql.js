@@ -100,7 +100,8 @@ ${FIGURES}`;
 // A period of the chart: the deployments and incidents its bar counted.
 export const COUNTED = `query Counted($from: DateTime!, $to: DateTime!, $teamId: String,
     $repo: String, $filter: EventFilter) {
-  deliveryEvents(from: $from, to: $to, teamId: $teamId, repo: $repo, filter: $filter) {
+  deliveryEvents(from: $from, to: $to, teamId: $teamId, repo: $repo, filter: $filter,
+      limit: 200) {
     ${EVENT}
   }
 }`;

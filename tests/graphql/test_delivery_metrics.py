@@ -294,13 +294,13 @@ async def test_a_trend_or_breakdown_too_large_is_refused_naming_the_argument(
     )
     many = await service.graphql(
         """query($from: DateTime!, $to: DateTime!) {
-             deliveryBreakdown(by: TEAM, from: $from, to: $to, limit: 1000) { teamId }
+             deliveryBreakdown(by: TEAM, from: $from, to: $to, groups: 1000) { teamId }
            }""",
         **year,
     )
 
     assert by_day.error_codes == many.error_codes == ["BAD_USER_INPUT"]
     assert "bucket: the range holds more than 60 days" in by_day.errors[0]["message"]
-    assert "limit: must be between 1 and 100" in many.errors[0]["message"]
+    assert "groups: must be between 1 and 100" in many.errors[0]["message"]
     assert by_week.errors == []
     assert len(by_week.data["deliveryTrend"]) == 53  # 2026's weeks, the first and last cut
