@@ -161,6 +161,7 @@ async def rebuild_read_models(settings: Settings) -> None:
         settings.database,
         timeout_seconds=settings.mongodb_timeout_seconds,
         query_seconds=settings.query_timeout_seconds,
+        lease_seconds=settings.sequence_lease_seconds,
     )
     started = time.monotonic()
     last_report = 0.0

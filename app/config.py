@@ -80,7 +80,14 @@ class Settings(BaseSettings):
     live_gap_seconds: float = Field(
         default=2.0,
         gt=0,
-        description="How long live delivery waits for an event missing in sequence.",
+        description="How long live delivery waits for an event missing in sequence whose "
+        "number is no longer in flight (a lost publish) before reading it from the store.",
+    )
+    sequence_lease_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A process's lease on the sequence numbers it is writing: numbers of a "
+        "process gone for two leases are skipped by live delivery.",
     )
     bus_heartbeat_seconds: float = Field(
         default=1.0, gt=0, description="How often the bus checks itself."

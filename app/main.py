@@ -54,6 +54,7 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             settings.database,
             timeout_seconds=settings.mongodb_timeout_seconds,
             query_seconds=settings.query_timeout_seconds,
+            lease_seconds=settings.sequence_lease_seconds,
         )
         stack.push_async_callback(store.close)
         await store.prepare()

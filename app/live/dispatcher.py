@@ -1,12 +1,15 @@
 """One per process: puts events from the bus in sequence order and hands them to the feeds.
 
 Events can reach the bus out of order (ingests overlap; processes share one sequence). The
-dispatcher keeps a watermark: every event up to it has been handed out, in order. An event
-beyond a gap is held back until the gap fills: by the event, or by the announcement that
-its sequence number was given up (a repeated idempotency key). A gap that stays open longer
-than `gap_seconds` (a lost publish, a failed insert) is filled from the store, which has
-whatever was really stored. A new subscriber learns the watermark when it registers: the
-store holds everything up to it, the feed gets everything after it.
+dispatcher keeps a watermark: every event up to it has been handed out, in order, and every
+number up to it is settled (stored, or never to be). An event beyond a gap is held back until
+the gap fills: by the event, or by the announcement that its sequence number was given up (a
+repeated idempotency key). A gap that stays open longer than `gap_seconds` is filled from the
+store only as far as nothing below is still being written (the sequencer's numbers in
+flight): a slow batch, or one waiting on a restarting database, is waited for as long as its
+writer lives, so no event is ever handed out after one with a higher number. A new subscriber
+learns the watermark when it registers: the store holds everything up to it, the feed gets
+everything after it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ class LiveDispatcher(BusListener):
         self._gap_seconds = gap_seconds
         self._feeds = FeedIndex()
         self._watermark = 0
+        # The newest stored number known, when beyond the watermark with nothing held (a
+        # start with numbers still in flight): what the gap filler reads up to.
+        self._known_top = 0
         # Held back beyond a gap, by sequence number; None: given up, no event will come.
         self._held: dict[int, StoredEvent | None] = {}
         self._held_order: list[int] = []  # a heap of the keys of `_held`
@@ -115,7 +121,8 @@ class LiveDispatcher(BusListener):
 
     async def _resync(self) -> None:
         """Start over from what the store holds: every feed was closed or none exists yet."""
-        self._watermark = await self._store.last_seq()
+        self._watermark = await self._store.settled_seq()
+        self._known_top = await self._store.last_seq()
         self._held.clear()
         self._held_order.clear()
         self._gap_since = None
@@ -168,20 +175,37 @@ class LiveDispatcher(BusListener):
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self._gap_seconds / 4)
-            if self._gap_since is None or loop.time() - self._gap_since < self._gap_seconds:
+            waiting_on = self._held_order[0] if self._held else None
+            if waiting_on is None and self._known_top > self._watermark:
+                waiting_on = self._known_top + 1
+            if waiting_on is None:
                 continue
-            if not self._held:
+            if self._held and (
+                self._gap_since is None or loop.time() - self._gap_since < self._gap_seconds
+            ):
                 continue
-            first_held = self._held_order[0]
             try:
-                missing = await self._store.events_between(self._watermark, first_held)
+                await self._fill_below(waiting_on)
             except Exception:
                 log.exception("Could not read the store to fill a gap in live events")
-                continue
-            for event in missing:
-                if event.seq > self._watermark:
-                    self._dispatch(event)
-            # Whatever is not in the store by now was never stored: skip past it.
-            self._watermark = max(self._watermark, first_held - 1)
-            self._gap_since = None
-            self._release()
+
+    async def _fill_below(self, waiting_on: int) -> None:
+        """Hand out what the store holds below `waiting_on`, up to the first number still
+        being written; skip past numbers settled without an event."""
+        # Settled first, then read: what was in flight then and is not now is in the store.
+        settled = await self._store.settled()
+        through = waiting_on - 1
+        for first, last in settled.unsettled:
+            if last > self._watermark:
+                through = min(through, max(first, self._watermark + 1) - 1)
+        through = min(through, settled.allocated)
+        if through <= self._watermark:
+            return
+        missing = await self._store.events_between(self._watermark, through + 1)
+        for event in missing:
+            if event.seq > self._watermark:
+                self._dispatch(event)
+        # Whatever is not in the store by now was never stored: skip past it.
+        self._watermark = max(self._watermark, through)
+        self._gap_since = None
+        self._release()

@@ -9,6 +9,7 @@ one batch between them rather than each storing half.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from app.documents.layout import from_document, to_document
 from app.events import NewEvent, StoredEvent
 from app.store.batch_keys import batch_index, batch_key_range, batch_keys
 from app.store.projection import Projection
+from app.store.sequencer import WriteRefused
 
 __all__ = ["AppendedBatch", "AppendedEach", "BatchAppends", "is_duplicate_key"]
 
@@ -62,13 +64,13 @@ class BatchAppends:
         client: AsyncMongoClient[Document],
         events: AsyncCollection[Document],
         projection: Projection,
-        allocate: Callable[[int], Awaitable[range]],
+        positions: Callable[[int], AbstractAsyncContextManager[range]],
         unused: Callable[[list[int]], Awaitable[list[int]]],
     ) -> None:
         self._client = client
         self._events = events
         self._projection = projection
-        self._allocate = allocate
+        self._positions = positions
         self._unused = unused
         # Set by `EventStore.prepare` once the server has said what it supports.
         self.transactions = False
@@ -93,13 +95,13 @@ class BatchAppends:
             earlier = await self._batch_stored_under(idempotency_key)
             if earlier:
                 return await self._complete_batch(idempotency_key, events, earlier, received_at)
-        seqs = await self._allocate(len(events))
-        documents = [
-            to_document(event, seq=seq, received_at=received_at, idempotency_key=key)
-            for event, seq, key in zip(events, seqs, keys, strict=True)
-        ]
         try:
-            await self._insert_batch(documents, seqs, keyed=idempotency_key is not None)
+            async with self._positions(len(events)) as seqs:
+                documents = [
+                    to_document(event, seq=seq, received_at=received_at, idempotency_key=key)
+                    for event, seq, key in zip(events, seqs, keys, strict=True)
+                ]
+                await self._insert_batch(documents, seqs, keyed=idempotency_key is not None)
         except _BatchRaced as raced:
             # Another attempt with the key wrote first: the batch is completed around it.
             assert idempotency_key is not None
@@ -116,18 +118,22 @@ class BatchAppends:
         (as do repeats within `events`), the rest are stored together, all or none."""
         skipped: list[int] = []
         for attempt in range(2):
+            seqs = range(0)
             stored = await self._stored_under_keys([key for key in keys if key is not None])
             fresh = _first_of_each_key(keys, stored)
-            seqs = await self._allocate(len(fresh))
-            documents = {
-                index: to_document(
-                    events[index], seq=seq, received_at=received_at, idempotency_key=keys[index]
-                )
-                for index, seq in zip(fresh, seqs, strict=True)
-            }
             try:
-                if documents:
-                    await self._insert_batch(list(documents.values()), seqs, keyed=False)
+                async with self._positions(len(fresh)) as seqs:
+                    documents = {
+                        index: to_document(
+                            events[index],
+                            seq=seq,
+                            received_at=received_at,
+                            idempotency_key=keys[index],
+                        )
+                        for index, seq in zip(fresh, seqs, strict=True)
+                    }
+                    if documents:
+                        await self._insert_batch(list(documents.values()), seqs, keyed=False)
             except OperationFailure as refused:
                 # A redelivery racing this one stored some key first: read again, once.
                 if attempt or not is_duplicate_key(refused):
@@ -180,22 +186,24 @@ class BatchAppends:
         skipped: list[int] = []
         if missing:
             keys = batch_keys(idempotency_key, len(events))
-            seqs = await self._allocate(len(missing))
-            documents = [
-                to_document(
-                    events[index], seq=seq, received_at=received_at, idempotency_key=keys[index]
-                )
-                for index, seq in zip(missing, seqs, strict=True)
-            ]
-            try:
-                await self._events.insert_many(documents, ordered=False)
-            except BulkWriteError as partly:
-                errors = partly.details.get("writeErrors", [])
-                refused = await self._unused([documents[error["index"]]["seq"] for error in errors])
-                self._projection.given_up(refused)
-                if any(error.get("code") != _DUPLICATE_KEY for error in errors):
-                    raise
-                skipped = refused
+            async with self._positions(len(missing)) as seqs:
+                documents = [
+                    to_document(
+                        events[index], seq=seq, received_at=received_at, idempotency_key=keys[index]
+                    )
+                    for index, seq in zip(missing, seqs, strict=True)
+                ]
+                try:
+                    await self._events.insert_many(documents, ordered=False)
+                except BulkWriteError as partly:
+                    errors = partly.details.get("writeErrors", [])
+                    refused = await self._unused(
+                        [documents[error["index"]]["seq"] for error in errors]
+                    )
+                    self._projection.given_up(refused)
+                    if any(error.get("code") != _DUPLICATE_KEY for error in errors):
+                        raise
+                    skipped = refused
             self._projection.nudge()
             stored = await self._batch_stored_under(idempotency_key)
         return AppendedBatch(
@@ -268,7 +276,7 @@ def _first_of_each_key(keys: Sequence[str | None], stored: Mapping[str, Document
     return fresh
 
 
-class _BatchRaced(Exception):
+class _BatchRaced(WriteRefused):
     """Another attempt with the batch's key wrote part of it first; `lost` are the numbers
     this attempt reserved and did not use."""
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bson import Binary, ObjectId
-from pymongo import AsyncMongoClient, ReturnDocument, WriteConcern
+from pymongo import AsyncMongoClient, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import (
     ConnectionFailure,
@@ -38,6 +38,7 @@ from app.store.indexes import ensure_indexes
 from app.store.model_reads import GroupCount, ModelReads
 from app.store.paging import SortKey, after_clause, sort_spec, sort_value
 from app.store.projection import Projection
+from app.store.sequencer import Sequencer, Settled
 from app.store.windows import Density, read_in_windows
 from app.store.write_turns import WriteTurns
 
@@ -103,7 +104,15 @@ def _translates_driver_errors(
     @functools.wraps(method)
     async def call(store: EventStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         with store._driver_errors():
-            return await method(store, *args, **kwargs)
+            try:
+                async with asyncio.timeout(store.longest_wait):
+                    return await method(store, *args, **kwargs)
+            except TimeoutError:
+                raise DatabaseUnavailable(
+                    f"MongoDB did not answer within {store.longest_wait:g}s (busy, or "
+                    "restarting); retry later (a write may have happened: an idempotency key "
+                    "makes its retry safe)"
+                ) from None
 
     return call
 
@@ -129,9 +138,13 @@ class EventStore:
         *,
         timeout_seconds: float = 30,
         query_seconds: float = 60,
+        lease_seconds: float = 10,
     ) -> None:
         self._client = client
         self._timeout_seconds = timeout_seconds
+        # No call waits longer, however busy the database or the queue before it: twice the
+        # query timeout (a read, then the write it decides) plus the MongoDB timeout.
+        self.longest_wait = 2 * query_seconds + timeout_seconds
         # Reads on behalf of clients stop here (maxTimeMS): a filter that scans all events
         # must not keep the database busy for everyone.
         self._query_ms = int(query_seconds * 1000)
@@ -143,23 +156,35 @@ class EventStore:
             "counters", write_concern=_DURABLE
         )
         self._keys: AsyncCollection[Document] = db.get_collection("keys", write_concern=_DURABLE)
-        self._group_commit = GroupCommit(self._events, self._allocate)
-        self._turns = WriteTurns()
-        self._cursors: CursorCodec | None = None
         # A gap in the log is given up after any write could have landed (socket timeout).
         settle = 2 * query_seconds + 2 * timeout_seconds
+        self._sequencer = Sequencer(
+            self._counters,
+            db.get_collection("leases", write_concern=_DURABLE),
+            lease_seconds=lease_seconds,
+            settle_seconds=settle,
+        )
+        self._group_commit = GroupCommit(self._events, self._sequencer.positions)
+        self._turns = WriteTurns()
+        self._cursors: CursorCodec | None = None
         self._projection = Projection(
             db, self._events, self.allocated, settle_seconds=settle, turns=self._turns
         )
         self._projecting: asyncio.Task[None] | None = None
         self._reads = ModelReads(self._projection, self._events, self.allocated, self._query_ms)
         self._batches = BatchAppends(
-            client, self._events, self._projection, self._allocate, self._unused
+            client, self._events, self._projection, self._sequencer.positions, self._unused
         )
 
     @classmethod
     def connect(
-        cls, uri: str, database: str, *, timeout_seconds: float = 30, query_seconds: float = 60
+        cls,
+        uri: str,
+        database: str,
+        *,
+        timeout_seconds: float = 30,
+        query_seconds: float = 60,
+        lease_seconds: float = 10,
     ) -> EventStore:
         """A store on `uri`; the driver connects lazily, on first use.
 
@@ -178,7 +203,13 @@ class EventStore:
             # would fail the next write on a quiet service. Retire them before it does.
             maxIdleTimeMS=240_000,
         )
-        return cls(client, database, timeout_seconds=timeout_seconds, query_seconds=query_seconds)
+        return cls(
+            client,
+            database,
+            timeout_seconds=timeout_seconds,
+            query_seconds=query_seconds,
+            lease_seconds=lease_seconds,
+        )
 
     async def prepare(self) -> None:
         """Create indexes and learn what the server supports; run once at start-up."""
@@ -206,6 +237,7 @@ class EventStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._projecting
         await self._group_commit.close()
+        await self._sequencer.close()
         await self._client.close()
 
     async def ping(self) -> bool:
@@ -439,15 +471,12 @@ class EventStore:
         return self._codec.encode(DEFAULT_SORT, (event.timestamp,), event.seq)
 
     async def arrivals_cursor(self) -> str:
-        """A cursor at the newest arrival (the highest sequence number stored): what a
-        subscription resumes after to get what arrives from now on, whatever its time. Its
-        time is the end of time, so as a page cursor it starts at the newest event, and it
-        says nothing about the event it stands after."""
-        with self._driver_errors():
-            newest = await self._events.find_one(
-                {}, projection={"_id": 0, "seq": 1}, sort=[("seq", -1)]
-            )
-        seq = int(newest["seq"]) if newest is not None else 0
+        """A cursor at the newest arrival with nothing still being written below it: what a
+        subscription resumes after to get what arrives from now on, whatever its time, and
+        every event of a batch still being written. Its time is the end of time, so as a page
+        cursor it starts at the newest event, and it says nothing about the event it stands
+        after."""
+        seq = await self.settled_seq()
         return self._codec.encode(DEFAULT_SORT, (_END_OF_TIME,), seq)
 
     def seq_of_cursor(self, token: str) -> int:
@@ -472,19 +501,19 @@ class EventStore:
 
     async def allocated(self) -> int:
         """The last sequence number handed out (its event may not be written yet)."""
-        counter = await self._counters.find_one({"_id": "events"})
-        return 0 if counter is None else int(counter["seq"])
+        return await self._sequencer.allocated()
 
-    async def _allocate(self, count: int) -> range:
-        """Reserve `count` consecutive sequence numbers."""
-        # No upsert: `prepare` made the counter, and concurrent upserts are a race in itself.
-        counter = await self._counters.find_one_and_update(
-            {"_id": "events"}, {"$inc": {"seq": count}}, return_document=ReturnDocument.AFTER
-        )
-        if counter is None:
-            raise RuntimeError("the sequence counter is missing: was EventStore.prepare() run?")
-        last: int = counter["seq"]
-        return range(last - count + 1, last + 1)
+    @_translates_driver_errors
+    async def settled(self) -> Settled:
+        """The sequence numbers still in flight (handed out, neither stored nor refused)."""
+        return await self._sequencer.settled()
+
+    @_translates_driver_errors
+    async def settled_seq(self) -> int:
+        """The highest sequence number with every number up to it settled: stored, or never
+        to be. What live delivery starts from, and the newest arrival a cursor may name."""
+        settled = await self._sequencer.settled()
+        return settled.settled_through(await self.last_seq())
 
     async def _unused(self, seqs: list[int]) -> list[int]:
         """Those of `seqs` no stored event holds. A write refused as a duplicate may be our
@@ -497,9 +526,9 @@ class EventStore:
 
     async def _prepare_counter(self) -> None:
         """Make the counter, ahead of every stored event even after a restore or a crash."""
-        counter = await self.allocated()
+        counter = await self._sequencer.allocated()
         # Normally nothing lies past the counter; after a restore of an older counter, the
         # events it missed do (and without any counter, all of them, once).
         beyond = await self._events.find({"seq": {"$gt": counter}}, {"seq": 1}).to_list()
         top = max([counter, *(int(document["seq"]) for document in beyond)])
-        await self._counters.update_one({"_id": "events"}, {"$max": {"seq": top}}, upsert=True)
+        await self._sequencer.prepare(top)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,12 +38,12 @@ class GroupCommit:
     def __init__(
         self,
         collection: AsyncCollection[Document],
-        allocate: Callable[[int], Awaitable[range]],
+        positions: Callable[[int], AbstractAsyncContextManager[range]],
         *,
         max_group: int = 1000,
     ) -> None:
         self._collection = collection
-        self._allocate = allocate
+        self._positions = positions
         self._max_group = max_group
         self._waiting: deque[_Append] = deque()
         self._writer: asyncio.Task[None] | None = None
@@ -84,18 +85,18 @@ class GroupCommit:
                     raise
 
     async def _write_group(self, group: list[_Append]) -> None:
-        seqs = await self._allocate(len(group))
-        documents = [append.build(seq) for append, seq in zip(group, seqs, strict=True)]
         failures: dict[int, Exception] = {}
-        try:
-            await self._collection.insert_many(documents, ordered=False)
-        except BulkWriteError as error:
-            if error.details.get("writeConcernErrors"):
-                raise
-            failures = {
-                failure["index"]: _write_error(failure, documents[failure["index"]])
-                for failure in error.details.get("writeErrors", [])
-            }
+        async with self._positions(len(group)) as seqs:
+            documents = [append.build(seq) for append, seq in zip(group, seqs, strict=True)]
+            try:
+                await self._collection.insert_many(documents, ordered=False)
+            except BulkWriteError as error:
+                if error.details.get("writeConcernErrors"):
+                    raise
+                failures = {
+                    failure["index"]: _write_error(failure, documents[failure["index"]])
+                    for failure in error.details.get("writeErrors", [])
+                }
         for index, (append, document) in enumerate(zip(group, documents, strict=True)):
             _settle(append.written, result=document, error=failures.get(index))
 
