@@ -411,19 +411,28 @@ class EventStore:
     ) -> AsyncIterator[StoredEvent]:
         """Stored events matching `match` with `after_seq` < seq <= `through_seq`, in order.
 
-        Read in batches, so a long catch-up holds neither a cursor open nor much memory.
+        Read in batches over windows of sequence numbers: a long catch-up holds neither a
+        cursor open nor much memory, and each read scans a bounded range (the embedded server
+        reads every index entry of a range before it applies `limit`: one read of the whole
+        backlog per batch made a catch-up of 20,000 events start after seconds). A window that
+        finds few matches grows, so a rare filter does not cost a read per few events.
         """
+        window = batch
         while after_seq < through_seq:
-            condition = narrowed(match, "seq", {"$gt": after_seq, "$lte": through_seq})
+            upto = min(after_seq + window, through_seq)
+            condition = narrowed(match, "seq", {"$gt": after_seq, "$lte": upto})
             with self._driver_errors():
                 found = self._events.find(condition, max_time_ms=self._query_ms)
                 found = found.sort("seq", 1).limit(batch)
                 documents = await found.to_list()
             for document in documents:
                 yield from_document(document)
-            if len(documents) < batch:
-                return
-            after_seq = documents[-1]["seq"]
+            if len(documents) == batch:
+                after_seq = documents[-1]["seq"]
+            else:
+                after_seq = upto
+                if len(documents) < batch // 4:
+                    window *= 4
 
     @_translates_driver_errors
     async def count_groups(

@@ -125,6 +125,8 @@ __all__ = [
     "validate_document",
 ]
 
+_log = logging.getLogger(__name__)
+
 Context = TypeVar("Context")
 RootValue = TypeVar("RootValue")
 
@@ -156,6 +158,14 @@ class EncodedResultsHandler(BaseGraphQLTransportWSHandler[Context, RootValue]):
     def next_counter(self) -> NextCounter | None:
         """What counts the encoded results' `next` messages, and asks for pings."""
         return None
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        # A client that leaves while a result is on its way (a resume, a closed tab) is how
+        # subscriptions end every day: said in a line, not logged as a failure with its trace.
+        if isinstance(error, WebSocketDisconnected):
+            _log.info("A websocket client left while a result was being sent to it")
+            return
+        await super().handle_task_exception(error)
 
     # Strawberry's loop (0.341.3), with the encoded results' path first; the other branches
     # are Strawberry's own (tests/upstream/test_strawberry.py holds the loop they copy).

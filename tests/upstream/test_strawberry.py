@@ -134,6 +134,13 @@ def test_a_vanished_peer_is_still_what_a_handler_ends_quietly_on() -> None:
     assert "except WebSocketDisconnected" in source, ENCODED.broken(
         "no longer ends a graphql-transport-ws connection quietly on WebSocketDisconnected"
     )
+    # What ended an operation reaches handle_task_exception, which logs it: overridden so a
+    # client that left mid-send is a line, not an error with its trace.
+    function = expect_parameters(
+        TRANSPORT_HANDLER, "handle_task_exception", ["self", "error"], ENCODED
+    )
+    expect_coroutine(function, ENCODED)
+    expect_call(TRANSPORT_HANDLER.run_operation, "self.handle_task_exception", ENCODED)
 
 
 # 2. The websocket handlers' undocumented hooks.
