@@ -141,6 +141,8 @@ class Requests:
     attempts: int = 0
     refused: dict[str, int] = field(default_factory=dict)
     acknowledged: int = 0
+    give_up: bool = False
+    """Set once the service is stopped on purpose: clients stop sending again."""
 
     def took(self, seconds: float) -> None:
         self.attempts += 1
@@ -149,16 +151,17 @@ class Requests:
 
 async def send_until_acknowledged(
     http: httpx.AsyncClient, query: str, variables: dict[str, Any], requests: Requests
-) -> None:
-    """One request, sent again with the same key until the service acknowledges it."""
-    while True:
+) -> bool:
+    """One request, sent again with the same key until the service acknowledges it (True),
+    or until told to give up (False)."""
+    while not requests.give_up:
         started = time.monotonic()
         try:
             answer = await http.post("/graphql", json={"query": query, "variables": variables})
             requests.took(time.monotonic() - started)
             body = answer.json()
             if answer.status_code == 200 and not body.get("errors"):
-                return
+                return True
             codes = [e.get("extensions", {}).get("code", "?") for e in body.get("errors", [])]
             code = codes[0] if codes else f"HTTP {answer.status_code}"
         except (httpx.TransportError, ValueError) as error:
@@ -166,6 +169,7 @@ async def send_until_acknowledged(
             code = type(error).__name__
         requests.refused[code] = requests.refused.get(code, 0) + 1
         await asyncio.sleep(0.2)
+    return False
 
 
 def event(client: str, n: int) -> dict[str, Any]:
@@ -175,21 +179,21 @@ def event(client: str, n: int) -> dict[str, Any]:
 async def batch_client(url: str, name: str, size: int, until: float, requests: Requests) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=120) as http:
         batch = 0
-        while time.monotonic() < until:
+        while time.monotonic() < until and not requests.give_up:
             events = [event(name, batch * size + n) for n in range(size)]
             variables = {"events": events, "key": f"{name}-{batch}"}
-            await send_until_acknowledged(http, BATCH, variables, requests)
-            requests.acknowledged += size
+            if await send_until_acknowledged(http, BATCH, variables, requests):
+                requests.acknowledged += size
             batch += 1
 
 
 async def single_client(url: str, name: str, until: float, requests: Requests) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=120) as http:
         n = 0
-        while time.monotonic() < until:
+        while time.monotonic() < until and not requests.give_up:
             variables = {"event": event(name, n), "key": f"{name}-{n}"}
-            await send_until_acknowledged(http, SINGLE, variables, requests)
-            requests.acknowledged += 1
+            if await send_until_acknowledged(http, SINGLE, variables, requests):
+                requests.acknowledged += 1
             n += 1
 
 
@@ -343,7 +347,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.5)
         stop_watching.set()
         await asyncio.gather(*watching)
-        stop_seconds = await service.stop()
+        stop_seconds = await stop_under_load(service, args)
     finally:
         if service.process is not None and service.process.returncode is None:
             service.process.kill()
@@ -372,6 +376,28 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "logged_error_count": len(errors),
         "log": str(service.log),
     }
+
+
+async def stop_under_load(service: Service, args: argparse.Namespace) -> float:
+    """The service stopped (SIGTERM) while every client still sends: how long it took."""
+    late = Requests()
+    clients = [
+        *(
+            batch_client(service.url, f"late-batch-{n}", args.batch_size, float("inf"), late)
+            for n in range(args.batch_clients)
+        ),
+        *(
+            single_client(service.url, f"late-single-{n}", float("inf"), late)
+            for n in range(args.single_clients)
+        ),
+    ]
+    sending = asyncio.gather(*clients)
+    await asyncio.sleep(3)
+    try:
+        return await service.stop()
+    finally:
+        late.give_up = True
+        await sending
 
 
 def verdict(result: dict[str, Any], bound: float) -> list[str]:
