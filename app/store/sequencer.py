@@ -7,8 +7,12 @@ a subscriber already holds, and be missed or delivered out of order.
 
 So every range is recorded as in flight in the same atomic update of the counter document that
 hands it out (`inflight`), under the lease of the process that took it, and released once its
-insert has been answered. A number below the counter is settled when no live entry covers it:
-its event is stored, or it never will be. An entry stops being live when it is released; when
+insert has been answered. A release rides on the process's next allocation (the same update,
+so a busy process writes the counter once per group, as before) or, when none comes soon, is
+written alone; this process counts its own released ranges as settled at once.
+
+A number below the counter is settled when no live entry covers it: its event is stored, or it
+never will be. An entry stops being live when it is released; when
 its insert's outcome was unknown (a lost connection, a cancelled request) and the time any
 such write could still land has passed (`deadlines`); or when its process is dead: its lease
 found expired, and still not renewed, a whole lease period later. A live process renews its
@@ -41,6 +45,8 @@ log = logging.getLogger(__name__)
 
 Document = dict[str, Any]
 _COUNTER = {"_id": "events"}
+# How long a release waits for an allocation to ride on before it is written alone.
+_IDLE_RELEASE_SECONDS = 0.25
 
 
 class WriteRefused(Exception):
@@ -160,6 +166,9 @@ class Sequencer:
         live: list[tuple[int, int]] = []
         ended: list[Document] = []
         for entry in entries:
+            if entry["token"] in self._pending.released:
+                continue  # ours, answered: released with the next write
+
             deadline = deadlines.get(entry["token"])
             if deadline is not None and deadline < now:
                 ended.append(entry)
@@ -206,11 +215,11 @@ class Sequencer:
         self._wake.set()
 
     async def _release_pending(self) -> None:
-        """Releases and deadlines, written together, as soon as there are any: under load
-        many share one update, so a write costs the counter one more update per group."""
+        """What no allocation took along within a moment, and deadlines, written together."""
         while True:
             await self._wake.wait()
             self._wake.clear()
+            await asyncio.sleep(_IDLE_RELEASE_SECONDS)
             try:
                 await self._flush()
             except PyMongoError as error:
