@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 Document = dict[str, Any]
 _COUNTER = {"_id": "events"}
+# A lease expired this long ago belongs to a process nobody will ask about again.
+_FORGOTTEN_AFTER = 24 * 3600
 # How long a release waits for an allocation to ride on before it is written alone.
 _IDLE_RELEASE_SECONDS = 0.25
 
@@ -109,6 +111,8 @@ class Sequencer:
     async def prepare(self, top: int) -> None:
         """Make the counter (at least `top`) and this process's lease; start renewing it."""
         await self._counters.update_one(_COUNTER, {"$max": {"seq": top}}, upsert=True)
+        # Leases of processes long gone that had nothing in flight when they went.
+        await self._leases.delete_many({"expires": {"$lt": time.time() - _FORGOTTEN_AFTER}})
         await self._renew()
         self._tasks = [
             asyncio.create_task(self._keep_lease(), name="sequence-lease"),
