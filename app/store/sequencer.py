@@ -143,7 +143,13 @@ class Sequencer:
         flight until any write of theirs could have landed.
         """
         token = uuid.uuid4().hex
-        seqs = await self._allocate(count, token)
+        try:
+            seqs = await self._allocate(count, token)
+        except BaseException:
+            # The update may have been applied with its answer lost: then its entry lives on
+            # under this process's lease, and only a deadline ends it.
+            self._uncertain(token)
+            raise
         try:
             yield seqs
         except (OperationFailure, WriteConcernError, WriteRefused):
@@ -180,8 +186,11 @@ class Sequencer:
                 live.append((int(entry["first"]), int(entry["last"])))
             else:
                 ended.append(entry)
-        if ended:
-            await self._forget(ended, dead={e["owner"] for e in ended} - {self.owner})
+        tokens = {entry["token"] for entry in entries}
+        orphans = [t for t, at in deadlines.items() if t not in tokens and at < now]
+        if ended or orphans:
+            dead = {e["owner"] for e in ended} - {self.owner}
+            await self._forget([e["token"] for e in ended] + orphans, dead=dead)
         return Settled(int(counter["seq"]), tuple(sorted(live)))
 
     # -- handing out -----------------------------------------------------------------------
@@ -279,9 +288,10 @@ class Sequencer:
             return True
         return now - seen.since < self._lease_seconds
 
-    async def _forget(self, entries: list[Document], *, dead: set[str]) -> None:
-        """Drop ended entries (and the leases of dead processes): any reader may."""
-        tokens = sorted(entry["token"] for entry in entries)
+    async def _forget(self, ended: list[str], *, dead: set[str]) -> None:
+        """Drop ended entries and their deadlines (and the leases of dead processes): any
+        reader may."""
+        tokens = sorted(ended)
         await self._counters.update_one(
             _COUNTER,
             {
