@@ -32,11 +32,15 @@ from app.rest import REST_ROUTES
 from app.services import Services
 from app.store import EventStore
 from app.store.embedded import EmbeddedMongo
-from app.upstream.uvicorn import FIRST_MESSAGES_LIMIT
+from app.upstream.uvicorn import FIRST_MESSAGES_LIMIT, on_stop_signal
 
 __all__ = ["create_app", "create_served_app"]
 
 log = logging.getLogger(__name__)
+
+# Seconds requests under way get to finish once the service is told to stop (uvicorn waits 10:
+# `timeout_graceful_shutdown` in app/cli.py), past which their store calls are refused.
+REQUESTS_STOP_WITHIN = 5.0
 
 
 @asynccontextmanager
@@ -130,6 +134,10 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         async with running_services(settings) as services:
             app.state.services = services
             app.state.fanout = graphql.fanout
+            if owns_process:
+                # uvicorn gives requests 10 s to finish once told to stop; the rest of that is
+                # the lifespan's own stop (store, database).
+                on_stop_signal(lambda: services.store.stopping(REQUESTS_STOP_WITHIN))
             async with _collector_policy(services.dispatcher) if owns_process else nullcontext():
                 # Until its `connection_init` is accepted, a socket's messages are smaller than
                 # a request: 200 sockets could otherwise each have the service hold a

@@ -105,9 +105,14 @@ def _translates_driver_errors(
     async def call(store: EventStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         with store._driver_errors():
             try:
-                async with asyncio.timeout(store.longest_wait):
+                async with store._bounded():
                     return await method(store, *args, **kwargs)
             except TimeoutError:
+                if store._stop_at is not None:
+                    raise DatabaseUnavailable(
+                        "the service is stopping; retry once it is back (a write may have "
+                        "happened: an idempotency key makes its retry safe)"
+                    ) from None
                 raise DatabaseUnavailable(
                     f"MongoDB did not answer within {store.longest_wait:g}s (busy, or "
                     "restarting); retry later (a write may have happened: an idempotency key "
@@ -145,6 +150,9 @@ class EventStore:
         # No call waits longer, however busy the database or the queue before it: twice the
         # query timeout (a read, then the write it decides) plus the MongoDB timeout.
         self.longest_wait = 2 * query_seconds + timeout_seconds
+        # The calls under way, each under its deadline; all cut short when the service stops.
+        self._calls: set[asyncio.Timeout] = set()
+        self._stop_at: float | None = None
         # Reads on behalf of clients stop here (maxTimeMS): a filter that scans all events
         # must not keep the database busy for everyone.
         self._query_ms = int(query_seconds * 1000)
@@ -239,6 +247,29 @@ class EventStore:
         await self._group_commit.close()
         await self._sequencer.close()
         await self._client.close()
+
+    @contextlib.asynccontextmanager
+    async def _bounded(self) -> AsyncIterator[asyncio.Timeout]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.longest_wait
+        if self._stop_at is not None:
+            deadline = min(deadline, self._stop_at)
+        async with asyncio.timeout_at(deadline) as bound:
+            self._calls.add(bound)
+            try:
+                yield bound
+            finally:
+                self._calls.discard(bound)
+
+    def stopping(self, within: float) -> None:
+        """The service is stopping: every call, under way or to come, ends within `within`
+        seconds, answered, or refused as DATABASE_UNAVAILABLE, so no request outlives the
+        stop's grace (run on the event loop's thread)."""
+        self._stop_at = asyncio.get_running_loop().time() + within
+        for bound in self._calls:
+            when = bound.when()
+            if when is None or when > self._stop_at:
+                bound.reschedule(self._stop_at)
 
     async def ping(self) -> bool:
         try:

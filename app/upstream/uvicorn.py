@@ -22,12 +22,19 @@ shape, each guarded by tests/upstream/test_uvicorn.py:
   starts) gets the lifting function under `MESSAGE_LIMIT_EXTENSION`.
 
 Measured on 2,000 idle subscribers, where an idle subscriber should cost 30 KiB in all.
+
+And its graceful stop: `uvicorn.Server.capture_signals` installs `Server.handle_exit` with
+`signal.signal` for SIGINT and SIGTERM before the app's lifespan starts, and restores the
+previous handlers after; `on_stop_signal` wraps what it installed, so the app hears of a stop as
+it begins, not only once every connection has closed (guarded by the same tests).
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Callable, Mapping, MutableMapping
+from types import FrameType
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -35,9 +42,34 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 __all__ = [
     "FIRST_MESSAGES_LIMIT",
     "MESSAGE_LIMIT_EXTENSION",
+    "STOP_SIGNALS",
     "IdleLeanProtocol",
     "lift_message_limit",
+    "on_stop_signal",
 ]
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def on_stop_signal(callback: Callable[[], None]) -> None:
+    """Have `callback` called on the event loop as a SIGINT or SIGTERM starts uvicorn's stop.
+
+    Call it from the lifespan's start, when uvicorn's handlers are installed. The handler
+    wrapped still runs first, as it would have; the callback is scheduled, not run inside the
+    signal handler, where the loop's own state may be half-changed.
+    """
+    loop = asyncio.get_running_loop()
+    for number in STOP_SIGNALS:
+        installed = signal.getsignal(number)
+        if not callable(installed):
+            continue
+
+        def chained(signum: int, frame: FrameType | None, installed: Any = installed) -> None:
+            installed(signum, frame)
+            loop.call_soon_threadsafe(callback)
+
+        signal.signal(number, chained)
+
 
 FIRST_MESSAGES_LIMIT = "eventstore.websocket.first_messages_limit"
 """In the app's lifespan state: the largest message a websocket may send before the app lifts

@@ -247,3 +247,51 @@ async def test_the_first_messages_limit_is_websockets_own_and_read_for_every_fra
     assert ours.conn.max_message_size == 1000
     ours._lift_message_limit()
     assert ours.conn.max_message_size == 5000
+
+
+STOPPING = Reliance(
+    "uvicorn",
+    "app/upstream/uvicorn.py's on_stop_signal wraps the SIGINT/SIGTERM handlers uvicorn's "
+    "Server installs before the lifespan starts, so requests under way are cut short in time",
+)
+
+
+def test_the_server_still_installs_its_stop_handlers_with_signal_signal_around_serving() -> None:
+    from uvicorn.server import HANDLED_SIGNALS, Server
+
+    from app.upstream.uvicorn import STOP_SIGNALS
+
+    assert set(STOP_SIGNALS) <= set(HANDLED_SIGNALS), STOPPING.broken(
+        "no longer handles SIGINT and SIGTERM"
+    )
+    capture = inspect.getsource(Server.capture_signals)
+    assert "signal.signal(sig, self.handle_exit)" in capture, STOPPING.broken(
+        "no longer installs Server.handle_exit with signal.signal"
+    )
+    serve = inspect.getsource(Server.serve)
+    assert "with self.capture_signals():" in serve, STOPPING.broken(
+        "no longer serves (lifespan included) inside capture_signals"
+    )
+
+
+async def test_a_stop_signal_reaches_the_callback_after_uvicorns_own_handler() -> None:
+    import os
+    import signal
+
+    from app.upstream.uvicorn import on_stop_signal
+
+    heard: list[str] = []
+    interrupt = signal.getsignal(signal.SIGINT)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: heard.append("uvicorn"))
+    try:
+        on_stop_signal(lambda: heard.append("app"))
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100):
+            if len(heard) == 2:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, interrupt)
+
+    assert heard == ["uvicorn", "app"]
