@@ -19,7 +19,7 @@ from tests.utils.service import RunningService, running_service
 from tests.utils.websocket import graphql_websocket
 
 BATCH_CLIENTS, SINGLE_CLIENTS = 3, 3
-BATCHES, BATCH_SIZE, SINGLES = (6, 300, 60) if FULL else (3, 200, 30)
+BATCHES, BATCH_SIZE, SINGLES = (6, 300, 60) if FULL else (2, 200, 20)
 
 
 async def send_batches(service: RunningService, client: int) -> None:

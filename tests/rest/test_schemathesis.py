@@ -20,8 +20,8 @@ SCHEMATHESIS = Path(sys.executable).parent / "st"
 HOOKS = Path(__file__).parent / "schemathesis_hooks.py"
 SEED = 1
 # Cases generated in all, at the least (the two runs' --max-examples make them).
-AT_LEAST = tries(quick=600, full=1000)
-REST_EXAMPLES, GRAPHQL_EXAMPLES = (260, 115) if FULL else (160, 70)
+AT_LEAST = tries(quick=480, full=1000)
+REST_EXAMPLES, GRAPHQL_EXAMPLES = (260, 115) if FULL else (130, 55)
 
 
 async def schemathesis(location: str, folder: Path, *options: str) -> dict[str, Any]:
