@@ -26,7 +26,7 @@ from app.insights.delivery_kinds import (
     INCIDENT_OPENED,
 )
 from app.insights.dora import DeliveryMetrics, delivery_metrics
-from app.insights.played import DeliveryReads, Environments, playing
+from app.insights.played import DeliveryReads, Environments, during, playing
 from app.periods import Bucket, following
 from app.store import EventStore
 
@@ -107,12 +107,7 @@ async def delivery_groups(
     groups the store counts."""
     start, end = within
     delivering = all_of(
-        [
-            scope,
-            Condition("timestamp", Op.GTE, start),
-            Condition("timestamp", Op.LT, end),
-            Condition("type", Op.IN, DEPLOYMENT_OR_INCIDENT_TYPES),
-        ]
+        [during(scope, start, end), Condition("type", Op.IN, DEPLOYMENT_OR_INCIDENT_TYPES)]
     )
     counts = await store.count_groups(delivering, [by.value], None, limit=max_rows)
     busiest = sorted(
@@ -172,9 +167,7 @@ async def counted_events(
     [start, end) count, of every family and in the environments counted: newest first, at
     most `limit`."""
     start, end = within
-    in_range = all_of(
-        [scope, Condition("timestamp", Op.GTE, start), Condition("timestamp", Op.LT, end)]
-    )
+    in_range = during(scope, start, end)
     rows = await playing(
         DeliveryReads(store, environments), in_range, {DEPLOYED[0], INCIDENT_OPENED[0]}
     )

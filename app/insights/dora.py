@@ -45,7 +45,7 @@ from app.insights.levels import (
     frequency_level,
     lead_time_level,
 )
-from app.insights.played import DeliveryReads, Environments, Row, playing
+from app.insights.played import DeliveryReads, Environments, Row, during, playing
 from app.insights.recovery import (
     DeploymentReworkRate,
     FailedDeploymentRecoveryTime,
@@ -117,9 +117,7 @@ async def delivery_metrics(
     """The metrics over [start, end) for the events `scope` selects (team, repo), deployments
     and incidents in `environments`."""
     reads = DeliveryReads(store, environments)
-    in_range = all_of(
-        [scope, Condition("timestamp", Op.GTE, start), Condition("timestamp", Op.LT, end)]
-    )
+    in_range = during(scope, start, end)
     deployments = await playing(reads, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
     deploys, days = _per_commit(deployments)
     successes = {row["commit"]: row for row in deploys if row["first_success"] is not None}

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.delivery_kinds import IN_AN_ENVIRONMENT, delivery_role, stored_types
 from app.store import EventStore
 
-__all__ = ["DeliveryReads", "Environments", "Row", "playing"]
+__all__ = ["DeliveryReads", "Environments", "Row", "during", "playing"]
 
 Row = dict[str, Any]
 """A delivery event as the store's delivery reads give it, with its `role`."""
@@ -62,3 +63,10 @@ async def playing(reads: DeliveryReads, where: EventFilter, names: Collection[st
         and row["role"][0] in names
         and (row["role"][0] not in IN_AN_ENVIRONMENT or reads.environments.count(row))
     ]
+
+
+def during(scope: EventFilter, start: datetime, end: datetime) -> EventFilter:
+    """The events of `scope` whose time is in [start, end): what every metric of a range reads."""
+    return all_of(
+        [scope, Condition("timestamp", Op.GTE, start), Condition("timestamp", Op.LT, end)]
+    )

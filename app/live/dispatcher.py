@@ -194,11 +194,7 @@ class LiveDispatcher(BusListener):
         being written; skip past numbers settled without an event."""
         # Settled first, then read: what was in flight then and is not now is in the store.
         settled = await self._store.settled()
-        through = waiting_on - 1
-        for first, last in settled.unsettled:
-            if last > self._watermark:
-                through = min(through, max(first, self._watermark + 1) - 1)
-        through = min(through, settled.allocated)
+        through = settled.settled_through(waiting_on - 1, past=self._watermark)
         if through <= self._watermark:
             return
         missing = await self._store.events_between(self._watermark, through + 1)

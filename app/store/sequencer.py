@@ -64,15 +64,13 @@ class Settled:
     unsettled: tuple[tuple[int, int], ...]
     """Ranges (first, last) still in flight, lowest first."""
 
-    def settled_through(self, stored: int) -> int:
+    def settled_through(self, stored: int, *, past: int = 0) -> int:
         """The highest number with every number up to it settled, given the highest stored
-        as read after this: numbers handed out since may be in flight below a stored one."""
-        below = [first - 1 for first, _ in self.unsettled]
+        as read after this (numbers handed out since may be in flight below a stored one), or
+        the highest a reader is waiting to reach. Ranges ending at or before `past`, which a
+        reader has passed (written, their release not written yet), hold nothing back."""
+        below = [first - 1 for first, last in self.unsettled if last > past]
         return min([stored, self.allocated, *below])
-
-    def unsettled_between(self, low: int, high: int) -> bool:
-        """Whether any number in (low, high) is still in flight."""
-        return any(first < high and last > low for first, last in self.unsettled)
 
 
 @dataclass

@@ -5,9 +5,7 @@ import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from "@apollo/
 import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { OperationTypeNode } from "graphql";
-import { createClient } from "graphql-ws";
-import WebSocket from "ws";
-import { authorization, emit, httpUrl, token, untilStdinCloses, wsUrl } from "./harness.mjs";
+import { authorization, emit, graphqlWsClient, httpUrl, untilStdinCloses } from "./harness.mjs";
 
 const EVENT = `
   __typename
@@ -38,7 +36,7 @@ async function recordingFetch(input, init) {
 const possibleTypes = await (
   await fetch(`${httpUrl}/possible-types.json`, { headers: authorization })
 ).json();
-const sockets = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authToken: token } });
+const sockets = graphqlWsClient();
 const http = new PersistedQueryLink({
   sha256: (text) => createHash("sha256").update(text).digest("hex"),
   useGETForHashedQueries: true,

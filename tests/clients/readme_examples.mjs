@@ -4,14 +4,12 @@
 import { readFileSync } from "node:fs";
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
-import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "@urql/core";
 import { Kind, OperationTypeNode } from "graphql";
-import { createClient } from "graphql-ws";
-import WebSocket from "ws";
-import { authorization, emit, httpUrl, token, untilStdinCloses, wsUrl } from "./harness.mjs";
+import { authorization, emit, graphqlWsClient, httpUrl, untilStdinCloses } from "./harness.mjs";
+import { urqlClient } from "./urql_client.mjs";
 
 const examples = JSON.parse(readFileSync(process.env.EXAMPLES, "utf8"));
-const sockets = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authToken: token } });
+const sockets = graphqlWsClient();
 const possibleTypes = await (
   await fetch(`${httpUrl}/possible-types.json`, { headers: authorization })
 ).json();
@@ -24,19 +22,7 @@ const apollo = new ApolloClient({
     new HttpLink({ uri: httpUrl, headers: authorization }),
   ),
 });
-const urql = new Client({
-  url: httpUrl,
-  fetchOptions: { headers: authorization },
-  exchanges: [
-    cacheExchange,
-    fetchExchange,
-    subscriptionExchange({
-      forwardSubscription: (request) => ({
-        subscribe: (sink) => ({ unsubscribe: sockets.subscribe({ ...request, query: request.query ?? "" }, sink) }),
-      }),
-    }),
-  ],
-});
+const urql = urqlClient(sockets);
 
 function kindOf(document) {
   return document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION).operation;

@@ -1,9 +1,7 @@
-// urql's core client as a frontend builds it: queries through fetchExchange, subscriptions
-// through subscriptionExchange over graphql-ws.
-import { Client, cacheExchange, fetchExchange, gql, subscriptionExchange } from "@urql/core";
-import { createClient } from "graphql-ws";
-import WebSocket from "ws";
-import { authorization, emit, httpUrl, token, untilStdinCloses, wsUrl } from "./harness.mjs";
+// urql's core client as a frontend builds it (urql_client.mjs), watching and reading.
+import { gql } from "@urql/core";
+import { emit, graphqlWsClient, untilStdinCloses } from "./harness.mjs";
+import { urqlClient } from "./urql_client.mjs";
 
 const EVENT = `__typename ... on Event { id type teamId timestamp } ... on BuildEvent { repo data }`;
 const WATCH = gql`subscription Watch { events { ${EVENT} } }`;
@@ -18,21 +16,8 @@ async function recordingFetch(input, init) {
   return response;
 }
 
-const sockets = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authToken: token } });
-const client = new Client({
-  url: httpUrl,
-  fetch: recordingFetch,
-  fetchOptions: { headers: authorization },
-  exchanges: [
-    cacheExchange,
-    fetchExchange,
-    subscriptionExchange({
-      forwardSubscription: (request) => ({
-        subscribe: (sink) => ({ unsubscribe: sockets.subscribe({ ...request, query: request.query ?? "" }, sink) }),
-      }),
-    }),
-  ],
-});
+const sockets = graphqlWsClient();
+const client = urqlClient(sockets, recordingFetch);
 
 let asked = false;
 const watching = client.subscription(WATCH, {}).subscribe(async (result) => {
