@@ -7,6 +7,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.store.arrival import arriving
 from app.upstream.starlette import bind_app
 
 __all__ = ["EventStoreApp"]
@@ -36,5 +37,9 @@ class EventStoreApp(Starlette):
         ):
             bind_app(scope, self)  # for `websocket.app.state`, as Starlette's own call would
             await self._socket_app(scope, receive, send)
+            return
+        if scope["type"] == "http":
+            with arriving():
+                await super().__call__(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

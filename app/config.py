@@ -170,6 +170,11 @@ class Settings(BaseSettings):
         default=32, gt=0, description="Deepest nesting accepted inside an event."
     )
     max_batch_size: int = Field(default=1000, gt=0, description="Most events in one batch.")
+    ingest_capacity: int = Field(
+        default=4000,
+        gt=0,
+        description="Most events one process stores at once; past it a request waits for room.",
+    )
     max_page_size: int = Field(default=1000, gt=0, description="Largest `limit` of a query.")
     max_count_rows: int = Field(
         default=10_000, gt=0, description="Most counts one `eventCounts` answer may hold."
@@ -213,6 +218,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "EVENTSTORE_FLEXDEPLOY_TEAM needs EVENTSTORE_FLEXDEPLOY_SECRET: the secret is "
                 "what authenticates the webhook for that team"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _room_for_a_batch(self) -> Settings:
+        if self.ingest_capacity < self.max_batch_size:
+            raise ValueError(
+                f"EVENTSTORE_INGEST_CAPACITY ({self.ingest_capacity}) must be at least "
+                f"EVENTSTORE_MAX_BATCH_SIZE ({self.max_batch_size}): a batch is stored whole"
             )
         return self
 

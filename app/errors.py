@@ -3,6 +3,7 @@
 ServiceError
 ├── InvalidInput      bad input: names each bad field; nothing was stored
 ├── DatabaseUnavailable  MongoDB does not answer (in time)
+├── ServiceBusy       no room for more writes now; nothing was stored
 └── QueryTimeout      a read ran past its time limit in MongoDB
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "FieldPath",
     "InvalidInput",
     "QueryTimeout",
+    "ServiceBusy",
     "ServiceError",
     "printable",
     "render_path",
@@ -92,6 +94,14 @@ class DatabaseUnavailable(ServiceError):
     """MongoDB did not answer in time: retry later (a write may or may not have happened)."""
 
     code = "DATABASE_UNAVAILABLE"
+
+
+class ServiceBusy(ServiceError):
+    """The service is storing all the events it takes at once and no room came up in time;
+    nothing of this request was stored, so it can be sent again as it is."""
+
+    code = "SERVICE_BUSY"
+    retry_after_seconds = 1
 
 
 class QueryTimeout(ServiceError):

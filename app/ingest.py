@@ -5,7 +5,8 @@ A transport only translates its shape into `Submission`s (the body in its family
 family's parser, where the body sits in the request, its idempotency key) and its answers out
 of the result. The steps are here, in this order, for all of them: the receive time, the batch
 size, every key and every body checked with every problem reported at once, the caller's team,
-CDEvents linked to the change they deliver (`app.ingest_links`), then store and publish.
+room among the events this process is storing (`app.ingest_admission`), CDEvents linked to
+the change they deliver (`app.ingest_links`), then store and publish.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from app.context import Caller
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.filters import MAX_TEXT
+from app.ingest_admission import Admission
 from app.ingest_links import link_cdevents
 from app.intake import IntakeLimits
 from app.live.bus import EventBus
@@ -63,9 +65,16 @@ class Ingested:
 
 class Ingestor:
     def __init__(
-        self, store: EventStore, bus: EventBus, *, limits: IntakeLimits, max_batch: int
+        self,
+        store: EventStore,
+        bus: EventBus,
+        *,
+        limits: IntakeLimits,
+        max_batch: int,
+        admission: Admission,
     ) -> None:
         self._store = store
+        self._admission = admission
         self._bus = bus
         self._limits = limits
         self._max_batch = max_batch
@@ -78,8 +87,9 @@ class Ingestor:
         """Store and publish one event; returns it and whether it is new."""
         received_at = utc_now()
         events, (key,) = self._checked(caller, [submission], received_at)
-        (event,) = await link_cdevents(events, self._lookup)
-        appended = await self._store.append(event, received_at=received_at, idempotency_key=key)
+        async with self._admission.room(1):
+            (event,) = await link_cdevents(events, self._lookup)
+            appended = await self._store.append(event, received_at=received_at, idempotency_key=key)
         skipped = [] if appended.skipped_seq is None else [appended.skipped_seq]
         await self._announce([appended.event], [appended.created], skipped)
         return appended.event, appended.created
@@ -110,12 +120,13 @@ class Ingestor:
         received_at = utc_now()
         batch_key = _scoped_key(caller, key, key_field)
         events, keys = self._checked(caller, submissions, received_at)
-        events = await link_cdevents(events, self._lookup)
-        if batch_key is None and any(item is not None for item in keys):
-            return await self._ingest_each_keyed(events, keys, received_at)
-        appended = await self._store.append_many(
-            events, received_at=received_at, idempotency_key=batch_key
-        )
+        async with self._admission.room(len(events)):
+            events = await link_cdevents(events, self._lookup)
+            if batch_key is None and any(item is not None for item in keys):
+                return await self._ingest_each_keyed(events, keys, received_at)
+            appended = await self._store.append_many(
+                events, received_at=received_at, idempotency_key=batch_key
+            )
         created = [appended.created] * len(appended.events)
         await self._announce(appended.events, created, appended.skipped_seqs)
         return Ingested(appended.events, created)

@@ -23,6 +23,7 @@ from app.graphql.graphiql import GRAPHIQL_ROUTES
 from app.graphql.possible_types import possible_types_document
 from app.graphql.view import GraphQLView
 from app.ingest import Ingestor
+from app.ingest_admission import Admission
 from app.intake import IntakeLimits
 from app.live.bus import EventBus
 from app.live.collector import CollectorPolicy
@@ -79,6 +80,9 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
                 bus,
                 limits=IntakeLimits.from_settings(settings),
                 max_batch=settings.max_batch_size,
+                admission=Admission(
+                    settings.ingest_capacity, wait_seconds=settings.mongodb_timeout_seconds
+                ),
             ),
             dispatcher=dispatcher,
             tokens=TokenRegistry.from_settings(settings),

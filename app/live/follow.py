@@ -11,6 +11,7 @@ from app.filters import EventFilter, to_mongo
 from app.live.dispatcher import LiveDispatcher
 from app.live.feed import Feed
 from app.store import EventStore
+from app.store.arrival import streaming
 
 __all__ = ["follow"]
 
@@ -59,6 +60,7 @@ async def _stream(
     """The feed is registered before the store is read, at the dispatcher's watermark: the
     store has every event up to it and the feed gets every event past it, so nothing is
     missed or repeated even while events keep arriving."""
+    streaming()
     watermark = dispatcher.register(feed)
     try:
         if feed.after_seq is not None:

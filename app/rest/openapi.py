@@ -59,6 +59,12 @@ async def openapi_document(request: Request) -> JSONResponse:
     return JSONResponse(build_openapi(services.settings, tokens=not services.tokens.open))
 
 
+_UNAVAILABLE_FOR_WRITES = (
+    "MongoDB did not answer in time (the write may have happened: retry with the same key), or "
+    "the service is storing all the events it takes at once (nothing stored; see Retry-After)."
+)
+
+
 def build_openapi(settings: Settings, *, tokens: bool) -> dict[str, Any]:
     """The document for a service run with `settings`; `tokens`: callers must send one."""
     schemas = _schemas()
@@ -132,7 +138,7 @@ def _post_events(tokens: bool) -> dict[str, Any]:
         "200": _json("CtoEvent", f"Stored before, under this {IDEMPOTENCY_HEADER}."),
         **_body_errors(),
         **_token_errors(tokens, forbidden="The body names another team than the token's."),
-        "503": _json("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+        "503": _json("ErrorAnswer", _UNAVAILABLE_FOR_WRITES),
     }
     return {
         "summary": "Send a CTO.ai lifecycle event",
@@ -151,7 +157,7 @@ def _post_cloudevents(tokens: bool) -> dict[str, Any]:
         ),
         **_body_errors(),
         **_token_errors(tokens),
-        "503": _json("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+        "503": _json("ErrorAnswer", _UNAVAILABLE_FOR_WRITES),
     }
     binary = [
         _header(f"ce-{name}", f"Binary mode: the CloudEvent's `{name}`.", {"type": "string"})
@@ -221,7 +227,7 @@ def _post_webhook(settings: Settings, tokens: bool) -> dict[str, Any]:
         "202": _json("WebhookAccepted", "Stored (once, however often sent)."),
         **_body_errors(),
         **_token_errors(tokens),
-        "503": _json("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+        "503": _json("ErrorAnswer", _UNAVAILABLE_FOR_WRITES),
     }
     if settings.flexdeploy_secret is not None:
         parameters.insert(0, _header(SECRET_HEADER, "The shared secret.", {"type": "string"}))

@@ -17,6 +17,7 @@ from app.errors import (
     FieldError,
     InvalidInput,
     QueryTimeout,
+    ServiceBusy,
     render_path,
 )
 from app.events import StoredEvent
@@ -73,6 +74,10 @@ def rest_endpoint(handler: Endpoint) -> Endpoint:
             return error_response(RestError(403, str(error)))
         except DatabaseUnavailable as error:
             return error_response(RestError(503, str(error)))
+        except ServiceBusy as error:
+            response = error_response(RestError(503, str(error)))
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+            return response
         except QueryTimeout as error:
             return error_response(RestError(408, str(error)))
 

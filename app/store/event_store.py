@@ -30,6 +30,7 @@ from app.errors import DatabaseUnavailable, FieldError, InvalidInput, QueryTimeo
 from app.events import NewEvent, StoredEvent
 from app.filters import AllOf, EventFilter, to_mongo
 from app.periods import Bucket
+from app.store.arrival import arrived_at
 from app.store.batch_appends import AppendedBatch, AppendedEach, BatchAppends
 from app.store.conditions import narrowed
 from app.store.cursors import CursorCodec
@@ -251,7 +252,8 @@ class EventStore:
     @contextlib.asynccontextmanager
     async def _bounded(self) -> AsyncIterator[asyncio.Timeout]:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.longest_wait
+        start = arrived_at()
+        deadline = (loop.time() if start is None else start) + self.longest_wait
         if self._stop_at is not None:
             deadline = min(deadline, self._stop_at)
         async with asyncio.timeout_at(deadline) as bound:

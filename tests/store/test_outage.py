@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from pathlib import Path
 
 from app.config import Settings
 from app.store.embedded import EmbeddedMongo
-from tests.graphql.queries import EVENTS_PAGE, INGEST_LIFECYCLE
+from tests.graphql.queries import EVENTS_PAGE, INGEST_BATCH, INGEST_LIFECYCLE
 from tests.utils.process import processes_running
 from tests.utils.service import running_service, until_ready
 
@@ -77,3 +78,60 @@ async def test_a_database_that_stops_answering_is_given_up_on(
 
     assert before.errors == after.errors == []
     assert frozen.error_codes == ["DATABASE_UNAVAILABLE"]
+
+
+async def test_writes_past_what_the_service_takes_at_once_are_refused_whole(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """With the database frozen, the first batch takes all the room and waits for it; the
+    requests behind it are refused with SERVICE_BUSY once they have waited the MongoDB
+    timeout for room, and none of their events is stored, then or later."""
+    mongo = EmbeddedMongo(tmp_path / "mongo")
+    uri = await mongo.start()
+    (server,) = processes_running("secantusd", str(tmp_path / "mongo"))
+    small = settings.model_copy(
+        update={
+            "mongodb_uri": uri,
+            "mongodb_timeout_seconds": 0.5,
+            "query_timeout_seconds": 1.0,
+            "max_batch_size": 3,
+            "ingest_capacity": 3,
+        }
+    )
+
+    def batch(repo: str) -> list[dict[str, str]]:
+        return [DEPLOYED | {"repo": repo}] * 3
+
+    try:
+        async with running_service(small) as service:
+            os.kill(server, signal.SIGSTOP)
+            try:
+                first = asyncio.create_task(service.graphql(INGEST_BATCH, lifecycle=batch("first")))
+                await asyncio.sleep(0.2)
+                second, posted = await asyncio.gather(
+                    service.graphql(INGEST_BATCH, lifecycle=batch("second")),
+                    service.http.post("/events", json=CTO_BODY | {"repo": "posted"}),
+                )
+                await first
+            finally:
+                os.kill(server, signal.SIGCONT)
+            await until_ready(service.http)
+            again = await service.graphql(INGEST_BATCH, lifecycle=batch("second"))
+            stored = service.mongo[small.database]["events"]
+            repos = {repo: await stored.count_documents({"repo": repo}) for repo in REPOS}
+    finally:
+        await mongo.stop()
+
+    assert first.result().error_codes == ["DATABASE_UNAVAILABLE"]
+    assert second.error_codes == ["SERVICE_BUSY"]
+    assert "nothing of this request was stored" in second.errors[0]["message"]
+    assert posted.status_code == 503
+    assert posted.headers["retry-after"] == "1"
+    assert posted.json()["name"] == "Unavailable"
+    assert again.errors == []
+    # The first batch was given up on, not refused: once MongoDB woke it may have landed.
+    assert repos["first"] in (0, 3)
+    assert (repos["second"], repos["posted"]) == (3, 0)
+
+
+REPOS = ("first", "second", "posted")
