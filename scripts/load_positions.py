@@ -5,6 +5,7 @@
     .venv/bin/python scripts/load_positions.py --workers 2         # two processes, Redis
     .venv/bin/python scripts/load_positions.py --kill-database 30  # kill -9 it every 30 s
     .venv/bin/python scripts/load_positions.py --kill-service 20   # 20 kill -9 cycles
+    .venv/bin/python scripts/load_positions.py --freeze-database 40  # 40 s stalls (SIGSTOP)
 
 A real service (`python -m app`, its embedded database) takes batches of `--batch-size` events
 from `--batch-clients` clients and single events from `--single-clients` clients, each sent
@@ -57,6 +58,8 @@ EMBEDDED_URI = re.compile(rb"Using the embedded MongoDB \(SecantusDB\) at (mongo
 # error that says the database was killed, when the run killed it.
 LOGGED_ERRORS = re.compile(r" ERROR |Traceback|Exception in ASGI application")
 KILLED_DATABASE = "The embedded MongoDB exited with code -9"
+# A stall (--freeze-database) comes this long after the last one ended.
+FREEZE_EVERY = 45.0
 
 
 def free_port() -> int:
@@ -119,6 +122,18 @@ class Service:
         for pid in killed:
             os.kill(pid, signal.SIGKILL)
         return len(killed)
+
+    async def freeze_database(self, seconds: float) -> int:
+        """The database alive and connected but silent (SIGSTOP) for `seconds`: a stall."""
+        frozen = processes_running("secantusd", str(self.data))
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+        return len(frozen)
 
     async def stop(self) -> float:
         """SIGTERM, as Ctrl-C or a supervisor's stop: how long until it exited."""
@@ -285,7 +300,7 @@ async def positions_of(uri: str, database: str) -> dict[str, int]:
 
 
 async def faults(service: Service, args: argparse.Namespace, until: float) -> dict[str, int]:
-    done = {"database_kills": 0, "service_kills": 0}
+    done = {"database_kills": 0, "database_freezes": 0, "service_kills": 0}
     if args.kill_service:
         pause = args.minutes * 60 / (args.kill_service + 1)
         for _ in range(args.kill_service):
@@ -297,6 +312,10 @@ async def faults(service: Service, args: argparse.Namespace, until: float) -> di
         while time.monotonic() + args.kill_database < until:
             await asyncio.sleep(args.kill_database)
             done["database_kills"] += service.kill_database()
+    elif args.freeze_database:
+        while time.monotonic() + FREEZE_EVERY + args.freeze_database < until:
+            await asyncio.sleep(FREEZE_EVERY)
+            done["database_freezes"] += await service.freeze_database(args.freeze_database)
     return done
 
 
@@ -433,6 +452,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--kill-database", type=float, default=0, metavar="SECONDS")
     parser.add_argument("--kill-service", type=int, default=0, metavar="CYCLES")
+    parser.add_argument(
+        "--freeze-database",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help=f"stop the database (SIGSTOP) for SECONDS every {FREEZE_EVERY:g} s",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

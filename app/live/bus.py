@@ -148,7 +148,10 @@ class EventBus:
         try:
             if self._transport is None:
                 raise BusUnavailable("not connected")
-            await self._transport.publish(message)
+            # A Redis that accepts but does not answer would hold the request that stored
+            # the events past its bound; the same wait as for an echo, then it is down.
+            async with asyncio.timeout(self._heartbeat_seconds * 5):
+                await self._transport.publish(message)
         except Exception as error:  # whichever transport error: the bus is down
             self._fail(f"publishing failed: {error!r}")
 

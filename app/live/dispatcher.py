@@ -21,6 +21,7 @@ import logging
 from collections import deque
 
 from app.documents.layout import stored_document
+from app.errors import DatabaseUnavailable
 from app.events import StoredEvent
 from app.live.bus import BusListener, BusUnavailable
 from app.live.feed import Feed
@@ -186,6 +187,12 @@ class LiveDispatcher(BusListener):
                 continue
             try:
                 await self._fill_below(waiting_on)
+            except DatabaseUnavailable as unavailable:
+                # Busy or restarting: the gap waits (the events behind it with it) and the
+                # next round tries again; nothing is wrong with the service.
+                log.warning(
+                    "Live events wait on a gap the store cannot be read for: %s", unavailable
+                )
             except Exception:
                 log.exception("Could not read the store to fill a gap in live events")
 

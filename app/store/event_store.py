@@ -107,7 +107,15 @@ def _translates_driver_errors(
         with store._driver_errors():
             try:
                 async with store._bounded():
-                    return await method(store, *args, **kwargs)
+                    call = asyncio.create_task(method(store, *args, **kwargs))
+                    try:
+                        return await asyncio.shield(call)
+                    except BaseException:
+                        # The answer does not wait for the call to unwind (a driver closing
+                        # the connection of a cancelled operation): it ends on its own.
+                        call.cancel()
+                        call.add_done_callback(_outcome_dropped)
+                        raise
             except TimeoutError:
                 if store._stop_at is not None:
                     raise DatabaseUnavailable(
@@ -121,6 +129,12 @@ def _translates_driver_errors(
                 ) from None
 
     return call
+
+
+def _outcome_dropped(call: asyncio.Task[Any]) -> None:
+    """A call nobody waits for any more: its outcome is dropped, not reported as lost."""
+    if not call.cancelled():
+        call.exception()
 
 
 def _first_in_turn(
