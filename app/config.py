@@ -1,4 +1,4 @@
-"""Settings, read once from the environment (see the README's Configuration table)."""
+"""Settings, read once from the environment (the table in docs/configuration.md)."""
 
 from __future__ import annotations
 

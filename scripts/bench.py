@@ -353,7 +353,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--update-readme",
         action="store_true",
-        help=f"copy the JSON to {bench_table.LATEST.relative_to(ROOT)} and redraw README's table",
+        help=f"copy the JSON to {bench_table.LATEST.relative_to(ROOT)} and redraw the docs' table",
     )
     parser.add_argument("--scale", action="store_true", help="the scale benchmark instead")
     bench_scale.add_arguments(parser)

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""The README's Performance table, drawn from a bench JSON so it cannot drift from a run.
+"""The table of docs/performance.md, drawn from a bench JSON so it cannot drift from a run.
 
     .venv/bin/python scripts/bench_table.py [bench-results/latest.json]          # print it
     .venv/bin/python scripts/bench_table.py bench-results/bench.json --write     # publish it
 
 `--write` (and `bench.py --update-readme`) copies the JSON to bench-results/latest.json, the
-one result kept in git, and replaces the README between the bench-table markers with the
+one result kept in git, and replaces the page between the bench-table markers with the
 table drawn from it; tests/test_bench_table.py checks that the two still agree.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "performance.md"
 LATEST = ROOT / "bench-results" / "latest.json"
 START = "<!-- bench-table:start: drawn by scripts/bench_table.py from its JSON -->"
 END = "<!-- bench-table:end -->"
@@ -188,7 +188,7 @@ def markdown(table: list[Row]) -> str:
 
 
 def render(results: dict[str, Any]) -> str:
-    """The 'Latest run' line and the table, as the README shows them between the markers."""
+    """The 'Latest run' line and the table, as the page shows them between the markers."""
     meta = results["meta"]
     load = f"load average {meta['load_before'][0]} before, {meta['load_after'][0]} after"
     line = (
@@ -211,28 +211,28 @@ def settling(results: dict[str, Any]) -> str:
     return "\n\n" + textwrap.fill(f"Read models caught up with the log: {said}.", 95)
 
 
-def readme_table(readme: str) -> str:
-    """What the README holds between the markers."""
-    inside = readme.split(START, 1)[1].split(END, 1)[0]
+def page_table(page: str) -> str:
+    """What the page holds between the markers."""
+    inside = page.split(START, 1)[1].split(END, 1)[0]
     return inside.strip("\n")
 
 
-def publish(result: Path, readme: Path = README) -> None:
-    """Keeps `result` as the latest JSON and redraws the README's table from it."""
+def publish(result: Path, page: Path = PAGE) -> None:
+    """Keeps `result` as the latest JSON and redraws the page's table from it."""
     if result.resolve() != LATEST.resolve():
         LATEST.parent.mkdir(exist_ok=True)
         shutil.copyfile(result, LATEST)
-    text = readme.read_text()
+    text = page.read_text()
     before, rest = text.split(START, 1)
     _, after = rest.split(END, 1)
     table = render(json.loads(LATEST.read_text()))
-    readme.write_text(f"{before}{START}\n{table}\n{END}{after}")
+    page.write_text(f"{before}{START}\n{table}\n{END}{after}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("json", type=Path, nargs="?", default=LATEST)
-    parser.add_argument("--write", action="store_true", help="publish it into the README")
+    parser.add_argument("--write", action="store_true", help="publish it into docs/performance.md")
     args = parser.parse_args()
     if args.write:
         publish(args.json)

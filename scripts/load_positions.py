@@ -464,8 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     args.json = args.json or ROOT / "bench-results" / f"positions-{stamp}.json"
     result = asyncio.run(run(args))
-    # The README's bound on any request: twice the query timeout plus the MongoDB timeout,
-    # and a second for the refusal's own way back.
+    # The documented bound on any request (docs/operations.md): twice the query timeout plus
+    # the MongoDB timeout, and a second for the refusal's own way back.
     bound = 2 * 10 + 5 + 1
     result["wrong"] = verdict(result, bound)
     args.json.parent.mkdir(exist_ok=True)

@@ -1,4 +1,4 @@
-"""The README's Performance table is the one drawn from the committed bench JSON."""
+"""The Performance table of docs/performance.md is the one drawn from the committed bench JSON."""
 
 from __future__ import annotations
 
@@ -22,21 +22,21 @@ def bench_table() -> ModuleType:
     return module
 
 
-def test_the_readme_table_is_the_latest_bench_json_drawn() -> None:
+def test_the_performance_table_is_the_latest_bench_json_drawn() -> None:
     table = bench_table()
     latest = json.loads(table.LATEST.read_text())
-    assert table.readme_table(table.README.read_text()) == table.render(latest), (
-        "README's Performance table differs from bench-results/latest.json: "
+    assert table.page_table(table.PAGE.read_text()) == table.render(latest), (
+        "docs/performance.md's table differs from bench-results/latest.json: "
         "run `.venv/bin/python scripts/bench_table.py bench-results/latest.json --write`"
     )
 
 
 def test_publishing_replaces_only_what_is_between_the_markers(tmp_path: Path) -> None:
     table = bench_table()
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# Title\n\nbefore\n\n{table.START}\nstale\n{table.END}\n\nafter\n")
-    table.publish(table.LATEST, readme)
-    text = readme.read_text()
+    page = tmp_path / "performance.md"
+    page.write_text(f"# Title\n\nbefore\n\n{table.START}\nstale\n{table.END}\n\nafter\n")
+    table.publish(table.LATEST, page)
+    text = page.read_text()
     assert text.startswith("# Title\n\nbefore\n\n")
     assert text.endswith(f"{table.END}\n\nafter\n")
-    assert table.readme_table(text) == table.render(json.loads(table.LATEST.read_text()))
+    assert table.page_table(text) == table.render(json.loads(table.LATEST.read_text()))

@@ -1,4 +1,4 @@
-"""The README's configuration table is the settings class, written out."""
+"""The configuration table of docs/configuration.md is the settings class, written out."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Any
 
 from app.config import Settings, environment_name
 
-README = Path(__file__).parents[1] / "README.md"
+CONFIGURATION = Path(__file__).parents[1] / "docs" / "configuration.md"
 ROW = re.compile(r"^\| `([A-Z_]+)` \| ([^|]+?) \|", re.MULTILINE)
 
 
 def shown(default: Any) -> str:
-    """A default as the README writes it."""
+    """A default as the table writes it."""
     if default is None:
         return "unset"
     if default == "":
@@ -26,7 +26,7 @@ def shown(default: Any) -> str:
 
 
 def test_every_setting_is_documented_with_its_default() -> None:
-    documented = dict(ROW.findall(README.read_text()))
+    documented = dict(ROW.findall(CONFIGURATION.read_text()))
     settings = {
         environment_name(name): shown(field.default)
         for name, field in Settings.model_fields.items()

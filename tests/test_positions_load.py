@@ -1,8 +1,8 @@
 """The small form of `scripts/load_positions.py` (its full form runs for minutes, with two
-processes, database kills and 20 service kills: README, "Positions under load"), run as an
-operator runs it: batches and single events from several clients against a real service whose
-database is killed midway, a subscriber connected throughout and one resuming with its last
-cursor twice a second."""
+processes, database kills and 20 service kills: "Positions under load" in docs/performance.md),
+run as an operator runs it: batches and single events from several clients against a real
+service whose database is killed midway, a subscriber connected throughout and one resuming
+with its last cursor twice a second."""
 
 from __future__ import annotations
 

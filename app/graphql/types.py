@@ -77,7 +77,7 @@ class Event:
 
     @strawberry.field(
         description="The event as a CloudEvent in the JSON format: a CDEvent as the CloudEvent "
-        "it came in, any other as the README's mapping gives it."
+        "it came in, any other as the mapping of docs/rest.md gives it."
     )
     def cloud_event(self) -> JSON:
         return cast(JSON, cloudevent_of(self.stored))

@@ -1,6 +1,6 @@
 """DORA's five metrics (and the older time to restore), for one team, repo and time range.
 
-Which roles feed which metric (also in the README), decided here only; which stored events of
+Which roles feed which metric (also in docs/insights.md), decided here only; which stored events of
 each family (CTO.ai lifecycle, CDEvents) play each role is `delivery_role`'s, so events of
 both families count alike and together:
 

@@ -1,5 +1,5 @@
 """Incidents and what ends them: time to restore, each incident paired with its own
-resolution (the rules are in `app/insights/dora.py`'s docstring and the README)."""
+resolution (the rules are in `app/insights/dora.py`'s docstring and docs/insights.md)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ the extensions' `on_parse` and `on_validate`; `strawberry.Private`; `Schema.exec
    by `EncodedResultsHandler` with a path of its own for results that carry their payload
    encoded (`EncodedResult`): every event goes that way once per socket, and building,
    encoding and passing on a message object there cost more than the socket's send itself
-   (fan-out CPU, README's figures). It re-does the loop's other branches, so it calls the
+   (fan-out CPU in docs/performance.md). It re-does the loop's other branches, so it calls the
    private `_handle_pre_execution_error(operation, result)` and
    `_reject_incremental_delivery(operation)` and reads `Operation.id`, `.completed` and
    `.send_next`; `run_operation` must still call it, and `WebSocketDisconnected`

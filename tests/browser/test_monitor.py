@@ -293,7 +293,7 @@ async def test_tokens_asked_for_refused_and_scoped_to_a_team(
 
 
 # More than the page keeps (2,000 rows) but not 10,000: storing and dropping those would cost
-# the suite some 30 s. The README gives a run with 10,000.
+# the suite some 30 s. docs/monitor.md gives a run with 10,000.
 STREAMED = 2_500
 
 

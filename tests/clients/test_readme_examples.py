@@ -1,6 +1,7 @@
-"""Every GraphQL example in the README, as written, through the clients frontends use: Apollo
-Client (with the service's possibleTypes) and urql, and graphql-core's validation against the
-published schema, which is what GraphiQL's editor checks before it sends a document."""
+"""Every GraphQL example in the README and docs/, as written, through the clients frontends
+use: Apollo Client (with the service's possibleTypes) and urql, and graphql-core's validation
+against the published schema, which is what GraphiQL's editor checks before it sends a
+document."""
 
 from __future__ import annotations
 
@@ -18,11 +19,16 @@ from tests.clients.node import node_client
 from tests.live.test_subscriptions import wait_until
 from tests.utils.service import RunningService, reference
 
-README = Path(__file__).parents[2] / "README.md"
+ROOT = Path(__file__).parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def readme_documents() -> list[str]:
-    return re.findall(r"```graphql\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    """Each example once, though the README shows again one a page of docs/ explains."""
+    found = (
+        re.findall(r"```graphql\n(.*?)```", page.read_text(), flags=re.DOTALL) for page in PAGES
+    )
+    return list(dict.fromkeys(document for documents in found for document in documents))
 
 
 def stage_message(status: str, execution: int = 1) -> dict[str, Any]:

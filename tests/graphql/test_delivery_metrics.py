@@ -56,7 +56,7 @@ def kind(event: dict[str, Any]) -> tuple[str, str]:
 
 
 def worked_out(events: list[dict[str, Any]], team: str, repo: str) -> dict[str, Any]:
-    """The metrics, by hand, the way the README defines them."""
+    """The metrics, by hand, the way docs/insights.md defines them."""
     mine = [e for e in events if e["team_id"] == team and e["repo"] == repo]
     within = [e for e in mine if START <= at(e) < END]
     succeeded = [e for e in within if kind(e) == ("deployment", "succeeded")]

@@ -1,5 +1,5 @@
 """A quarter of all three families, generated with the awkward cases in it, measured by the
-service and by this file's own reading of the README's rules, for a team, a repository and
+service and by this file's own reading of docs/insights.md's rules, for a team, a repository and
 everyone: every figure of DORA's five metrics (and time to restore) must agree.
 
 team-a sends resolutions (some incidents are resolved, some abandoned, some never closed);
@@ -253,7 +253,7 @@ async def send(service: RunningService, history: list[Happened]) -> None:
             assert answer.errors == []
 
 
-# --- The README's rules, read here on the generated list ---------------------------------
+# --- The rules of docs/insights.md, read here on the generated list ----------------------
 
 
 def production(happened: Happened) -> bool:

@@ -270,11 +270,11 @@ async def test_one_event_is_read_by_its_id_as_feathers_get_does(guarded: Running
     assert without_token.status_code == 401
 
 
-async def test_the_readmes_curl_for_reading_events_works_as_written(
+async def test_the_documented_curl_for_reading_events_works_as_written(
     service: RunningService,
 ) -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text().splitlines()
-    written = next(line for line in readme if line.startswith("curl") and "/events?" in line)
+    page = (Path(__file__).parents[2] / "docs" / "rest.md").read_text().splitlines()
+    written = next(line for line in page if line.startswith("curl") and "/events?" in line)
     command = shlex.split(written.replace("http://127.0.0.1:8000", service.url))
 
     curl = await asyncio.create_subprocess_exec(
