@@ -7,7 +7,7 @@ import asyncio
 from redis import asyncio as redis_client
 
 from app.live.bus import BusListener, EventBus
-from tests.live.test_subscriptions import wait_until
+from tests.utils.live import wait_until
 from tests.utils.process import RedisServer
 
 

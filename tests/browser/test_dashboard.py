@@ -16,8 +16,8 @@ from typing import Any
 from playwright.async_api import Page
 
 from tests.browser.chromium import OffService, needs_chromium, screenshot_path
-from tests.browser.test_monitor import health_loaded, live
-from tests.insights.test_quarter import END, quarter, send
+from tests.browser.monitor_page import health_loaded, live
+from tests.utils.quarter import END, quarter, send
 from tests.utils.service import RunningService
 from tests.utils.tokens import ADMIN
 

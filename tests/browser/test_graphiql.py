@@ -13,7 +13,7 @@ from playwright.async_api import Page
 
 from tests.browser.chromium import RESULTS, OffService, needs_chromium
 from tests.graphql.queries import INGEST_LIFECYCLE
-from tests.live.test_subscriptions import build, wait_until
+from tests.utils.live import build, wait_until
 from tests.utils.service import RunningService
 from tests.utils.tokens import TEAM_A
 

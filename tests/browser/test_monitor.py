@@ -16,8 +16,9 @@ from typing import Any
 from playwright.async_api import Page, WebSocketRoute
 
 from tests.browser.chromium import OffService, needs_chromium, screenshot_path
+from tests.browser.monitor_page import health_loaded, live
 from tests.graphql.queries import INGEST_BATCH
-from tests.live.test_subscriptions import build, wait_until
+from tests.utils.live import build, wait_until
 from tests.utils.service import RunningService, bearer, reference
 from tests.utils.tokens import TEAM_A, TEAM_B
 
@@ -86,10 +87,6 @@ async def opened(page: Page, service: RunningService) -> OffService:
     return off_service
 
 
-async def live(page: Page) -> None:
-    await page.wait_for_selector('#status[data-state="live"]')
-
-
 async def shown_ids(page: Page, list_id: str = "stream") -> list[str]:
     ids: list[str] = await page.eval_on_selector_all(
         f"#{list_id} button.event", "rows => rows.map(row => row.dataset.id)"
@@ -99,17 +96,6 @@ async def shown_ids(page: Page, list_id: str = "stream") -> list[str]:
 
 async def row(page: Page, event_id: str, within_ms: float = 1000) -> None:
     await page.wait_for_selector(f'#stream button[data-id="{event_id}"]', timeout=within_ms)
-
-
-async def health_loaded(page: Page, times: int) -> dict[str, Any]:
-    """The health panel's arguments, once it has been drawn `times` times."""
-    await page.wait_for_function(
-        "n => Number(document.getElementById('health').dataset.loaded || 0) >= n", arg=times
-    )
-    arguments: dict[str, Any] = json.loads(
-        await page.get_attribute("#health", "data-arguments") or "{}"
-    )
-    return arguments
 
 
 async def tiles(page: Page) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.clients.node import NodeClient, node_client
-from tests.live.test_subscriptions import wait_until
+from tests.utils.live import wait_until
 from tests.utils.service import RunningService
 from tests.utils.tokens import TEAM_A, TEAM_B
 

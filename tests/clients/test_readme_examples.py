@@ -16,7 +16,7 @@ from graphql import parse, validate
 
 from app.graphql.schema import schema
 from tests.clients.node import node_client
-from tests.live.test_subscriptions import wait_until
+from tests.utils.live import wait_until
 from tests.utils.service import RunningService, reference
 
 ROOT = Path(__file__).parents[2]

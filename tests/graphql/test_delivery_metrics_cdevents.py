@@ -17,7 +17,7 @@ from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.dora import delivery_metrics
 from app.insights.played import Environments
 from tests.graphql.queries import INGEST_BATCH
-from tests.store.test_read_models import until_absorbed
+from tests.utils.read_models import until_absorbed
 from tests.utils.service import RunningService
 from tests.utils.tokens import ADMIN, TEAM_A, TEAM_B
 

@@ -6,7 +6,7 @@ import asyncio
 from contextlib import AsyncExitStack
 
 from tests.graphql.queries import INGEST_LIFECYCLE
-from tests.live.test_subscriptions import SUBSCRIBE, wait_until
+from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.service import RunningService
 from tests.utils.tokens import TEAM_A, TEAM_B
 from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket

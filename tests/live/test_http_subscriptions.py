@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.graphql.queries import INGEST_LIFECYCLE
-from tests.live.test_subscriptions import SUBSCRIBE, build, wait_until
+from tests.utils.live import SUBSCRIBE, build, wait_until
 from tests.utils.service import RunningService
 
 SSE = "text/event-stream"

@@ -13,8 +13,8 @@ from typing import Any
 
 from app.config import Settings
 from tests.graphql.queries import INGEST_BATCH, INGEST_LIFECYCLE
-from tests.live.test_subscriptions import SUBSCRIBE, build, wait_until
 from tests.utils.depth import FULL
+from tests.utils.live import SUBSCRIBE, build, wait_until
 from tests.utils.service import RunningService, running_service
 from tests.utils.websocket import graphql_websocket
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.config import Settings
 from tests.graphql.queries import INGEST_LIFECYCLE
-from tests.live.test_subscriptions import SUBSCRIBE, wait_until
+from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.process import RedisServer, free_port, service_process
 from tests.utils.service import running_service
 from tests.utils.websocket import graphql_websocket

@@ -12,7 +12,7 @@ import pytest
 
 from app.config import Settings
 from tests.graphql.queries import INGEST_BATCH, INGEST_LIFECYCLE
-from tests.live.test_subscriptions import SUBSCRIBE, build, wait_until
+from tests.utils.live import SUBSCRIBE, build, wait_until
 from tests.utils.service import RunningService, running_service
 from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, StalledWebSocket, graphql_websocket
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,29 +16,9 @@ from app.config import Settings
 from app.intake import lifecycle_event
 from app.timestamps import utc_now
 from tests.graphql.queries import EVENTS_PAGE, INGEST_BATCH, INGEST_LIFECYCLE
+from tests.utils.live import SUBSCRIBE, build, wait_until
 from tests.utils.service import RunningService, running_service
 from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket
-
-SUBSCRIBE = """
-subscription Watch($filter: EventFilter, $after: String) {
-    events(filter: $filter, after: $after) {
-        __typename
-        ... on Event { id type action teamId cursor raw }
-    }
-}
-"""
-
-
-async def wait_until(condition: Callable[[], bool], within: float = 10) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.01)
-
-
-def build(n: int, team: str, action: str = "succeeded") -> dict[str, Any]:
-    return {"eventName": "build", "eventAction": action, "teamId": team, "data": {"n": n}}
-
 
 MARKER = {"eventName": "marker", "eventAction": "succeeded", "teamId": "b"}
 

@@ -11,7 +11,7 @@ import jsonschema  # type: ignore[import-untyped]
 from pydantic import BaseModel
 
 from app.catalog.cdevents import CDEVENT_TYPES, check_cdevent
-from tests.live.test_subscriptions import wait_until
+from tests.utils.live import wait_until
 from tests.utils.service import RunningService, reference
 from tests.utils.websocket import graphql_websocket
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
 from tests.graphql.queries import EVENT_BY_ID
-from tests.live.test_subscriptions import SUBSCRIBE, wait_until
+from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.service import RunningService, bearer, reference, running_service
 from tests.utils.tokens import ADMIN, TEAM_B, TOKENS
 from tests.utils.websocket import graphql_websocket

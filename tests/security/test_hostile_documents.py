@@ -16,8 +16,8 @@ from websockets.typing import Subprotocol
 from app.graphql.document_work import LARGE_DOCUMENT
 from app.graphql.query import PAGE_FIELDS
 from tests.graphql.queries import INGEST_FLEXDEPLOY, INGEST_LIFECYCLE
-from tests.live.test_subscriptions import SUBSCRIBE, wait_until
 from tests.utils.hostile_documents import HOSTILE_DOCUMENTS, INTROSPECTION_QUERIES
+from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.service import RunningService
 from tests.utils.tokens import TEAM_A
 from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket

@@ -17,8 +17,8 @@ from websockets.typing import Subprotocol
 from app.config import Settings
 from app.graphql.document_validation import _spent as validation_spent
 from tests.graphql.queries import INGEST_BATCH
-from tests.live.test_subscriptions import SUBSCRIBE
 from tests.utils.hostile_documents import INTROSPECTION_QUERIES
+from tests.utils.live import SUBSCRIBE
 from tests.utils.service import RunningService, running_service
 from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket
 

@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.graphql.queries import EVENT_BY_ID, INGEST_BATCH, INGEST_LIFECYCLE
-from tests.live.test_subscriptions import SUBSCRIBE, wait_until
+from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.service import RunningService, bearer
 from tests.utils.tokens import ADMIN, TEAM_A, TEAM_B
 from tests.utils.websocket import LEGACY_WS, TRANSPORT_WS, graphql_websocket

@@ -18,6 +18,7 @@ from typing import Any
 
 from app.config import Settings
 from tests.graphql.queries import INGEST_BATCH, INGEST_LIFECYCLE
+from tests.utils.read_models import until_absorbed
 from tests.utils.service import RunningService, running_service
 
 ROOT = Path(__file__).parents[2]
@@ -87,18 +88,6 @@ async def load(service: RunningService, events: list[dict[str, Any]]) -> None:
     for start in range(0, len(events), 250):
         answer = await service.graphql(INGEST_BATCH, lifecycle=events[start : start + 250])
         assert not answer.errors
-
-
-async def until_absorbed(service: RunningService) -> None:
-    """Wait until the read models hold every stored event, as a reader of the database sees."""
-    database = service.mongo[service.settings.database]
-    for _ in range(600):
-        counter = await database["counters"].find_one({"_id": "events"})
-        checkpoint = await database["read_models"].find_one({"_id": "checkpoint"})
-        if counter and checkpoint and checkpoint["seq"] >= counter["seq"]:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the read models never caught up")
 
 
 async def every_page(service: RunningService, **arguments: Any) -> list[str]:
