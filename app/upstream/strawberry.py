@@ -18,14 +18,15 @@ the extensions' `on_parse` and `on_validate`; `strawberry.Private`; `Schema.exec
    `.send_next`; `run_operation` must still call it, and `WebSocketDisconnected`
    (`strawberry.http.exceptions`) is what a handler ends quietly on.
 2. The websocket handlers' hooks that are public but undocumented, overridden in
-   app/graphql/view.py: graphql-transport-ws's `send_message`, `handle_message`, `handle_pong`,
-   `handle_connection_init`, with its `context`, `websocket`, `connection_acknowledged`,
-   `connection_init_timeout_task` and `handle_invalid_message` (read receipts; 4401 for a bad
-   token; an object check; letting go of the init deadline's ended task, ~1.7 KiB); graphql-ws's
-   `handle`, `handle_message`, `handle_connection_init`, with its `view`, `websocket`,
-   `send_message` and `connection_acknowledged` (an init deadline the legacy protocol lacks);
-   both installed through the view's `graphql_transport_ws_handler_class` and
-   `graphql_ws_handler_class`, and typed with the protocols' message types (`...types`).
+   app/graphql/websocket_handlers.py: graphql-transport-ws's `send_message`, `handle_message`,
+   `handle_pong`, `handle_connection_init`, with its `context`, `websocket`,
+   `connection_acknowledged`, `connection_init_timeout_task` and `handle_invalid_message` (read
+   receipts; 4401 for a bad token; an object check; letting go of the init deadline's ended
+   task, ~1.7 KiB); graphql-ws's `handle`, `handle_message`, `handle_connection_init`, with its
+   `view`, `websocket`, `send_message` and `connection_acknowledged` (an init deadline the
+   legacy protocol lacks); both installed through the view's
+   `graphql_transport_ws_handler_class` and `graphql_ws_handler_class`, and typed with the
+   protocols' message types (`...types`).
 3. The view's methods outside its documented hooks, overridden in app/graphql/view.py: `run`
    (HTTP callers authenticated before anything runs, a 401 in GraphQL's shape),
    `execute_single` (persisted queries; a subscription over plain HTTP refused),

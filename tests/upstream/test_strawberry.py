@@ -52,11 +52,12 @@ ENCODED = Reliance(
 )
 TRANSPORT_HOOKS = Reliance(
     "Strawberry",
-    "app/graphql/view.py's TransportWSHandler overrides or reads it (read receipts, 4401 on "
-    "a bad token, the init deadline's task let go)",
+    "app/graphql/websocket_handlers.py's TransportWSHandler overrides or reads it (read "
+    "receipts, 4401 on a bad token, the init deadline's task let go)",
 )
 LEGACY_HOOKS = Reliance(
-    "Strawberry", "app/graphql/view.py's LegacyWSHandler overrides or reads it (init deadline)"
+    "Strawberry",
+    "app/graphql/websocket_handlers.py's LegacyWSHandler overrides or reads it (init deadline)",
 )
 VIEW = Reliance(
     "Strawberry",
