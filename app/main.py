@@ -15,25 +15,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from app.asgi_app import EventStoreApp
-from app.auth import TokenRegistry
-from app.body_limit import BodySizeLimit
+from app.access.tokens import TokenRegistry
 from app.config import Settings
 from app.graphql.graphiql import GRAPHIQL_ROUTES
 from app.graphql.possible_types import possible_types_document
 from app.graphql.view import GraphQLView
-from app.ingest import Ingestor
-from app.ingest_admission import Admission
+from app.ingest.admission import Admission
+from app.ingest.ingestor import Ingestor
 from app.intake import IntakeLimits
 from app.live.bus import EventBus
 from app.live.collector import CollectorPolicy
 from app.live.dispatcher import LiveDispatcher
-from app.monitor import MONITOR_ROUTES
 from app.rest import REST_ROUTES
 from app.services import Services
 from app.store import EventStore
 from app.store.embedded import EmbeddedMongo
 from app.upstream.uvicorn import FIRST_MESSAGES_LIMIT, on_stop_signal
+from app.web.asgi_app import EventStoreApp
+from app.web.body_limit import BodySizeLimit
+from app.web.monitor import MONITOR_ROUTES
 
 __all__ = ["create_app", "create_served_app"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.auth import TokenRegistry
+from app.access.tokens import TokenRegistry
 from app.config import Settings
-from app.ingest import Ingestor
+from app.ingest.ingestor import Ingestor
 from app.intake import IntakeLimits
 from app.live.bus import EventBus
 from app.live.dispatcher import LiveDispatcher

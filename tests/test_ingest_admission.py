@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack
 import pytest
 
 from app.errors import ServiceBusy
-from app.ingest_admission import Admission
+from app.ingest.admission import Admission
 
 
 async def _holding(stack: AsyncExitStack, room: AbstractAsyncContextManager[None]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.monitor import ASSETS, PAGE_DIR
+from app.web.monitor import ASSETS, PAGE_DIR
 from tests.utils.service import RunningService
 
 # The budget for the page's assets.

@@ -15,7 +15,7 @@ from typing import Any
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.filters.model import Condition, Op, Scalar, SortKey
 from app.filters.paths import stored_path
-from app.json_checks import is_unicode_text
+from app.intake.json_checks import is_unicode_text
 from app.timestamps import OutOfRange, to_storage_precision
 
 __all__ = ["MAX_TEXT", "FilterBudget", "build_condition", "build_sort"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.documents.keys import escape_key
 from app.errors import FieldError, FieldPath, InvalidInput
-from app.json_checks import is_unicode_text
+from app.intake.json_checks import is_unicode_text
 from app.named_fields import NAMED_FIELDS as _TABLE
 
 __all__ = ["MAX_PATH_DEPTH", "NAMED_FIELDS", "stored_path"]

@@ -8,8 +8,8 @@ from typing import Any
 import strawberry
 from starlette.websockets import WebSocket
 
-from app.auth import Unauthenticated
-from app.context import Caller
+from app.access.caller import Caller
+from app.access.tokens import Unauthenticated
 from app.graphql.read_receipts import ReadReceipts
 from app.services import Services
 

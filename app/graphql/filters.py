@@ -10,8 +10,8 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from app.access import scoped
-from app.context import Caller
+from app.access.caller import Caller
+from app.access.teams import scoped
 from app.errors import FieldPath
 from app.events import EventSource
 from app.filters import (

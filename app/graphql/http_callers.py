@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.auth import BEARER_CHALLENGE, Unauthenticated
+from app.access.tokens import BEARER_CHALLENGE, Unauthenticated
 from app.graphql.context import GraphQLContext
 from app.services import Services
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from app.access import scoped
+from app.access.teams import scoped
 from app.errors import FieldError, InvalidInput
 from app.filters import Condition, Op, all_of
 from app.filters.paths import stored_path

@@ -14,7 +14,7 @@ from app.events import StoredEvent
 from app.graphql.context import Info
 from app.graphql.inputs import FlexDeployEventInput, LifecycleEventInput
 from app.graphql.types import AnyEvent, event_node
-from app.ingest import Parser, Submission
+from app.ingest.ingestor import Parser, Submission
 from app.intake import cdevent_event, cdevent_key, flexdeploy_event, lifecycle_event
 
 __all__ = ["Mutation"]

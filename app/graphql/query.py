@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from app.access import visible
+from app.access.teams import visible
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource
 from app.graphql.connections import (

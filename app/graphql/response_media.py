@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from strawberry.types import ExecutionResult
 
-from app.media_types import accepted_quality
+from app.web.media_types import accepted_quality
 
 __all__ = [
     "GRAPHQL_RESPONSE_JSON",

@@ -11,9 +11,9 @@ from graphql import IntValueNode, ListValueNode, ObjectValueNode, StringValueNod
 from graphql.utilities import value_from_ast_untyped
 from strawberry.scalars import JSON
 
-from app.json_input import integer_literal
 from app.timestamps import format_utc, parse_time_bound
 from app.upstream.strawberry import ScalarDefinition
+from app.web.json_input import integer_literal
 
 __all__ = ["SCALARS", "Long"]
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from strawberry.scalars import JSON
 
 from app.catalog import EVENT_KINDS, EventKind, kind_of
-from app.cloudevents_out import cloudevent_of
+from app.cloudevents.outbound import cloudevent_of
 from app.events import EventSource, StoredEvent
 from app.graphql.payloads import payload_field_name, payload_type
 from app.named_fields import NAMED_FIELDS

@@ -44,7 +44,6 @@ from app.graphql.response_media import (
 )
 from app.graphql.schema import EventStoreSchema, build_schema
 from app.graphql.websocket_handlers import LegacyWSHandler, RefusedMessage, TransportWSHandler
-from app.json_input import JsonRefused, decode
 from app.services import Services
 from app.upstream.starlette import DeliverySocket
 from app.upstream.strawberry import (
@@ -52,6 +51,7 @@ from app.upstream.strawberry import (
     GraphQLRequestData,
     drop_origin_refusal_warnings,
 )
+from app.web.json_input import JsonRefused, decode
 
 __all__ = ["GraphQLView"]
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.auth import Unauthenticated
+from app.access.tokens import Unauthenticated
 from app.graphql.context import GraphQLContext
 from app.graphql.read_receipts import ReadReceipts
 from app.upstream.starlette import DeliverySocket
@@ -141,6 +141,6 @@ def _peer_known(context: GraphQLContext) -> None:
 
 @dataclass(frozen=True)
 class RefusedMessage:
-    """A websocket message that is JSON, or nearly, but refused (`app/json_input.py`)."""
+    """A websocket message that is JSON, or nearly, but refused (`app/web/json_input.py`)."""
 
     reason: str

@@ -5,7 +5,7 @@ every problem named by its path. `raw` is the CDEvent as sent, whatever the Clou
 that carried it; the CloudEvent's own attributes are kept in `data`, so the event goes out as
 the CloudEvent that came in. The named fields the delivery insights read (`repo`, `commit`)
 are filled from the subject where CDEvents says them; deployments and incidents name only an
-artifact, whose commit the ingest use case looks up (`app.ingest_links`).
+artifact, whose commit the ingest use case looks up (`app.ingest.links`).
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from app.bodies import field_problems
 from app.config import Settings
 from app.errors import FieldError, InvalidInput
-from app.json_checks import check_json_size, check_json_value
+from app.intake.bodies import field_problems
+from app.intake.json_checks import check_json_size, check_json_value
 
 __all__ = ["BodyFields", "IntakeLimits"]
 

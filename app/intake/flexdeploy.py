@@ -9,11 +9,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.bodies import FlexDeployMessage, field_problems
 from app.catalog import canonical_flexdeploy_type
 from app.catalog.flexdeploy import FLEXDEPLOY_PAYLOADS
 from app.errors import FieldError
 from app.events import EventSource, NewEvent
+from app.intake.bodies import FlexDeployMessage, field_problems
 from app.intake.common import BodyFields, IntakeLimits
 
 __all__ = ["flexdeploy_event"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.bodies import LifecycleBody
 from app.catalog import canonical_lifecycle_name
 from app.catalog.lifecycle import LIFECYCLE_ACTIONS
 from app.events import EventSource, NewEvent
+from app.intake.bodies import LifecycleBody
 from app.intake.common import BodyFields, IntakeLimits
 
 __all__ = ["LIFECYCLE_FIELDS", "lifecycle_event"]

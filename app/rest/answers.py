@@ -11,7 +11,7 @@ from typing import Annotated, Literal, NotRequired
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
-from app.bodies import JSON_VALUE_REF
+from app.intake.bodies import JSON_VALUE_REF
 
 __all__ = [
     "CloudEventsAccepted",

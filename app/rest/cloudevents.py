@@ -12,7 +12,7 @@ whatever the Content-Type. So the rules a sender can break are checked here firs
 naming the header (`ce-id`), member (`id`) or batch item (`0.id`) at fault, and the SDK is only
 handed what passed, in the one mode chosen here. Data must be JSON: CDEvents are JSON.
 
-The way out (`cloudevent_of`, `cloudevents_batch`) lives in `app.cloudevents_out`, with the
+The way out (`cloudevent_of`, `cloudevents_batch`) lives in `app.cloudevents.outbound`, with the
 mapping of each family of stored events to CloudEvents attributes.
 """
 
@@ -28,11 +28,11 @@ from cloudevents import exceptions as cloud_exceptions
 from cloudevents.http import from_http
 from cloudevents.sdk import exceptions as sdk_exceptions
 
-from app.cloudevents_out import cloudevent_of, cloudevents_batch
+from app.cloudevents.outbound import cloudevent_of, cloudevents_batch
 from app.errors import FieldError, FieldPath, InvalidInput, MalformedJson
-from app.json_input import JsonRefused, decode
-from app.media_types import media_type
 from app.text_formats import is_absolute_uri, is_rfc3339, is_uri_reference
+from app.web.json_input import JsonRefused, decode
+from app.web.media_types import media_type
 
 __all__ = ["BATCH", "STRUCTURED", "cloudevent_of", "cloudevents_batch", "cloudevents_from_http"]
 

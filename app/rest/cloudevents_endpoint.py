@@ -11,13 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.errors import InvalidInput, MalformedJson
-from app.ingest import Submission
+from app.ingest.ingestor import Submission
 from app.intake import cloudevent_event, cloudevent_key
-from app.media_types import media_type
 from app.rest.answers import CloudEventsAccepted, WebhookAccepted
 from app.rest.cloudevents import cloudevents_from_http
 from app.rest.responses import RestError, caller_of, rest_endpoint
 from app.services import Services
+from app.web.media_types import media_type
 
 __all__ = ["is_cloudevent_request", "post_cloudevents"]
 

@@ -7,12 +7,11 @@ from typing import cast
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.access import scoped, visible
+from app.access.teams import scoped, visible
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource
 from app.filters import Condition, Op, all_of
 from app.intake import lifecycle_event
-from app.media_types import accepted_quality
 from app.rest.answers import CtoEvent, EventPage
 from app.rest.cloudevents import BATCH, cloudevents_batch
 from app.rest.cloudevents_endpoint import is_cloudevent_request, post_cloudevents
@@ -21,6 +20,7 @@ from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
 from app.rest.responses import RestError, caller_of, cto_event, rest_endpoint
 from app.services import Services
 from app.store import DEFAULT_SORT, EventQuery
+from app.web.media_types import accepted_quality
 
 __all__ = ["events", "get_event", "get_events", "post_events"]
 

@@ -15,10 +15,10 @@ from typing import Annotated, Any, Literal, NotRequired
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from app.bodies import EventTime
 from app.errors import FieldError, InvalidInput
 from app.filters import EventFilter, FilterBudget, Op, all_of, build_condition, build_sort
 from app.filters.build import MAX_TEXT
+from app.intake.bodies import EventTime
 from app.named_fields import NAMED_FIELDS, FieldKind
 from app.store import SortKey
 from app.timestamps import parse_event_time

@@ -9,7 +9,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.context import Caller
+from app.access.caller import Caller
 from app.intake import flexdeploy_event
 from app.rest.answers import WebhookAccepted
 from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request

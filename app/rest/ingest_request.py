@@ -7,10 +7,10 @@ from typing import Any
 
 from starlette.requests import Request
 
-from app.context import Caller
+from app.access.caller import Caller
 from app.errors import InvalidInput
 from app.events import StoredEvent
-from app.ingest import Parser, Submission
+from app.ingest.ingestor import Parser, Submission
 from app.rest.responses import RestError, caller_of, read_json
 from app.services import Services
 

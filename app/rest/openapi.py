@@ -1,6 +1,6 @@
 """The OpenAPI description of the REST endpoints, served at `/openapi.json`.
 
-Assembled here from the models that validate requests (`app.bodies`, the Feathers parameters)
+Assembled here from the models that validate requests (`app.intake.bodies`, the Feathers parameters)
 and the shapes answers are built as (`app.rest.answers`): pydantic writes their JSON Schema
 (OpenAPI 3.1 uses JSON Schema itself), so nothing is described twice. What depends on the
 configuration (tokens, the webhook secret, the largest page) is described as configured.
@@ -14,10 +14,16 @@ from pydantic import TypeAdapter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from app.access import MAX_KEY_LENGTH
-from app.bodies import SCHEMA_REF, CDEventBody, CloudEventBody, FlexDeployMessage, LifecycleBody
+from app.access.teams import MAX_KEY_LENGTH
 from app.config import Settings
-from app.json_checks import json_value_schema
+from app.intake.bodies import (
+    SCHEMA_REF,
+    CDEventBody,
+    CloudEventBody,
+    FlexDeployMessage,
+    LifecycleBody,
+)
+from app.intake.json_checks import json_value_schema
 from app.rest.answers import (
     CloudEventsAccepted,
     CtoEvent,

@@ -10,8 +10,8 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.auth import BEARER_CHALLENGE, Forbidden, Unauthenticated
-from app.context import Caller
+from app.access.caller import Caller
+from app.access.tokens import BEARER_CHALLENGE, Forbidden, Unauthenticated
 from app.errors import (
     DatabaseUnavailable,
     FieldError,
@@ -21,10 +21,10 @@ from app.errors import (
     render_path,
 )
 from app.events import StoredEvent
-from app.json_input import JsonRefused, decode
 from app.named_fields import NAMED_FIELDS, FieldKind
 from app.rest.answers import CtoEvent, ErrorAnswer
 from app.services import Services
+from app.web.json_input import JsonRefused, decode
 
 __all__ = ["RestError", "caller_of", "cto_event", "error_response", "read_json", "rest_endpoint"]
 

@@ -1,7 +1,7 @@
 """When the request being answered arrived: the store's bound on waiting runs from there.
 
 A request may call the store several times (a lookup, then the write; a count, then a page),
-and may wait for room before it (`app.ingest_admission`) or for the event loop: bounding each
+and may wait for room before it (`app.ingest.admission`) or for the event loop: bounding each
 call on its own would let the request as a whole wait a multiple of the bound. The HTTP edge
 marks each request's arrival; a call made outside one (a websocket's operation, the service's
 own work) is bounded from its own start, and so is each call of a stream (a subscription over

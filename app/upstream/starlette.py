@@ -9,7 +9,7 @@ Read from Starlette 1.10.0; each reach is guarded by tests/upstream/test_starlet
   The checks and their two coroutine layers were a tenth of the server's CPU per delivered
   message across a fan-out to thousands of sockets (~0.6 µs a message).
 - `bind_app` puts the app in the ASGI scope under `"app"`, where Starlette's own `__call__`
-  puts it and where `Request.app` and `WebSocket.app` read it: app/asgi_app.py hands the
+  puts it and where `Request.app` and `WebSocket.app` read it: app/web/asgi_app.py hands the
   GraphQL websockets to the view without passing through Starlette's `__call__` (~3.6 KiB a
   connection).
 """

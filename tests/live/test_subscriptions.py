@@ -11,7 +11,7 @@ from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from websockets.exceptions import ConnectionClosed
 
-from app.access import owned, scoped_key
+from app.access.teams import owned, scoped_key
 from app.config import Settings
 from app.intake import lifecycle_event
 from app.timestamps import utc_now

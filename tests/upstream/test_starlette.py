@@ -27,7 +27,7 @@ SEND = Reliance(
 APP = Reliance(
     "Starlette",
     "app/upstream/starlette.py's bind_app puts the app where Starlette's __call__ does, for "
-    "the websockets app/asgi_app.py hands to the view past it",
+    "the websockets app/web/asgi_app.py hands to the view past it",
 )
 
 

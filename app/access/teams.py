@@ -6,12 +6,12 @@ another team is refused outright (403), so a mistake is not answered with a sile
 
 from __future__ import annotations
 
-from app.auth import Forbidden
-from app.context import Caller
+from app.access.caller import Caller
+from app.access.tokens import Forbidden
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource, NewEvent, StoredEvent
 from app.filters import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
-from app.json_checks import is_unicode_text
+from app.intake.json_checks import is_unicode_text
 
 __all__ = ["MAX_KEY_LENGTH", "owned", "scoped", "scoped_key", "visible"]
 

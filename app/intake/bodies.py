@@ -4,7 +4,7 @@
 publishes their JSON Schema, so what is documented is what is checked. A rule is written once,
 as a pattern or type pydantic both applies and describes; messages are the service's own
 (`field_problems`). Values beside the named fields are any JSON the event limits take
-(`app.json_checks`), described by `JSON_VALUE_REF`.
+(`app.intake.json_checks`), described by `JSON_VALUE_REF`.
 """
 
 from __future__ import annotations

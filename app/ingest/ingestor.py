@@ -5,8 +5,8 @@ A transport only translates its shape into `Submission`s (the body in its family
 family's parser, where the body sits in the request, its idempotency key) and its answers out
 of the result. The steps are here, in this order, for all of them: the receive time, the batch
 size, every key and every body checked with every problem reported at once, the caller's team,
-room among the events this process is storing (`app.ingest_admission`), CDEvents linked to
-the change they deliver (`app.ingest_links`), then store and publish.
+room among the events this process is storing (`app.ingest.admission`), CDEvents linked to
+the change they deliver (`app.ingest.links`), then store and publish.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.access import owned, scoped_key
-from app.context import Caller
+from app.access.caller import Caller
+from app.access.teams import owned, scoped_key
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.filters import MAX_TEXT
-from app.ingest_admission import Admission
-from app.ingest_links import link_cdevents
+from app.ingest.admission import Admission
+from app.ingest.links import link_cdevents
 from app.intake import IntakeLimits
 from app.live.bus import EventBus
 from app.named_fields import NAMED_FIELDS, FieldKind

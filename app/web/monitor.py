@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 __all__ = ["MONITOR_ROUTES"]
 
-PAGE_DIR = Path(__file__).resolve().parent / "monitor"
+PAGE_DIR = Path(__file__).resolve().parents[1] / "monitor"
 
 # Only these files are served, each with the type a module script needs.
 ASSETS: dict[str, str] = {

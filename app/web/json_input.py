@@ -5,7 +5,7 @@ never an internal error.
 Python's decoder recurses per nesting level and converts integers of any length, and keeps
 the last of two equal keys without a word. Here nesting is measured before decoding, an
 integer literal too long for 64 bits becomes one that the value checks refuse by its field
-(`app.json_checks`), and a repeated key is refused: a body that says two things must not be
+(`app.intake.json_checks`), and a repeated key is refused: a body that says two things must not be
 stored as one of them.
 """
 

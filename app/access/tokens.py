@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from app.access.caller import Caller
 from app.config import Settings
-from app.context import Caller
 from app.errors import ServiceError
 
 __all__ = ["BEARER_CHALLENGE", "Forbidden", "TokenRegistry", "Unauthenticated"]

@@ -1,0 +1,2 @@
+"""Stored events as CloudEvents 1.0 (`outbound`); CloudEvents in are a REST edge
+(`app/rest/cloudevents.py`) read by the CDEvents intake."""
