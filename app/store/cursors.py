@@ -10,20 +10,35 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
+import secrets
 from typing import Any
 
-from bson import json_util
+from bson import Binary, json_util
 from bson.errors import InvalidBSON
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from app.errors import FieldError, InvalidInput
 from app.store.paging import Cursor, SortKey
 
-__all__ = ["CursorCodec"]
+__all__ = ["CursorCodec", "stored_cursor_key"]
 
 _MAC_BYTES = 16
+
+
+async def stored_cursor_key(keys: AsyncCollection[dict[str, Any]]) -> bytes:
+    """The key cursors are signed with, made once per database and kept in it."""
+    # Already made, maybe by another process starting now: then the insert is refused.
+    with contextlib.suppress(DuplicateKeyError):
+        await keys.insert_one({"_id": "cursors", "key": Binary(secrets.token_bytes(32))})
+    document = await keys.find_one({"_id": "cursors"})
+    if document is None:
+        raise RuntimeError("the cursor key could not be stored")
+    return bytes(document["key"])
 
 
 class CursorCodec:

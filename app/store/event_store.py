@@ -9,63 +9,44 @@ import asyncio
 import contextlib
 import functools
 import logging
-import secrets
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from bson import Binary, ObjectId
+from bson import ObjectId
 from pymongo import AsyncMongoClient, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import (
-    ConnectionFailure,
     DuplicateKeyError,
-    ExecutionTimeout,
     PyMongoError,
 )
 
 from app.documents.layout import from_document, to_document
-from app.errors import DatabaseUnavailable, FieldError, InvalidInput, QueryTimeout
+from app.errors import FieldError, InvalidInput
 from app.events import NewEvent, StoredEvent
-from app.filters import AllOf, EventFilter, to_mongo
+from app.filters import EventFilter
 from app.periods import Bucket
-from app.store.arrival import arrived_at
 from app.store.batch_appends import AppendedBatch, AppendedEach, BatchAppends
-from app.store.conditions import narrowed
-from app.store.cursors import CursorCodec
+from app.store.call_bounds import CallBounds
+from app.store.cursors import CursorCodec, stored_cursor_key
 from app.store.group_commit import GroupCommit
 from app.store.indexes import ensure_indexes
+from app.store.log_reads import LogReads
 from app.store.model_reads import GroupCount, ModelReads
-from app.store.paging import SortKey, after_clause, sort_spec, sort_value
+from app.store.page_reads import DEFAULT_SORT, EventPage, EventQuery, PagedEvent, read_page
 from app.store.projection import Projection
 from app.store.sequencer import Sequencer, Settled
-from app.store.windows import Density, read_in_windows
 from app.store.write_turns import WriteTurns
 
 __all__ = ["DEFAULT_SORT", "Appended", "EventPage", "EventQuery", "EventStore", "PagedEvent"]
 
 log = logging.getLogger(__name__)
 
-_SEQS_PER_READ = 25
-
 Document = dict[str, Any]
-DEFAULT_SORT = (SortKey("timestamp", descending=True),)
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 # Acknowledged only once the write is in the journal of a majority: durably accepted.
 _DURABLE = WriteConcern(w="majority", j=True)
-
-
-@dataclass(frozen=True)
-class EventQuery:
-    """What to read: the events `filter` selects, in `sort` order, after the cursor `after`."""
-
-    filter: EventFilter = field(default_factory=lambda: AllOf(()))
-    sort: tuple[SortKey, ...] = DEFAULT_SORT
-    limit: int = 50
-    after: str | None = None
-    # Offset paging, for clients that speak it (FeathersJS `$skip`); cursors need none.
-    skip: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,18 +62,6 @@ class Appended:
     skipped_seq: int | None = None
 
 
-@dataclass(frozen=True)
-class PagedEvent:
-    event: StoredEvent
-    cursor: str
-
-
-@dataclass(frozen=True)
-class EventPage:
-    events: list[PagedEvent]
-    has_next_page: bool
-
-
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -100,41 +69,13 @@ _R = TypeVar("_R")
 def _translates_driver_errors(
     method: Callable[Concatenate[EventStore, _P], Coroutine[Any, Any, _R]],
 ) -> Callable[Concatenate[EventStore, _P], Coroutine[Any, Any, _R]]:
-    """The method, raising the service's errors for the driver's (see `_driver_errors`)."""
+    """The method, bounded in time and raising the service's errors (`CallBounds`)."""
 
     @functools.wraps(method)
     async def call(store: EventStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with store._driver_errors():
-            try:
-                async with store._bounded():
-                    call = asyncio.create_task(method(store, *args, **kwargs))
-                    try:
-                        return await asyncio.shield(call)
-                    except BaseException:
-                        # The answer does not wait for the call to unwind (a driver closing
-                        # the connection of a cancelled operation): it ends on its own.
-                        call.cancel()
-                        call.add_done_callback(_outcome_dropped)
-                        raise
-            except TimeoutError:
-                if store._stop_at is not None:
-                    raise DatabaseUnavailable(
-                        "the service is stopping; retry once it is back (a write may have "
-                        "happened: an idempotency key makes its retry safe)"
-                    ) from None
-                raise DatabaseUnavailable(
-                    f"MongoDB did not answer within {store.longest_wait:g}s (busy, or "
-                    "restarting); retry later (a write may have happened: an idempotency key "
-                    "makes its retry safe)"
-                ) from None
+        return await store._bounds.run(lambda: method(store, *args, **kwargs))
 
     return call
-
-
-def _outcome_dropped(call: asyncio.Task[Any]) -> None:
-    """A call nobody waits for any more: its outcome is dropped, not reported as lost."""
-    if not call.cancelled():
-        call.exception()
 
 
 def _first_in_turn(
@@ -161,13 +102,8 @@ class EventStore:
         lease_seconds: float = 10,
     ) -> None:
         self._client = client
-        self._timeout_seconds = timeout_seconds
-        # No call waits longer, however busy the database or the queue before it: twice the
-        # query timeout (a read, then the write it decides) plus the MongoDB timeout.
-        self.longest_wait = 2 * query_seconds + timeout_seconds
-        # The calls under way, each under its deadline; all cut short when the service stops.
-        self._calls: set[asyncio.Timeout] = set()
-        self._stop_at: float | None = None
+        self._bounds = CallBounds(timeout_seconds=timeout_seconds, query_seconds=query_seconds)
+        self.longest_wait = self._bounds.longest_wait
         # Reads on behalf of clients stop here (maxTimeMS): a filter that scans all events
         # must not keep the database busy for everyone.
         self._query_ms = int(query_seconds * 1000)
@@ -195,8 +131,9 @@ class EventStore:
         )
         self._projecting: asyncio.Task[None] | None = None
         self._reads = ModelReads(self._projection, self._events, self.allocated, self._query_ms)
+        self._log = LogReads(self._events, self.allocated, self._bounds, query_ms=self._query_ms)
         self._batches = BatchAppends(
-            client, self._events, self._projection, self._sequencer.positions, self._unused
+            client, self._events, self._projection, self._sequencer.positions, self._log.unused
         )
 
     @classmethod
@@ -241,7 +178,7 @@ class EventStore:
         # Multi-document transactions need a replica set (or a sharded cluster).
         self._batches.transactions = "setName" in hello or hello.get("msg") == "isdbgrid"
         await self._prepare_counter()
-        self._cursors = CursorCodec(await self._cursor_key())
+        self._cursors = CursorCodec(await stored_cursor_key(self._keys))
         await self._projection.prepare()
 
     def keep_read_models(self) -> None:
@@ -263,29 +200,9 @@ class EventStore:
         await self._sequencer.close()
         await self._client.close()
 
-    @contextlib.asynccontextmanager
-    async def _bounded(self) -> AsyncIterator[asyncio.Timeout]:
-        loop = asyncio.get_running_loop()
-        start = arrived_at()
-        deadline = (loop.time() if start is None else start) + self.longest_wait
-        if self._stop_at is not None:
-            deadline = min(deadline, self._stop_at)
-        async with asyncio.timeout_at(deadline) as bound:
-            self._calls.add(bound)
-            try:
-                yield bound
-            finally:
-                self._calls.discard(bound)
-
     def stopping(self, within: float) -> None:
-        """The service is stopping: every call, under way or to come, ends within `within`
-        seconds, answered, or refused as DATABASE_UNAVAILABLE, so no request outlives the
-        stop's grace (run on the event loop's thread)."""
-        self._stop_at = asyncio.get_running_loop().time() + within
-        for bound in self._calls:
-            when = bound.when()
-            if when is None or when > self._stop_at:
-                bound.reschedule(self._stop_at)
+        """The service is stopping: every call ends within `within` seconds (`CallBounds`)."""
+        self._bounds.stopping(within)
 
     async def ping(self) -> bool:
         try:
@@ -375,111 +292,33 @@ class EventStore:
 
     @_translates_driver_errors
     async def page(self, query: EventQuery) -> EventPage:
-        """One page of the events matching `query`, in its order, after its cursor.
-
-        Counting all matches is a separate `count`, paid for only by callers who want it.
-        """
-        after = None if query.after is None else self._codec.decode(query.sort, query.after)
-        if query.sort and query.sort[0].path == "timestamp":
-            checkpoint = await self._projection.checkpoint()
-            density = Density(checkpoint.count, checkpoint.first, checkpoint.last)
-            wanted = query.skip + query.limit + 1
-            found = await read_in_windows(
-                self._events,
-                query.filter,
-                query.sort,
-                after,
-                wanted,
-                density,
-                self._query_ms / 1000,
-            )
-            found = found[query.skip :]
-        else:
-            condition = to_mongo(query.filter)
-            if after is not None:
-                clause = after_clause(query.sort, after)
-                condition = {"$and": [condition, clause]} if condition else clause
-            cursor = self._events.find(condition, max_time_ms=self._query_ms)
-            cursor = cursor.sort(sort_spec(query.sort)).skip(query.skip).limit(query.limit + 1)
-            found = await cursor.to_list()
-        return EventPage(
-            events=[
-                PagedEvent(
-                    event=from_document(document),
-                    cursor=self._codec.encode(
-                        query.sort,
-                        tuple(sort_value(document, key) for key in query.sort),
-                        document["seq"],
-                    ),
-                )
-                for document in found[: query.limit]
-            ],
-            has_next_page=len(found) > query.limit,
+        """One page of the events matching `query`, in its order, after its cursor
+        (`page_reads.py`); counting all matches is a separate `count`."""
+        return await read_page(
+            self._events, self._projection, self._codec, query, query_ms=self._query_ms
         )
 
     @_translates_driver_errors
     async def last_seq(self) -> int:
-        """The sequence number of the newest stored event (0 when there is none).
-
-        Looked for below the last number handed out, in ranges growing from the top: "the
-        greatest of all" would read the whole index on the embedded server.
-        """
-        top, width = await self.allocated(), 64
-        while top > 0:
-            low = max(top - width, 0)
-            found = await self._events.find(
-                {"seq": {"$gt": low, "$lte": top}}, {"seq": 1}
-            ).to_list()
-            if found:
-                return max(int(document["seq"]) for document in found)
-            top, width = low, width * 4
-        return 0
+        """The sequence number of the newest stored event (0 when there is none)."""
+        return await self._log.last_seq()
 
     @_translates_driver_errors
     async def events_by_seq(self, seqs: Sequence[int]) -> list[StoredEvent]:
         """The stored events of these sequence numbers, in sequence order."""
-        wanted = sorted(set(seqs))
-        found: list[StoredEvent] = []
-        # A few at a time: the embedded server's `$in` slows with the square of its list.
-        for index in range(0, len(wanted), _SEQS_PER_READ):
-            chunk = wanted[index : index + _SEQS_PER_READ]
-            documents = self._events.find({"seq": {"$in": chunk}}).sort("seq", 1)
-            found += [from_document(document) async for document in documents]
-        return found
+        return await self._log.events_by_seq(seqs)
 
     @_translates_driver_errors
     async def events_between(self, after_seq: int, before_seq: int) -> list[StoredEvent]:
         """Stored events with `after_seq` < seq < `before_seq`, in sequence order."""
-        found = self._events.find({"seq": {"$gt": after_seq, "$lt": before_seq}}).sort("seq", 1)
-        return [from_document(document) async for document in found]
+        return await self._log.events_between(after_seq, before_seq)
 
-    async def replay(
+    def replay(
         self, match: Mapping[str, Any], *, after_seq: int, through_seq: int, batch: int = 500
     ) -> AsyncIterator[StoredEvent]:
-        """Stored events matching `match` with `after_seq` < seq <= `through_seq`, in order.
-
-        Read in batches over windows of sequence numbers: a long catch-up holds neither a
-        cursor open nor much memory, and each read scans a bounded range (the embedded server
-        reads every index entry of a range before it applies `limit`: one read of the whole
-        backlog per batch made a catch-up of 20,000 events start after seconds). A window that
-        finds few matches grows, so a rare filter does not cost a read per few events.
-        """
-        window = batch
-        while after_seq < through_seq:
-            upto = min(after_seq + window, through_seq)
-            condition = narrowed(match, "seq", {"$gt": after_seq, "$lte": upto})
-            with self._driver_errors():
-                found = self._events.find(condition, max_time_ms=self._query_ms)
-                found = found.sort("seq", 1).limit(batch)
-                documents = await found.to_list()
-            for document in documents:
-                yield from_document(document)
-            if len(documents) == batch:
-                after_seq = documents[-1]["seq"]
-            else:
-                after_seq = upto
-                if len(documents) < batch // 4:
-                    window *= 4
+        """Stored events matching `match` with `after_seq` < seq <= `through_seq`, in order,
+        in bounded reads (`LogReads.replay`)."""
+        return self._log.replay(match, after_seq=after_seq, through_seq=through_seq, batch=batch)
 
     @_translates_driver_errors
     async def count_groups(
@@ -507,21 +346,6 @@ class EventStore:
         delivery read model when the filter asks only for its kinds and fields."""
         return await self._reads.delivery_events(event_filter)
 
-    @contextlib.contextmanager
-    def _driver_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except ExecutionTimeout as error:
-            raise QueryTimeout(
-                f"the query ran longer than {self._query_ms / 1000:g}s in MongoDB; narrow it "
-                "(filters on teamId, source, type and timestamp ranges are index-backed)"
-            ) from error
-        except ConnectionFailure as error:
-            raise DatabaseUnavailable(
-                f"MongoDB did not answer within {self._timeout_seconds:g}s; retry later (a "
-                "write may have happened: an idempotency key makes its retry safe)"
-            ) from error
-
     def cursor_of(self, event: StoredEvent) -> str:
         """The cursor of `event` in the default order (newest first)."""
         return self._codec.encode(DEFAULT_SORT, (event.timestamp,), event.seq)
@@ -545,16 +369,6 @@ class EventStore:
             raise RuntimeError("cursors need the database's key: was EventStore.prepare() run?")
         return self._cursors
 
-    async def _cursor_key(self) -> bytes:
-        """The key cursors are signed with, made once per database and kept in it."""
-        # Already made, maybe by another process starting now: then the insert is refused.
-        with contextlib.suppress(DuplicateKeyError):
-            await self._keys.insert_one({"_id": "cursors", "key": Binary(secrets.token_bytes(32))})
-        document = await self._keys.find_one({"_id": "cursors"})
-        if document is None:
-            raise RuntimeError("the cursor key could not be stored")
-        return bytes(document["key"])
-
     async def allocated(self) -> int:
         """The last sequence number handed out (its event may not be written yet)."""
         return await self._sequencer.allocated()
@@ -569,16 +383,7 @@ class EventStore:
         """The highest sequence number with every number up to it settled: stored, or never
         to be. What live delivery starts from, and the newest arrival a cursor may name."""
         settled = await self._sequencer.settled()
-        return settled.settled_through(await self.last_seq())
-
-    async def _unused(self, seqs: list[int]) -> list[int]:
-        """Those of `seqs` no stored event holds. A write refused as a duplicate may be our
-        own, retried by the driver after its first try landed: its number is used."""
-        if not seqs:
-            return []
-        found = self._events.find({"seq": {"$in": seqs}}, {"seq": 1})
-        used = {int(document["seq"]) async for document in found}
-        return [seq for seq in seqs if seq not in used]
+        return settled.settled_through(await self._log.last_seq())
 
     async def _prepare_counter(self) -> None:
         """Make the counter, ahead of every stored event even after a restore or a crash."""
