@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import strawberry
 
 from app.access.teams import visible
+from app.catalog.delivery_roles import DELIVERY_TYPES
 from app.errors import FieldError, InvalidInput
 from app.events import EventSource
 from app.graphql.connections import (
@@ -31,7 +32,6 @@ from app.graphql.insights import (
     event_counts,
 )
 from app.graphql.types import AnyEvent, event_node
-from app.insights.delivery_kinds import DELIVERY_TYPES
 from app.store import EventPage, EventQuery
 from app.upstream.strawberry import SelectedField, Selection
 

@@ -15,16 +15,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from app.errors import FieldError, InvalidInput
-from app.events import StoredEvent
-from app.filters import Condition, EventFilter, Op, all_of
-from app.insights.counts import TimeRange, periods
-from app.insights.delivery_kinds import (
+from app.catalog.delivery_roles import (
     DEPLOYED,
     DEPLOYMENT_FAILED,
     DEPLOYMENT_OR_INCIDENT_TYPES,
     INCIDENT_OPENED,
 )
+from app.errors import FieldError, InvalidInput
+from app.events import StoredEvent
+from app.filters import Condition, EventFilter, Op, all_of
+from app.insights.counts import TimeRange, periods
 from app.insights.dora import DeliveryMetrics, delivery_metrics
 from app.insights.played import DeliveryReads, Environments, during, playing
 from app.periods import Bucket, following

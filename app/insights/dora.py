@@ -30,13 +30,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from app.filters import Condition, EventFilter, Op, all_of
-from app.insights.counts import TimeRange, periods
-from app.insights.delivery_kinds import (
+from app.catalog.delivery_roles import (
     CHANGE_STARTS,
     DEPLOYED,
     DEPLOYMENT_FAILED,
 )
+from app.filters import Condition, EventFilter, Op, all_of
+from app.insights.counts import TimeRange, periods
 from app.insights.durations import Durations
 from app.insights.incidents import TimeToRestore, incidents_in, time_to_restore
 from app.insights.levels import (

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.filters import Condition, EventFilter, Op, all_of
-from app.insights.delivery_kinds import (
+from app.catalog.delivery_roles import (
     DEPLOYED,
     INCIDENT_ABANDONED,
     INCIDENT_OPENED,
     RESTORED,
     incident_identities,
 )
+from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.durations import Durations
 from app.insights.levels import DoraLevel, recovery_level
 from app.insights.played import DeliveryReads, Row, playing

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.catalog.delivery_roles import IN_AN_ENVIRONMENT, delivery_role, stored_types
 from app.filters import Condition, EventFilter, Op, all_of
-from app.insights.delivery_kinds import IN_AN_ENVIRONMENT, delivery_role, stored_types
 from app.store import EventStore
 
 __all__ = ["DeliveryReads", "Environments", "Row", "during", "playing"]

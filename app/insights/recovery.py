@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.catalog.delivery_roles import DEPLOYED, DEPLOYMENT_FAILED
 from app.filters import Condition, EventFilter, Op, all_of
-from app.insights.delivery_kinds import DEPLOYED, DEPLOYMENT_FAILED
 from app.insights.durations import Durations
 from app.insights.incidents import IncidentWindow, place
 from app.insights.levels import DoraLevel, recovery_level

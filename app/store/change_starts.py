@@ -28,8 +28,8 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
+from app.catalog.delivery_roles import CHANGE_STARTS, DEPLOYED, delivery_role
 from app.documents.keys import escape_key
-from app.insights.delivery_kinds import CHANGE_STARTS, DEPLOYED, delivery_role
 from app.store.conditions import time_bounds_exclusive
 from app.store.write_turns import WriteTurns
 

@@ -17,7 +17,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.insights.delivery_kinds import DELIVERY_TYPES
+from app.catalog.delivery_roles import DELIVERY_TYPES
 from app.store.write_turns import WriteTurns
 
 __all__ = ["DELIVERY_FIELDS", "DeliveryModel", "is_delivery_event"]

@@ -10,9 +10,9 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from app.catalog.delivery_roles import CHANGE_STARTS, DELIVERY_TYPES, delivery_role
 from app.filters import Condition, EventFilter, Op, conjuncts, matches, paths_of, to_mongo
 from app.filters.mongo import split_conjunction
-from app.insights.delivery_kinds import CHANGE_STARTS, DELIVERY_TYPES, delivery_role
 from app.store.change_starts import scope_key
 from app.store.conditions import index_friendly, time_bounds_exclusive, untested_by
 from app.store.counting import TAIL_LIMIT

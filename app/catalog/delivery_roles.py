@@ -7,7 +7,7 @@ stage's environment, succeeded or failed as its execution ended. This module is 
 place that says so; the delivery read models, the reads of the log and the metrics all ask
 `delivery_role`, so a metric means the same whichever path answers it. Here, apart from the
 metrics, so the store's read models can keep exactly these events without depending on the
-metrics themselves.
+metrics themselves: with the catalog, below both.
 """
 
 from __future__ import annotations
