@@ -121,8 +121,14 @@ class Sequencer:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception as error:
+                # The driver, cancelled mid-way through choosing a server, may raise its own
+                # error instead; the lease ends with the process either way.
+                log.warning("A sequence task ended with %r while closing", error)
         self._tasks = []
         # What this process still has in flight is settled by its lease's end, as a crash's.
         with contextlib.suppress(PyMongoError):
