@@ -31,6 +31,9 @@ import pytest
 from app.graphql.graphiql_files import GRAPHIQL_FILES, NPM_INSTALL_DIR
 from tests.utils.process import free_port, processes_running, until_stopped
 
+# Minutes of processes, kills or generated cases: `scripts/test --fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 NPM_PROJECT = "app/graphiql"
 

@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.utils.process import free_port, processes_running
 from tests.utils.websocket import graphql_websocket
+
+# Minutes of processes, kills or generated cases: `scripts/test --fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 CLIENTS = 4
 EVENTS_PER_CLIENT = 100

@@ -10,11 +10,15 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.graphql.queries import EVENT_BY_ID, INGEST_LIFECYCLE
 from tests.utils.depth import tries
 from tests.utils.process import RedisServer, free_port, processes_running, service_process
 from tests.utils.service import until_ready
+
+# Minutes of processes, kills or generated cases: `scripts/test --fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 
 async def graphql(http: httpx.AsyncClient, query: str, **variables: object) -> dict[str, object]:

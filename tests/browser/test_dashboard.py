@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from playwright.async_api import Page
 
 from tests.browser.chromium import OffService, needs_chromium, screenshot_path
@@ -21,7 +22,7 @@ from tests.utils.quarter import END, quarter, send
 from tests.utils.service import RunningService
 from tests.utils.tokens import ADMIN
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 FIGURES = """query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String) {
   deliveryMetrics(from: $from, to: $to, teamId: $teamId, repo: $repo) {

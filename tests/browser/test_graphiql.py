@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from playwright.async_api import Page
 
 from tests.browser.chromium import RESULTS, OffService, needs_chromium
@@ -22,7 +23,7 @@ SCREENSHOT = RESULTS / "graphiql.png"
 QUERY = "{ events(limit: 5) { totalCount nodes { ... on Event { id teamId } } } }"
 SUBSCRIPTION = "subscription { events { ... on Event { id type teamId } } }"
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 async def ingest(service: RunningService, n: int) -> str:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.async_api import Page, WebSocketRoute
 
 from tests.browser.chromium import OffService, needs_chromium, screenshot_path
@@ -24,7 +25,7 @@ from tests.utils.tokens import TEAM_A, TEAM_B
 
 DATA = Path(__file__).parent.parent / "data"
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 METRICS = """query($from: DateTime!, $to: DateTime!, $teamId: String, $repo: String,
                   $filter: EventFilter) {

@@ -11,12 +11,17 @@ import asyncio
 import contextlib
 from typing import Any
 
+import pytest
+
 from app.config import Settings
 from tests.graphql.queries import INGEST_BATCH, INGEST_LIFECYCLE
 from tests.utils.depth import FULL
 from tests.utils.live import SUBSCRIBE, build, wait_until
 from tests.utils.service import RunningService, running_service
 from tests.utils.websocket import graphql_websocket
+
+# Minutes of processes, kills or generated cases: `scripts/test --fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 BATCH_CLIENTS, SINGLE_CLIENTS = 3, 3
 BATCHES, BATCH_SIZE, SINGLES = (6, 300, 60) if FULL else (2, 200, 20)

@@ -12,9 +12,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.utils.depth import FULL, tries
 from tests.utils.service import RunningService
 from tests.utils.tokens import ADMIN, TEAM_A
+
+# Minutes of processes, kills or generated cases: `scripts/test --fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 SCHEMATHESIS = Path(sys.executable).parent / "st"
 HOOKS = Path(__file__).parent / "schemathesis_hooks.py"

@@ -14,12 +14,16 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.graphql.queries import INGEST_BATCH, INGEST_FLEXDEPLOY, INGEST_LIFECYCLE
 from tests.utils.depth import tries
 from tests.utils.service import RunningService
+
+# Minutes of processes, kills or generated cases: `scripts/test --fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 EXAMPLES = tries(quick=250, full=1000)
 
