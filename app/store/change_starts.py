@@ -23,7 +23,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -46,6 +46,8 @@ def scope_key(team: str | None, repo: str | None, *, any_team: bool, any_repo: b
 
 
 class ChangeStarts:
+    collection_prefix: ClassVar[str] = "read_starts_"
+
     def __init__(self, collection: AsyncCollection[Document], turns: WriteTurns) -> None:
         self._collection = collection
         self._turns = turns
@@ -55,7 +57,7 @@ class ChangeStarts:
             [IndexModel([("deploys.s", ASCENDING), ("deploys.t", ASCENDING)], name="deploys")]
         )
 
-    async def absorb(self, events: Sequence[Mapping[str, Any]]) -> None:
+    async def absorb(self, events: Sequence[Mapping[str, Any]], *, upto: int) -> None:
         earliest: dict[str, dict[str, datetime]] = defaultdict(dict)
         deployed: dict[str, set[tuple[str, datetime]]] = defaultdict(set)
         for event in events:

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -73,6 +73,8 @@ class CountDocument:
 
 
 class CountModel:
+    collection_prefix: ClassVar[str] = "read_counts_"
+
     def __init__(self, collection: AsyncCollection[Document], turns: WriteTurns) -> None:
         self._collection = collection
         self._turns = turns
@@ -91,7 +93,7 @@ class CountModel:
             ]
         )
 
-    async def absorb(self, events: Sequence[Mapping[str, Any]], upto: int) -> None:
+    async def absorb(self, events: Sequence[Mapping[str, Any]], *, upto: int) -> None:
         """Add `events` (a batch of the log ending at sequence number `upto`)."""
         # What each document's counters gain, by their paths in it.
         increments: dict[tuple[Unit, datetime, str, str | None], Counter[str]] = defaultdict(

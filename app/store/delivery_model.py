@@ -12,7 +12,7 @@ One document per event, keyed by its sequence number: absorbing a batch twice st
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -47,6 +47,8 @@ def is_delivery_event(event: Mapping[str, Any]) -> bool:
 
 
 class DeliveryModel:
+    collection_prefix: ClassVar[str] = "read_deliveries_"
+
     def __init__(self, collection: AsyncCollection[Document], turns: WriteTurns) -> None:
         self._collection = collection
         self._turns = turns
@@ -67,7 +69,7 @@ class DeliveryModel:
             ]
         )
 
-    async def absorb(self, events: Sequence[Mapping[str, Any]]) -> None:
+    async def absorb(self, events: Sequence[Mapping[str, Any]], *, upto: int) -> None:
         rows = [
             InsertOne({"_id": event["seq"]} | {f: event[f] for f in DELIVERY_FIELDS if f in event})
             for event in events

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -34,6 +34,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from app.store.change_starts import ChangeStarts
 from app.store.count_model import CountModel
 from app.store.delivery_model import DELIVERY_FIELDS, DeliveryModel
+from app.store.read_model import ReadModel
 from app.store.write_turns import WriteTurns
 
 __all__ = ["FORMAT", "Checkpoint", "Projection"]
@@ -50,7 +51,9 @@ Document = dict[str, Any]
 FORMAT = 5
 _ID = "checkpoint"
 _REPORT_SECONDS = 5
-_MODEL_PREFIXES = ("read_counts_", "read_deliveries_", "read_starts_")
+# The read models, each absorbing every batch in this order.
+_MODEL_KINDS: tuple[type[ReadModel], ...] = (CountModel, DeliveryModel, ChangeStarts)
+_MODEL_PREFIXES = tuple(kind.collection_prefix for kind in _MODEL_KINDS)
 # What the models read of an event.
 PROJECTED = dict.fromkeys(DELIVERY_FIELDS | {"seq", "teamId", "source", "type"}, 1)
 
@@ -259,9 +262,8 @@ class Projection:
             ]
         # One model after the other: no client waits for them, and the embedded server spends
         # more on writes that overlap than on the same writes in turn.
-        await self.counts.absorb(events, upto=last)
-        await self.deliveries.absorb(events)
-        await self.starts.absorb(events)
+        for model in self._read_models:
+            await model.absorb(events, upto=last)
         update: Document = {"$set": {"seq": last, "pending": None}, "$inc": {"count": len(events)}}
         if events:
             update["$min"] = {"first": min(event["timestamp"] for event in events)}
@@ -275,21 +277,35 @@ class Projection:
         return len(events) + len(skipped)
 
     def _models(self, generation: int) -> None:
-        counts, deliveries, starts = (
-            self._database.get_collection(f"{prefix}{generation}") for prefix in _MODEL_PREFIXES
+        models = [
+            kind(
+                self._database.get_collection(f"{kind.collection_prefix}{generation}"), self._turns
+            )
+            for kind in _MODEL_KINDS
+        ]
+        self._read_models: list[ReadModel] = models
+        # The readers' handles on the models they read (`model_reads.py`).
+        self.counts, self.deliveries, self.starts = (
+            _of(models, CountModel),
+            _of(models, DeliveryModel),
+            _of(models, ChangeStarts),
         )
-        self.counts = CountModel(counts, self._turns)
-        self.deliveries = DeliveryModel(deliveries, self._turns)
-        self.starts = ChangeStarts(starts, self._turns)
 
     async def _use(self, generation: int) -> None:
         if generation == self._generation:
             return
         self._generation = generation
         self._models(generation)
-        await self.counts.prepare()
-        await self.deliveries.prepare()
-        await self.starts.prepare()
+        for model in self._read_models:
+            await model.prepare()
+
+
+_M = TypeVar("_M")
+
+
+def _of(models: list[ReadModel], kind: type[_M]) -> _M:
+    (found,) = (model for model in models if isinstance(model, kind))
+    return found
 
 
 def _fresh(generation: int) -> Document:
