@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -51,12 +51,7 @@ _FAMILIES = {source: source.value.lower() for source in EventSource}
 
 def cloudevent_of(event: StoredEvent) -> dict[str, Any]:
     """Any stored event as a CloudEvent in the JSON format (see the module's mapping)."""
-    if event.source is EventSource.CDEVENTS:
-        attributes = _cdevent_attributes(event)
-    elif event.source is EventSource.FLEXDEPLOY:
-        attributes = _own_attributes(event, "com.flexagon.flexdeploy", event.object)
-    else:
-        attributes = _own_attributes(event, "ai.cto.lifecycle", event.repo)
+    attributes = _ATTRIBUTES[event.source](event)
     attributes["eventstoreid"] = event.id
     return {**attributes, "data": event.raw}
 
@@ -92,6 +87,24 @@ def _cdevent_attributes(event: StoredEvent) -> dict[str, Any]:
     if not kept:
         return derived
     return {name: derived[name] for name in _REQUIRED} | kept
+
+
+def _lifecycle_attributes(event: StoredEvent) -> dict[str, Any]:
+    return _own_attributes(event, "ai.cto.lifecycle", event.repo)
+
+
+def _flexdeploy_attributes(event: StoredEvent) -> dict[str, Any]:
+    return _own_attributes(event, "com.flexagon.flexdeploy", event.object)
+
+
+_ATTRIBUTES: dict[EventSource, Callable[[StoredEvent], dict[str, Any]]] = {
+    EventSource.LIFECYCLE: _lifecycle_attributes,
+    EventSource.FLEXDEPLOY: _flexdeploy_attributes,
+    EventSource.CDEVENTS: _cdevent_attributes,
+}
+if _unmapped := set(EventSource) - _ATTRIBUTES.keys():
+    # A family without its line here would go out under another family's `type`.
+    raise RuntimeError(f"no CloudEvents mapping for {sorted(_unmapped)}")
 
 
 def _store_source(event: StoredEvent) -> str:
