@@ -1,6 +1,6 @@
 """The filter language: one definition, compiled to a MongoDB query and to a live predicate."""
 
-from app.filters.build import MAX_TEXT, FilterBudget, build_condition, build_sort
+from app.filters.build import FilterBudget, build_condition, build_sort
 from app.filters.model import (
     AllOf,
     AnyOf,
@@ -13,10 +13,12 @@ from app.filters.model import (
     paths_of,
 )
 from app.filters.mongo import to_mongo
+from app.filters.operators import MAX_TEXT, OPERATORS, Operator
 from app.filters.predicate import matches, matches_event
 
 __all__ = [
     "MAX_TEXT",
+    "OPERATORS",
     "AllOf",
     "AnyOf",
     "Condition",
@@ -24,6 +26,7 @@ __all__ = [
     "FilterBudget",
     "Not",
     "Op",
+    "Operator",
     "all_of",
     "build_condition",
     "build_sort",

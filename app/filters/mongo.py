@@ -9,10 +9,10 @@ the same kind on one field) goes under `$and`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of, conjuncts
+from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not, all_of, conjuncts
+from app.filters.operators import OPERATORS
 
 __all__ = ["MATCH_NOTHING", "split_conjunction", "to_mongo"]
 
@@ -69,13 +69,4 @@ def split_conjunction(event_filter: EventFilter) -> tuple[dict[str, Any], EventF
 
 
 def _operator(condition: Condition) -> dict[str, Any]:
-    op, value = condition.op, condition.value
-    if op is Op.CONTAINS:
-        # Escaped: client text never becomes regex syntax.
-        return {"$regex": re.escape(str(value))}
-    if op is Op.STARTS_WITH:
-        return {"$regex": "^" + re.escape(str(value))}
-    if op in (Op.IN, Op.NIN):
-        assert isinstance(value, tuple)
-        return {f"${op.value}": list(value)}
-    return {f"${op.value}": value}
+    return OPERATORS[condition.op].mongo(condition.value)

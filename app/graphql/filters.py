@@ -15,6 +15,7 @@ from app.access.teams import scoped
 from app.errors import FieldPath
 from app.events import EventSource
 from app.filters import (
+    OPERATORS,
     AnyOf,
     Condition,
     FilterBudget,
@@ -157,19 +158,7 @@ def sort_keys(sort: list[EventSort] | None) -> tuple[SortKey, ...]:
     return build_sort([(item.field, item.order is SortOrder.DESC) for item in sort], ("sort",))
 
 
-_OPERATORS = {
-    "eq": Op.EQ,
-    "ne": Op.NE,
-    "in_": Op.IN,
-    "nin": Op.NIN,
-    "gt": Op.GT,
-    "gte": Op.GTE,
-    "lt": Op.LT,
-    "lte": Op.LTE,
-    "exists": Op.EXISTS,
-    "contains": Op.CONTAINS,
-    "starts_with": Op.STARTS_WITH,
-}
+_OPERATORS = {operator.input_name: op for op, operator in OPERATORS.items()}
 
 
 def _given(value: Any) -> bool:

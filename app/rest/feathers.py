@@ -16,8 +16,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from app.errors import FieldError, InvalidInput
-from app.filters import EventFilter, FilterBudget, Op, all_of, build_condition, build_sort
-from app.filters.build import MAX_TEXT
+from app.filters import MAX_TEXT, EventFilter, FilterBudget, Op, all_of, build_condition, build_sort
 from app.intake.bodies import EventTime
 from app.named_fields import NAMED_FIELDS, FieldKind
 from app.store import SortKey
