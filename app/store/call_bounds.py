@@ -2,10 +2,10 @@
 
 No call waits longer than twice the query timeout (a read, then the write it decides) plus the
 MongoDB timeout, counted from the request's arrival (`arrival.py`); past it the caller is
-answered DATABASE_UNAVAILABLE at once, without waiting for the driver to unwind the cancelled
-operation. When the service stops, every call under way or to come ends within the stop's
-grace. The driver's own errors become the service's: a read past its `maxTimeMS` is
-QUERY_TIMEOUT, a lost or unreachable server DATABASE_UNAVAILABLE.
+answered DATABASE_UNAVAILABLE at once, and the operation is left to end by the driver's own
+timeouts, which bound it too. When the service stops, every call under way or to come ends
+within the stop's grace. The driver's own errors become the service's: a read past its
+`maxTimeMS` is QUERY_TIMEOUT, a lost or unreachable server DATABASE_UNAVAILABLE.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ class CallBounds:
                     try:
                         return await asyncio.shield(task)
                     except BaseException:
-                        # The answer does not wait for the call to unwind (a driver closing
-                        # the connection of a cancelled operation): it ends on its own.
-                        task.cancel()
+                        # The answer goes now; the call is left to end by the driver's own
+                        # timeouts (server selection, socket), not cancelled: PyMongo's async
+                        # topology, cancelled while choosing a server, was seen to stay
+                        # unable to choose one after the database came back.
                         task.add_done_callback(_outcome_dropped)
                         raise
             except TimeoutError:
