@@ -13,12 +13,13 @@ from app.filters.model import (
     paths_of,
 )
 from app.filters.mongo import to_mongo
-from app.filters.operators import MAX_TEXT, OPERATORS, Operator
+from app.filters.operators import MAX_TEXT, OPERATORS, ORDERING
 from app.filters.predicate import matches, matches_event
 
 __all__ = [
     "MAX_TEXT",
     "OPERATORS",
+    "ORDERING",
     "AllOf",
     "AnyOf",
     "Condition",
@@ -26,7 +27,6 @@ __all__ = [
     "FilterBudget",
     "Not",
     "Op",
-    "Operator",
     "all_of",
     "build_condition",
     "build_sort",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.filters import Condition, EventFilter, Op, all_of, conjuncts
+from app.filters import OPERATORS, ORDERING, Condition, EventFilter, Op, all_of, conjuncts
 
 __all__ = ["index_friendly", "narrowed", "time_bounds_exclusive", "untested_by"]
 
@@ -63,9 +63,6 @@ def narrowed(match: Mapping[str, Any], path: str, operators: Mapping[str, Any]) 
     return combined
 
 
-_OPERATORS = {Op.GT: "$gt", Op.GTE: "$gte", Op.LT: "$lt", Op.LTE: "$lte"}
-
-
 def untested_by(event_filter: EventFilter, query: Mapping[str, Any]) -> EventFilter | None:
     """What of `event_filter` a document found by `query` may still fail (None: nothing).
 
@@ -83,10 +80,7 @@ def _sent(item: EventFilter, query: Mapping[str, Any]) -> bool:
     sent = query[item.path]
     if item.op is Op.EQ:
         return not isinstance(sent, dict) and type(sent) is type(item.value) and sent == item.value
-    operator = _OPERATORS.get(item.op)
-    return (
-        operator is not None
-        and isinstance(sent, dict)
-        and isinstance(item.value, datetime)
-        and sent.get(operator) == item.value
-    )
+    if item.op not in ORDERING or not isinstance(sent, dict):
+        return False
+    asked = OPERATORS[item.op].mongo(item.value)
+    return isinstance(item.value, datetime) and all(sent.get(k) == v for k, v in asked.items())

@@ -103,7 +103,6 @@ class EventStore:
     ) -> None:
         self._client = client
         self._bounds = CallBounds(timeout_seconds=timeout_seconds, query_seconds=query_seconds)
-        self.longest_wait = self._bounds.longest_wait
         # Reads on behalf of clients stop here (maxTimeMS): a filter that scans all events
         # must not keep the database busy for everyone.
         self._query_ms = int(query_seconds * 1000)
