@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 JsonObject = dict[str, Any]
-
-
-class EventSource(StrEnum):
-    """Which family of delivery tool an event comes from."""
-
-    LIFECYCLE = "LIFECYCLE"
-    FLEXDEPLOY = "FLEXDEPLOY"
-    CDEVENTS = "CDEVENTS"
 
 
 class NewEvent(BaseModel):
@@ -28,7 +19,8 @@ class NewEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    source: EventSource
+    # Which family it belongs to (`app.families`): GraphQL's `EventSource`.
+    source: str
     type: str
     action: str | None = None
     team_id: str | None = None

@@ -26,7 +26,7 @@ from bench import BATCH_SIZE, LIMITS, body
 from pymongo import AsyncMongoClient, IndexModel
 
 from app.documents.layout import to_document
-from app.intake import lifecycle_event
+from app.families.lifecycle.intake import lifecycle_event
 from app.store.embedded import EmbeddedMongo
 from app.store.indexes import EVENT_INDEXES
 from app.timestamps import utc_now

@@ -53,7 +53,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.documents.layout import to_document  # noqa: E402
-from app.intake import IntakeLimits, flexdeploy_event, lifecycle_event  # noqa: E402
+from app.families.flexdeploy.intake import flexdeploy_event  # noqa: E402
+from app.families.lifecycle.intake import lifecycle_event  # noqa: E402
+from app.intake import IntakeLimits  # noqa: E402
 from app.store.embedded import EmbeddedMongo  # noqa: E402
 from app.store.indexes import ensure_indexes  # noqa: E402
 

@@ -19,9 +19,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.catalog.cdevents import CDEVENT_TYPES, SPEC_VERSION  # noqa: E402
+from app.families.cdevents.types import CDEVENT_TYPES, SPEC_VERSION  # noqa: E402
 
-SCHEMAS = ROOT / "app" / "catalog" / "cdevents_schemas"
+SCHEMAS = ROOT / "app" / "families" / "cdevents" / "schemas"
 OUT = ROOT / "tests" / "data" / "cdevents"
 TIMESTAMP = "2026-11-01T10:00:00Z"
 ARTIFACT = "pkg:oci/myapp@sha256%3A0b31b1c02ff458ad9b7b81cbdf8f028bd54699fa151f221d1e8de6817db93427"

@@ -1,13 +1,13 @@
 """The catalog holds every documented kind, and the schema has one member per kind."""
 
-from app.catalog import EVENT_KINDS
-from app.catalog.flexdeploy import (
+from app.families import EVENT_KINDS
+from app.families.flexdeploy.payloads import (
     FLEXDEPLOY_PAYLOADS,
     BranchPayload,
     ProjectPayload,
     canonical_flexdeploy_type,
 )
-from app.catalog.lifecycle import LIFECYCLE_ACTIONS, canonical_lifecycle_name
+from app.families.lifecycle.actions import LIFECYCLE_ACTIONS, canonical_lifecycle_name
 from app.graphql.schema import schema
 from tests.utils.service import DATA, reference
 

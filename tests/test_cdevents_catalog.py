@@ -14,7 +14,8 @@ import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from pydantic import BaseModel
 
-from app.catalog.cdevents import (
+from app.errors import FieldError
+from app.families.cdevents.types import (
     CDEVENT_TYPES,
     CUSTOM_PREFIX,
     SPEC_VERSION,
@@ -22,11 +23,10 @@ from app.catalog.cdevents import (
     check_cdevent,
     is_custom_type,
 )
-from app.errors import FieldError
 from app.graphql.payloads import payload_type
 
 EXAMPLES = Path(__file__).parent / "data" / "cdevents"
-SCHEMAS = files("app.catalog") / "cdevents_schemas"
+SCHEMAS = files("app.families.cdevents") / "schemas"
 DEPLOYED = "dev.cdevents.service.deployed.0.3.0"
 
 

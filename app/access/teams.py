@@ -9,7 +9,8 @@ from __future__ import annotations
 from app.access.caller import Caller
 from app.access.tokens import Forbidden
 from app.errors import FieldError, InvalidInput
-from app.events import EventSource, NewEvent, StoredEvent
+from app.events import NewEvent, StoredEvent
+from app.families import family_of
 from app.filters import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
 from app.intake.json_checks import is_unicode_text
 
@@ -33,10 +34,10 @@ def visible(caller: Caller, event: StoredEvent) -> bool:
 
 
 def owned(caller: Caller, event: NewEvent) -> NewEvent:
-    """`event` stored under the caller's team (a lifecycle `team_id` must be the caller's)."""
+    """`event` stored under the caller's team (a team its body names must be the caller's)."""
     if caller.admin:
         return event
-    if event.source is EventSource.LIFECYCLE and event.team_id not in (None, caller.team_id):
+    if family_of(event.source).team_in_body and event.team_id not in (None, caller.team_id):
         raise Forbidden(f"this token writes team {caller.team_id!r}, not {event.team_id!r}")
     return event.model_copy(update={"team_id": caller.team_id})
 

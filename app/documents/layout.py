@@ -13,7 +13,7 @@ from typing import Any
 from bson import ObjectId
 
 from app.documents.keys import escape_keys, unescape_keys
-from app.events import EventSource, NewEvent, StoredEvent
+from app.events import NewEvent, StoredEvent
 from app.named_fields import NAMED_FIELDS, FieldKind
 
 __all__ = ["from_document", "stored_document", "to_document"]
@@ -39,7 +39,7 @@ def to_document(
     document: dict[str, Any] = {
         "_id": event_id or ObjectId(),
         "seq": seq,
-        "source": event.source.value,
+        "source": event.source,
         "timestamp": event.timestamp,
         "receivedAt": received_at,
     }
@@ -71,7 +71,7 @@ def from_document(document: dict[str, Any]) -> StoredEvent:
     return StoredEvent(
         id=str(document["_id"]),
         seq=document["seq"],
-        source=EventSource(document["source"]),
+        source=document["source"],
         timestamp=_utc(document["timestamp"]),
         received_at=_utc(document["receivedAt"]),
         **fields,

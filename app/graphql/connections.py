@@ -9,18 +9,11 @@ from typing import Any, TypeAlias
 
 import strawberry
 
-from app.graphql.types import AnyEvent, CDEvent, FlexDeployEvent, LifecycleEvent, event_node
+from app.families import FAMILIES
+from app.graphql.types import FAMILY_UNIONS, AnyEvent, event_node
 from app.store import EventPage
 
-__all__ = [
-    "ANY_EVENTS",
-    "CDEVENTS",
-    "DEFAULT_LIMIT",
-    "FLEXDEPLOY_EVENTS",
-    "LIFECYCLE_EVENTS",
-    "ConnectionType",
-    "PageInfo",
-]
+__all__ = ["ANY_EVENTS", "DEFAULT_LIMIT", "FAMILY_CONNECTIONS", "ConnectionType", "PageInfo"]
 
 # A page's size when `limit` is left out: what a document's bounds count it as.
 DEFAULT_LIMIT = 50
@@ -91,6 +84,8 @@ class ConnectionType:
 
 
 ANY_EVENTS = ConnectionType.over("Event", AnyEvent)
-LIFECYCLE_EVENTS = ConnectionType.over("LifecycleEvent", LifecycleEvent)
-FLEXDEPLOY_EVENTS = ConnectionType.over("FlexDeployEvent", FlexDeployEvent)
-CDEVENTS = ConnectionType.over("CDEvent", CDEvent)
+FAMILY_CONNECTIONS = {
+    family.source: ConnectionType.over(family.graphql.union, FAMILY_UNIONS[family.source])
+    for family in FAMILIES
+}
+"""Each family's connection, by its source."""

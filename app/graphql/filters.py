@@ -13,7 +13,6 @@ from strawberry.scalars import JSON
 from app.access.caller import Caller
 from app.access.teams import scoped
 from app.errors import FieldPath
-from app.events import EventSource
 from app.filters import (
     OPERATORS,
     AnyOf,
@@ -141,14 +140,12 @@ class EventSort:
     order: SortOrder = SortOrder.DESC
 
 
-def selection(
-    caller: Caller, event_filter: EventFilter | None, source: EventSource | None
-) -> Filter:
+def selection(caller: Caller, event_filter: EventFilter | None, source: str | None) -> Filter:
     """What a query or subscription selects: the client's filter, one family if asked for,
     and never beyond the caller's team."""
     parts = [] if event_filter is None else [event_filter.to_filter()]
     if source is not None:
-        parts.append(Condition("source", Op.EQ, source.value))
+        parts.append(Condition("source", Op.EQ, source))
     return scoped(caller, all_of(parts))
 
 

@@ -1,7 +1,10 @@
-"""The `Mutation` root: ingesting events, one at a time or in all-or-nothing batches."""
+"""The `Mutation` root: ingesting events, one at a time or in all-or-nothing batches, each
+family as it declares (`Family.graphql_ingest`)."""
 
 from __future__ import annotations
 
+import inspect
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Annotated, Any
@@ -11,11 +14,11 @@ from strawberry.scalars import JSON
 
 from app.errors import FieldPath, InvalidInput
 from app.events import StoredEvent
+from app.families import FAMILIES, Family
+from app.families.family import BodyInput, InputIngest, JsonIngest
 from app.graphql.context import Info
-from app.graphql.inputs import FlexDeployEventInput, LifecycleEventInput
 from app.graphql.types import AnyEvent, event_node
 from app.ingest.ingestor import Parser, Submission
-from app.intake import cdevent_event, cdevent_key, flexdeploy_event, lifecycle_event
 
 __all__ = ["Mutation"]
 
@@ -26,7 +29,13 @@ IdempotencyKey = Annotated[
         "event stored under it, with `created: false`."
     ),
 ]
-EventInput = LifecycleEventInput | FlexDeployEventInput
+BatchKey = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Retry-safe batches: a key seen before stores nothing and returns the "
+        "batch stored under it, with `created: false`."
+    ),
+]
 
 
 @strawberry.type(description="The stored event, and whether this call stored it.")
@@ -71,10 +80,9 @@ class BatchIngestResult:
         return self.made
 
 
-def _submission(item: EventInput, where: FieldPath) -> Submission:
+def _submission(item: BodyInput, parse: Parser, where: FieldPath) -> Submission:
     """The input as its tool's own body, for the ingest use case; problems are located in
     the input's GraphQL spelling under `where`."""
-    parse: Parser = lifecycle_event if isinstance(item, LifecycleEventInput) else flexdeploy_event
     try:
         body = item.to_body()
     except InvalidInput as invalid:
@@ -82,55 +90,39 @@ def _submission(item: EventInput, where: FieldPath) -> Submission:
     return Submission(body, parse, where=where, locate=item.field_path)
 
 
-async def _ingest_one(info: Info, item: EventInput, key: str | None) -> IngestResult:
-    services = info.context.services
-    submission = replace(_submission(item, ("input",)), key=key)
-    stored, created = await services.ingestor.ingest(info.context.caller, submission)
-    return IngestResult(stored=stored, cursor_of=services.store.cursor_of, made=created)
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Store one CTO.ai lifecycle event.")
-    async def ingest_lifecycle_event(
-        self, info: Info, input: LifecycleEventInput, idempotency_key: IdempotencyKey = None
+def _ingest_input(family: Family, ingest: InputIngest) -> Any:
+    async def resolve(
+        self: Any, info: Info, input: Any, idempotency_key: IdempotencyKey = None
     ) -> IngestResult:
-        return await _ingest_one(info, input, idempotency_key)
+        services = info.context.services
+        submission = replace(_submission(input, family.parse, ("input",)), key=idempotency_key)
+        stored, created = await services.ingestor.ingest(info.context.caller, submission)
+        return IngestResult(stored=stored, cursor_of=services.store.cursor_of, made=created)
 
-    @strawberry.mutation(description="Store one FlexDeploy event message.")
-    async def ingest_flex_deploy_event(
-        self, info: Info, input: FlexDeployEventInput, idempotency_key: IdempotencyKey = None
-    ) -> IngestResult:
-        return await _ingest_one(info, input, idempotency_key)
-
-    @strawberry.mutation(
-        name="ingestCDEvent",
-        description="Store one CDEvent (its `context` and `subject`), checked against its type's "
-        "CDEvents 0.5.1 schema. Its `context.source` and `context.id` are its idempotency key, "
-        "as for the CloudEvent that would carry it: a redelivery stores nothing.",
+    # The input's type is the family's: given here, where the resolver is made for it.
+    resolve.__annotations__["input"] = ingest.input
+    return strawberry.mutation(
+        name=ingest.mutation, description=ingest.description, resolver=resolve
     )
-    async def ingest_cd_event(self, info: Info, event: JSON) -> IngestResult:
+
+
+def _ingest_json(family: Family, ingest: JsonIngest) -> tuple[Any, Any]:
+    async def one(self: Any, info: Info, event: JSON) -> IngestResult:
         services = info.context.services
         submission = Submission(
-            event, cdevent_event, where=("event",), key=cdevent_key(event), key_field=("event",)
+            event, family.parse, where=("event",), key=ingest.key(event), key_field=("event",)
         )
         stored, created = await services.ingestor.ingest(info.context.caller, submission)
         return IngestResult(stored=stored, cursor_of=services.store.cursor_of, made=created)
 
-    @strawberry.mutation(
-        name="ingestCDEvents",
-        description="Store CDEvents all together or, when any is bad, none (each problem named "
-        "by its index). Each is kept once by its `context.source` and `context.id`: those "
-        "stored before come back with `created: false`.",
-    )
-    async def ingest_cd_events(self, info: Info, events: list[JSON]) -> list[IngestResult]:
+    async def many(self: Any, info: Info, events: list[JSON]) -> list[IngestResult]:
         services = info.context.services
         submissions = [
             Submission(
                 event,
-                cdevent_event,
+                family.parse,
                 where=("events", index),
-                key=cdevent_key(event),
+                key=ingest.key(event),
                 key_field=("events", index),
             )
             for index, event in enumerate(events)
@@ -141,48 +133,90 @@ class Mutation:
             for stored, made in zip(ingested.events, ingested.created, strict=True)
         ]
 
-    @strawberry.mutation(
-        description="Store a batch: all of it or, when any item is bad, none (every bad item "
-        "is reported by its index)."
+    return (
+        strawberry.mutation(name=ingest.one, description=ingest.one_description, resolver=one),
+        strawberry.mutation(name=ingest.many, description=ingest.many_description, resolver=many),
     )
-    async def ingest_events(
-        self,
-        info: Info,
-        lifecycle: list[LifecycleEventInput] | None = None,
-        flex_deploy: list[FlexDeployEventInput] | None = None,
-        idempotency_key: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Retry-safe batches: a key seen before stores nothing and returns "
-                "the batch stored under it, with `created: false`."
-            ),
-        ] = None,
-    ) -> BatchIngestResult:
-        items: list[tuple[EventInput, FieldPath]] = [
-            *((item, ("lifecycle", index)) for index, item in enumerate(lifecycle or [])),
-            *((item, ("flexDeploy", index)) for index, item in enumerate(flex_deploy or [])),
-        ]
-        services = info.context.services
-        ingested = await services.ingestor.ingest_batch(
-            info.context.caller, _submissions(items), key=idempotency_key
-        )
-        stored = ingested.events
-        return BatchIngestResult(
-            stored=stored,
-            cursor_of=services.store.cursor_of,
-            made=all(ingested.created),
-        )
 
 
-def _submissions(items: Sequence[tuple[EventInput, FieldPath]]) -> list[Submission]:
+# The families `ingestEvents` takes a list of, each under its own argument.
+_BATCHED = tuple(
+    (family, family.graphql_ingest)
+    for family in FAMILIES
+    if isinstance(family.graphql_ingest, InputIngest)
+)
+
+
+async def _ingest_events(
+    self: Any, info: Info, idempotency_key: BatchKey = None, **batches: Any
+) -> BatchIngestResult:
+    items = [
+        (item, family.parse, (ingest.batch_argument, index))
+        for family, ingest in _BATCHED
+        for index, item in enumerate(batches.get(ingest.batch_argument) or [])
+    ]
+    services = info.context.services
+    ingested = await services.ingestor.ingest_batch(
+        info.context.caller, _submissions(items), key=idempotency_key
+    )
+    return BatchIngestResult(
+        stored=ingested.events, cursor_of=services.store.cursor_of, made=all(ingested.created)
+    )
+
+
+def _batch_signature() -> inspect.Signature:
+    """`_ingest_events`'s, with one list argument per family that ingests through inputs."""
+    plain = inspect.signature(_ingest_events).parameters
+    lists = [
+        inspect.Parameter(
+            ingest.batch_argument,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=list[ingest.input] | None,  # type: ignore[name-defined]
+        )
+        for _, ingest in _BATCHED
+    ]
+    return inspect.Signature(
+        [
+            plain["self"],
+            plain["info"],
+            *lists,
+            plain["idempotency_key"].replace(kind=inspect.Parameter.KEYWORD_ONLY),
+        ],
+        return_annotation=BatchIngestResult,
+    )
+
+
+def _submissions(items: Sequence[tuple[BodyInput, Parser, FieldPath]]) -> list[Submission]:
     """Every item's submission, or every item's problems at once."""
     submissions: list[Submission] = []
     failures: list[InvalidInput] = []
-    for item, where in items:
+    for item, parse, where in items:
         try:
-            submissions.append(_submission(item, where))
+            submissions.append(_submission(item, parse, where))
         except InvalidInput as invalid:
             failures.append(invalid)
     if failures:
         raise InvalidInput.merge(failures)
     return submissions
+
+
+def _mutation() -> Any:
+    fields: dict[str, Any] = {}
+    for family in FAMILIES:
+        ingest = family.graphql_ingest
+        if isinstance(ingest, InputIngest):
+            fields[ingest.mutation] = _ingest_input(family, ingest)
+        elif isinstance(ingest, JsonIngest):
+            fields[ingest.one], fields[ingest.many] = _ingest_json(family, ingest)
+    _ingest_events.__signature__ = _batch_signature()  # type: ignore[attr-defined]
+    fields["ingest_events"] = strawberry.mutation(
+        description="Store a batch: all of it or, when any item is bad, none (every bad item "
+        "is reported by its index).",
+        resolver=_ingest_events,
+    )
+    cls = types.new_class("Mutation", (), {}, lambda namespace: namespace.update(fields))
+    return strawberry.type(cls)
+
+
+Mutation = _mutation()

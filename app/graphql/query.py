@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+import types
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
 
 from app.access.teams import visible
-from app.catalog.delivery_roles import DELIVERY_TYPES
 from app.errors import FieldError, InvalidInput
-from app.events import EventSource
-from app.graphql.connections import (
-    ANY_EVENTS,
-    CDEVENTS,
-    DEFAULT_LIMIT,
-    FLEXDEPLOY_EVENTS,
-    LIFECYCLE_EVENTS,
-    ConnectionType,
-)
+from app.families import FAMILIES
+from app.families.delivery import DELIVERY_TYPES
+from app.graphql.connections import ANY_EVENTS, DEFAULT_LIMIT, FAMILY_CONNECTIONS, ConnectionType
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, EventSort, selection, sort_keys
 from app.graphql.insights import (
@@ -39,7 +34,7 @@ __all__ = ["DEFAULT_LIMIT", "PAGE_FIELDS", "Query"]
 
 
 PAGE_FIELDS = frozenset(
-    {"events", "lifecycleEvents", "flexDeployEvents", "cdEvents", "deliveryEvents"}
+    {"events", *(family.graphql.field for family in FAMILIES), "deliveryEvents"}
 )
 """The fields below that page events, each taking a `limit`: a document's bounds count what
 they ask for (app/graphql/document_bounds.py). A test keeps this equal to the schema's."""
@@ -62,7 +57,7 @@ After = Annotated[
 async def _page(
     info: Info,
     connection: ConnectionType,
-    source: EventSource | None,
+    source: str | None,
     arguments: tuple[EventFilter | None, list[EventSort] | None, int | None, str | None],
 ) -> Any:
     event_filter, sort, limit, after = arguments
@@ -93,67 +88,43 @@ def _asks_for_events(selections: list[Selection]) -> bool:
     return False
 
 
+def _pages(connection: ConnectionType, source: str | None) -> Callable[..., Awaitable[Any]]:
+    async def resolve(
+        self: Any,
+        info: Info,
+        filter: Filter = None,
+        sort: Sort = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Any:
+        return await _page(info, connection, source, (filter, sort, limit, after))
+
+    return resolve
+
+
+def _event_pages() -> type:
+    """The fields that page stored events: all of them, then each family's."""
+    fields = {
+        "events": strawberry.field(
+            resolver=_pages(ANY_EVENTS, None),
+            description="Stored events of every kind.",
+            graphql_type=ANY_EVENTS.connection,
+        )
+    }
+    for family in FAMILIES:
+        connection = FAMILY_CONNECTIONS[family.source]
+        fields[family.graphql.field] = strawberry.field(
+            name=family.graphql.field,
+            resolver=_pages(connection, family.source),
+            description=family.graphql.query_description,
+            graphql_type=connection.connection,
+        )
+    cls = types.new_class("EventPages", (), {}, lambda namespace: namespace.update(fields))
+    return strawberry.type(cls)
+
+
 @strawberry.type
-class Query:
-    @strawberry.field(
-        description="Stored events of every kind.", graphql_type=ANY_EVENTS.connection
-    )
-    async def events(
-        self,
-        info: Info,
-        filter: Filter = None,
-        sort: Sort = None,
-        limit: Limit = DEFAULT_LIMIT,
-        after: After = None,
-    ) -> Any:
-        return await _page(info, ANY_EVENTS, None, (filter, sort, limit, after))
-
-    @strawberry.field(
-        description="Stored CTO.ai lifecycle events.", graphql_type=LIFECYCLE_EVENTS.connection
-    )
-    async def lifecycle_events(
-        self,
-        info: Info,
-        filter: Filter = None,
-        sort: Sort = None,
-        limit: Limit = DEFAULT_LIMIT,
-        after: After = None,
-    ) -> Any:
-        return await _page(
-            info, LIFECYCLE_EVENTS, EventSource.LIFECYCLE, (filter, sort, limit, after)
-        )
-
-    @strawberry.field(
-        description="Stored FlexDeploy event messages.",
-        graphql_type=FLEXDEPLOY_EVENTS.connection,
-    )
-    async def flex_deploy_events(
-        self,
-        info: Info,
-        filter: Filter = None,
-        sort: Sort = None,
-        limit: Limit = DEFAULT_LIMIT,
-        after: After = None,
-    ) -> Any:
-        return await _page(
-            info, FLEXDEPLOY_EVENTS, EventSource.FLEXDEPLOY, (filter, sort, limit, after)
-        )
-
-    @strawberry.field(
-        name="cdEvents",
-        description="Stored CDEvents, whichever way they came in.",
-        graphql_type=CDEVENTS.connection,
-    )
-    async def cd_events(
-        self,
-        info: Info,
-        filter: Filter = None,
-        sort: Sort = None,
-        limit: Limit = DEFAULT_LIMIT,
-        after: After = None,
-    ) -> Any:
-        return await _page(info, CDEVENTS, EventSource.CDEVENTS, (filter, sort, limit, after))
-
+class Query(_event_pages()):  # type: ignore[misc]
     event_counts: list[EventCount] = strawberry.field(
         resolver=event_counts,
         description="Counts of matching events per group and, with `bucket`, per period; "

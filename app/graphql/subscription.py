@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+import types
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
 
-from app.events import EventSource, StoredEvent
+from app.events import StoredEvent
+from app.families import FAMILIES
 from app.graphql.context import Info
 from app.graphql.filters import EventFilter, selection
-from app.graphql.types import AnyEvent, CDEvent, FlexDeployEvent, LifecycleEvent, event_node
+from app.graphql.types import FAMILY_UNIONS, AnyEvent, event_node
 from app.live.follow import follow
 
 __all__ = ["Subscription"]
@@ -28,7 +30,7 @@ After = Annotated[
 
 
 async def _follow(
-    info: Info, source: EventSource | None, event_filter: EventFilter | None, after: str | None
+    info: Info, source: str | None, event_filter: EventFilter | None, after: str | None
 ) -> AsyncGenerator[Any, None]:
     """The subscription's stream, once its arguments are checked.
 
@@ -56,35 +58,33 @@ async def _nodes(
         yield event_node(event, cursor_of(event))
 
 
-@strawberry.type
-class Subscription:
-    @strawberry.subscription(description="Every new event that matches.", graphql_type=AnyEvent)
-    async def events(
-        self, info: Info, filter: Filter = None, after: After = None
+def _follower(source: str | None) -> Callable[..., Awaitable[AsyncGenerator[Any, None]]]:
+    async def resolve(
+        self: Any, info: Info, filter: Filter = None, after: After = None
     ) -> AsyncGenerator[Any, None]:
-        return await _follow(info, None, filter, after)
+        return await _follow(info, source, filter, after)
 
-    @strawberry.subscription(
-        description="Every new CTO.ai lifecycle event that matches.", graphql_type=LifecycleEvent
-    )
-    async def lifecycle_events(
-        self, info: Info, filter: Filter = None, after: After = None
-    ) -> AsyncGenerator[Any, None]:
-        return await _follow(info, EventSource.LIFECYCLE, filter, after)
+    return resolve
 
-    @strawberry.subscription(
-        description="Every new FlexDeploy event message that matches.",
-        graphql_type=FlexDeployEvent,
-    )
-    async def flex_deploy_events(
-        self, info: Info, filter: Filter = None, after: After = None
-    ) -> AsyncGenerator[Any, None]:
-        return await _follow(info, EventSource.FLEXDEPLOY, filter, after)
 
-    @strawberry.subscription(
-        name="cdEvents", description="Every new CDEvent that matches.", graphql_type=CDEvent
-    )
-    async def cd_events(
-        self, info: Info, filter: Filter = None, after: After = None
-    ) -> AsyncGenerator[Any, None]:
-        return await _follow(info, EventSource.CDEVENTS, filter, after)
+def _subscription() -> Any:
+    """Every new event, then each family's."""
+    fields = {
+        "events": strawberry.subscription(
+            resolver=_follower(None),
+            description="Every new event that matches.",
+            graphql_type=AnyEvent,
+        )
+    }
+    for family in FAMILIES:
+        fields[family.graphql.field] = strawberry.subscription(
+            name=family.graphql.field,
+            resolver=_follower(family.source),
+            description=family.graphql.subscription_description,
+            graphql_type=FAMILY_UNIONS[family.source],
+        )
+    cls = types.new_class("Subscription", (), {}, lambda namespace: namespace.update(fields))
+    return strawberry.type(cls)
+
+
+Subscription = _subscription()

@@ -1,34 +1,37 @@
-"""The event types of the schema: the `Event` interface and the union members, one per kind
-in the catalog, generated from it.
+"""The event types of the schema: the `Event` interface, each family's union and its members
+(one per kind the family declares), generated from the registry of families.
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
 from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any, Union, cast
 
 import strawberry
 from pydantic import BaseModel
 from strawberry.scalars import JSON
 
-from app.catalog import EVENT_KINDS, EventKind, kind_of
 from app.cloudevents.outbound import cloudevent_of
-from app.events import EventSource, StoredEvent
+from app.events import StoredEvent
+from app.families import FAMILIES, SOURCES, EventKind, Family, kind_of
 from app.graphql.payloads import payload_field_name, payload_type
 from app.named_fields import NAMED_FIELDS
 
-__all__ = [
-    "AnyEvent",
-    "CDEvent",
-    "Event",
-    "FlexDeployEvent",
-    "LifecycleEvent",
-    "event_node",
-]
+__all__ = ["FAMILY_UNIONS", "AnyEvent", "Event", "EventSource", "event_node"]
 
-strawberry.enum(EventSource, description="Which family of delivery tool sent the event.")
+# One value per family of the registry.
+_SOURCES: Any = Enum("EventSource", {source: source for source in SOURCES})  # type: ignore[misc]
+EventSource: Any = strawberry.enum(
+    _SOURCES, description="Which family of delivery tool sent the event."
+)
+
+
+def _said(lead: str, attribute: str, then: str = "null where none is said") -> str:
+    """`lead`, where each family's events take the field from, and `then`."""
+    named = (family.graphql.named.get(attribute) for family in FAMILIES)
+    return f"{lead}: {'; '.join([*(source for source in named if source), then])}."
 
 
 @strawberry.interface(description="What every stored event has, whatever its kind.")
@@ -37,80 +40,45 @@ class Event:
     id: strawberry.ID
     source: EventSource
     type: str = strawberry.field(
-        description="The lifecycle `event_name`, the FlexDeploy `eventType` or the CDEvents "
-        "`context.type`; documented kinds in their canonical spelling."
+        description=_said(
+            "What kind of event it is", "type", "documented kinds in their canonical spelling"
+        )
     )
-    action: str | None = strawberry.field(
-        description="The lifecycle `event_action`; for a FlexDeploy execution (a pipeline "
-        "stage's), how it ended (`succeeded`, `failed`, or its status lowercased)."
-    )
+    action: str | None = strawberry.field(description=_said("What happened", "action"))
     team_id: str | None
     timestamp: datetime = strawberry.field(
         description="When it happened (the receive time when the sender gave none)."
     )
     received_at: datetime
-    repo: str | None = strawberry.field(
-        description="The repository: a lifecycle event's `repo`, a CDEvent change's (or, for a "
-        "deployment or an incident, its artifact's change's); null where the kind has none."
-    )
-    branch: str | None = strawberry.field(
-        description="A lifecycle event's `branch`; null where the kind has none."
-    )
-    commit: str | None = strawberry.field(
-        description="A lifecycle event's `commit`; a CDEvent change's (its subject id), or the "
-        "one a CDEvent artifact was built from; null where the kind has none."
-    )
-    actor: str | None = strawberry.field(
-        description="Who a FlexDeploy message says acted; null where the kind has none."
-    )
-    object: str | None = strawberry.field(
-        description="What the event is about: a FlexDeploy message's `object`, a CDEvent's "
-        "`subject.id`; null where the kind has none."
-    )
+    repo: str | None = strawberry.field(description=_said("The repository", "repo"))
+    branch: str | None = strawberry.field(description=_said("The branch", "branch"))
+    commit: str | None = strawberry.field(description=_said("The commit", "commit"))
+    actor: str | None = strawberry.field(description=_said("Who acted", "actor"))
+    object: str | None = strawberry.field(description=_said("What the event is about", "object"))
     environment: str | None = strawberry.field(
-        description="Where it happened: a lifecycle event's `environment`, a FlexDeploy "
-        "payload's `environment.environmentCode`, a CDEvent's `environment.id`; null where "
-        "none is said."
+        description=_said("Where it happened", "environment")
     )
     cursor: str = strawberry.field(description="Opaque position, for `after` arguments.")
     raw: JSON = strawberry.field(description="The event exactly as it was sent.")
 
     @strawberry.field(
-        description="The event as a CloudEvent in the JSON format: a CDEvent as the CloudEvent "
-        "it came in, any other as the mapping of docs/rest.md gives it."
+        description="The event as a CloudEvent in the JSON format: one that came as a "
+        "CloudEvent as it came, any other as the mapping of docs/rest.md gives it."
     )
     def cloud_event(self) -> JSON:
         return cast(JSON, cloudevent_of(self.stored))
 
 
-@strawberry.type
-class LifecycleEventFields(Event):
-    """Fields of every CTO.ai lifecycle event (a base: not itself in the schema)."""
-
-    data: JSON = strawberry.field(description="Every field of the body beyond the named ones.")
-
-
-@strawberry.type
-class FlexDeployEventFields(Event):
-    """Fields of every FlexDeploy event message (a base: not itself in the schema)."""
-
-    payload: JSON | None = strawberry.field(description="The payload exactly as sent.")
-
-
-@strawberry.type
-class CDEventFields(Event):
-    """Fields of every CDEvent (a base: not itself in the schema)."""
-
-    subject_id: str = strawberry.field(description="The CDEvent's `subject.id`.")
-    content: JSON = strawberry.field(description="The subject's `content` exactly as sent.")
-    custom_data: JSON | None = strawberry.field(description="`customData` exactly as sent.")
-
-
-_BASES: dict[EventSource, type[Event]] = {
-    EventSource.LIFECYCLE: LifecycleEventFields,
-    EventSource.FLEXDEPLOY: FlexDeployEventFields,
-    EventSource.CDEVENTS: CDEventFields,
-}
+def _base(family: Family) -> type[Event]:
+    """The fields every member of `family` has (a base: not itself in the schema)."""
+    namespace: dict[str, Any] = {"__annotations__": {}}
+    for field in family.graphql.fields:
+        namespace["__annotations__"][field.name] = field.annotation
+        namespace[field.name] = strawberry.field(description=field.description)
+    cls = types.new_class(
+        f"{family.graphql.union}Fields", (Event,), {}, lambda ns: ns.update(namespace)
+    )
+    return cast(type[Event], strawberry.type(cls))
 
 
 def _typed_model(kind: EventKind) -> type[BaseModel] | None:
@@ -120,93 +88,60 @@ def _typed_model(kind: EventKind) -> type[BaseModel] | None:
     return model if model is not None and model.model_fields else None
 
 
-def _member(kind: EventKind) -> Any:
-    base = _BASES[kind.source]
+def _member(family: Family, base: type[Event], kind: EventKind) -> Any:
     namespace: dict[str, Any] = {"__annotations__": {}}
-    if _typed_model(kind) is not None:
-        assert kind.payload_model is not None
-        name = payload_field_name(kind.payload_model)
-        namespace["__annotations__"][name] = payload_type(kind.payload_model) | None
-        what = "payload" if kind.source is EventSource.FLEXDEPLOY else "subject's content"
-        namespace[name] = strawberry.field(default=None, description=f"The {what}, typed.")
+    model = _typed_model(kind)
+    if model is not None:
+        name = payload_field_name(model)
+        namespace["__annotations__"][name] = payload_type(model) | None
+        namespace[name] = strawberry.field(
+            default=None, description=f"The {family.graphql.typed_what}, typed."
+        )
     cls = types.new_class(kind.graphql_name, (base,), {}, lambda ns: ns.update(namespace))
     return strawberry.type(cls, description=kind.description)
 
 
-_MEMBERS: dict[str, Any] = {kind.graphql_name: _member(kind) for kind in EVENT_KINDS}
-
-
-def _union(name: str, source: EventSource | None, description: str) -> Any:
-    members = tuple(
-        _MEMBERS[kind.graphql_name]
-        for kind in EVENT_KINDS
-        if source is None or kind.source is source
-    )
+def _union(name: str, members: tuple[Any, ...], description: str) -> Any:
     return Annotated[Union[members], strawberry.union(name, description=description)]  # noqa: UP007
 
 
-AnyEvent: Any = _union("AnyEvent", None, "Any stored event.")
-LifecycleEvent: Any = _union(
-    "LifecycleEvent", EventSource.LIFECYCLE, "A CTO.ai lifecycle event, one member per name."
-)
-FlexDeployEvent: Any = _union(
-    "FlexDeployEvent", EventSource.FLEXDEPLOY, "A FlexDeploy event message, one member per type."
-)
-CDEvent: Any = _union(
-    "CDEvent", EventSource.CDEVENTS, "A CDEvent, one member per subject and predicate."
-)
+_MEMBERS: dict[str, Any] = {}
+FAMILY_UNIONS: dict[str, Any] = {}
+"""Each family's union, by its source."""
+for _family in FAMILIES:
+    _base_type = _base(_family)
+    _members = tuple(_member(_family, _base_type, kind) for kind in _family.kinds)
+    _MEMBERS |= {
+        kind.graphql_name: member for kind, member in zip(_family.kinds, _members, strict=True)
+    }
+    FAMILY_UNIONS[_family.source] = _union(
+        _family.graphql.union, _members, _family.graphql.union_description
+    )
 
+AnyEvent: Any = _union("AnyEvent", tuple(_MEMBERS.values()), "Any stored event.")
 
 # Every member shows every named field (the interface has them): null where its kind has none.
 _NAMED_ATTRIBUTES = tuple(named.attribute for named in NAMED_FIELDS)
+_FAMILIES = {family.source: family for family in FAMILIES}
 
 
 def event_node(event: StoredEvent, cursor: str) -> Any:
     """The union member object for a stored event."""
     kind = kind_of(event.source, event.type)
+    family = _FAMILIES[event.source]
     values: dict[str, Any] = {
         attribute: getattr(event, attribute) for attribute in _NAMED_ATTRIBUTES
     }
     values |= {
         "id": strawberry.ID(event.id),
+        "source": EventSource(event.source),
         "cursor": cursor,
         "raw": event.raw,
         "stored": event,
     }
-    values |= _FAMILY_VALUES[event.source](event)
+    values |= {field.name: field.value(event) for field in family.graphql.fields}
     model = _typed_model(kind)
-    typed = _typed_part(event)
+    typed = family.graphql.typed_part(event)
     if model is not None and typed is not None:
         values[payload_field_name(model)] = model.model_validate(typed)
     return _MEMBERS[kind.graphql_name](**values)
-
-
-def _lifecycle_values(event: StoredEvent) -> dict[str, Any]:
-    return {"data": event.data or {}}
-
-
-def _flexdeploy_values(event: StoredEvent) -> dict[str, Any]:
-    return {"payload": event.payload}
-
-
-def _cdevent_values(event: StoredEvent) -> dict[str, Any]:
-    subject = event.raw["subject"]
-    return {
-        "subject_id": subject["id"],
-        "content": subject.get("content", {}),
-        "custom_data": event.raw.get("customData"),
-    }
-
-
-_FAMILY_VALUES: dict[EventSource, Callable[[StoredEvent], dict[str, Any]]] = {
-    EventSource.LIFECYCLE: _lifecycle_values,
-    EventSource.FLEXDEPLOY: _flexdeploy_values,
-    EventSource.CDEVENTS: _cdevent_values,
-}
-
-
-def _typed_part(event: StoredEvent) -> Any:
-    """What the member's typed field reads: a FlexDeploy payload, a CDEvent's content."""
-    if event.source is EventSource.CDEVENTS:
-        return event.raw["subject"].get("content")
-    return event.payload

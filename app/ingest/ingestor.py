@@ -1,12 +1,12 @@
 """The one ingest use case every transport calls: GraphQL mutations, CTO.ai's REST shape,
-the FlexDeploy webhook and CloudEvents.
+webhooks and CloudEvents.
 
 A transport only translates its shape into `Submission`s (the body in its family's shape, the
 family's parser, where the body sits in the request, its idempotency key) and its answers out
 of the result. The steps are here, in this order, for all of them: the receive time, the batch
 size, every key and every body checked with every problem reported at once, the caller's team,
-room among the events this process is storing (`app.ingest.admission`), CDEvents linked to
-the change they deliver (`app.ingest.links`), then store and publish.
+room among the events this process is storing (`app.ingest.admission`), each family's links
+between events (`Family.link`), then store and publish.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from app.access.caller import Caller
 from app.access.teams import owned, scoped_key
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent, StoredEvent
+from app.families import FAMILIES
 from app.filters import MAX_TEXT
 from app.ingest.admission import Admission
-from app.ingest.links import link_cdevents
 from app.intake import IntakeLimits
 from app.live.bus import EventBus
 from app.named_fields import NAMED_FIELDS, FieldKind
@@ -83,12 +83,20 @@ class Ingestor:
     def limits(self) -> IntakeLimits:
         return self._limits
 
+    async def _linked(self, events: Sequence[NewEvent]) -> list[NewEvent]:
+        """`events` with what each family fills in from the events before them."""
+        linked = list(events)
+        for family in FAMILIES:
+            if family.link is not None:
+                linked = await family.link(linked, self._lookup)
+        return linked
+
     async def ingest(self, caller: Caller, submission: Submission) -> tuple[StoredEvent, bool]:
         """Store and publish one event; returns it and whether it is new."""
         received_at = utc_now()
         events, (key,) = self._checked(caller, [submission], received_at)
         async with self._admission.room(1):
-            (event,) = await link_cdevents(events, self._lookup)
+            (event,) = await self._linked(events)
             appended = await self._store.append(event, received_at=received_at, idempotency_key=key)
         skipped = [] if appended.skipped_seq is None else [appended.skipped_seq]
         await self._announce([appended.event], [appended.created], skipped)
@@ -121,7 +129,7 @@ class Ingestor:
         batch_key = _scoped_key(caller, key, key_field)
         events, keys = self._checked(caller, submissions, received_at)
         async with self._admission.room(len(events)):
-            events = await link_cdevents(events, self._lookup)
+            events = await self._linked(events)
             if batch_key is None and any(item is not None for item in keys):
                 return await self._ingest_each_keyed(events, keys, received_at)
             appended = await self._store.append_many(

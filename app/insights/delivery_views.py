@@ -15,14 +15,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from app.catalog.delivery_roles import (
-    DEPLOYED,
-    DEPLOYMENT_FAILED,
-    DEPLOYMENT_OR_INCIDENT_TYPES,
-    INCIDENT_OPENED,
-)
 from app.errors import FieldError, InvalidInput
 from app.events import StoredEvent
+from app.families.delivery import DEPLOYMENT_OR_INCIDENT_TYPES
+from app.families.roles import DEPLOYED, DEPLOYMENT_FAILED, INCIDENT_OPENED
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.counts import TimeRange, periods
 from app.insights.dora import DeliveryMetrics, delivery_metrics

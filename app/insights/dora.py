@@ -30,11 +30,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from app.catalog.delivery_roles import (
-    CHANGE_STARTS,
-    DEPLOYED,
-    DEPLOYMENT_FAILED,
-)
+from app.families.roles import CHANGE_STARTS, DEPLOYED, DEPLOYMENT_FAILED
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.counts import TimeRange, periods
 from app.insights.durations import Durations

@@ -8,13 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.catalog.delivery_roles import (
-    DEPLOYED,
-    INCIDENT_ABANDONED,
-    INCIDENT_OPENED,
-    RESTORED,
-    incident_identities,
-)
+from app.families.delivery import incident_identities
+from app.families.roles import DEPLOYED, INCIDENT_ABANDONED, INCIDENT_OPENED, RESTORED
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.durations import Durations
 from app.insights.levels import DoraLevel, recovery_level

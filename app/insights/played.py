@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.catalog.delivery_roles import IN_AN_ENVIRONMENT, delivery_role, stored_types
+from app.families.delivery import delivery_role, stored_types
+from app.families.roles import IN_AN_ENVIRONMENT
 from app.filters import Condition, EventFilter, Op, all_of
 from app.store import EventStore
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.catalog.delivery_roles import DEPLOYED, DEPLOYMENT_FAILED
+from app.families.roles import DEPLOYED, DEPLOYMENT_FAILED
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.durations import Durations
 from app.insights.incidents import IncidentWindow, place

@@ -1,7 +1,8 @@
-"""The JSON bodies delivery tools send, as pydantic models: the rules of their named fields.
+"""The parts every family's body model is made of: the rules of the named fields.
 
-`app.intake` validates every body with these (for REST and GraphQL alike) and `/openapi.json`
-publishes their JSON Schema, so what is documented is what is checked. A rule is written once,
+Each family validates its bodies with a pydantic model built of these (for REST and GraphQL
+alike) and `/openapi.json` publishes their JSON Schema, so what is documented is what is
+checked. A rule is written once,
 as a pattern or type pydantic both applies and describes; messages are the service's own
 (`field_problems`). Values beside the named fields are any JSON the event limits take
 (`app.intake.json_checks`), described by `JSON_VALUE_REF`.
@@ -12,23 +13,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from app.catalog.lifecycle import LIFECYCLE_ACTIONS
 from app.errors import FieldError
 from app.timestamps import TIMESTAMP_PATTERN, parse_event_time
 
 __all__ = [
+    "CHECKED",
     "JSON_VALUE_REF",
+    "NOT_BLANK",
+    "RECEIVE_TIME",
     "SCHEMA_REF",
-    "CDEventBody",
-    "CloudEventBody",
+    "TIMESTAMP_HELP",
     "EventTime",
-    "FlexDeployMessage",
-    "LifecycleBody",
+    "JsonObject",
+    "NamedText",
     "field_problems",
 ]
 
@@ -74,78 +76,13 @@ JsonObject = Annotated[
     dict[str, Any],
     WithJsonSchema({"type": "object", "additionalProperties": {"$ref": JSON_VALUE_REF}}),
 ]
-_RECEIVE_TIME = "When it happened; null or absent is the time it was received."
-_CHECKED = ConfigDict(
+RECEIVE_TIME = "When it happened; null or absent is the time it was received."
+# The same rule, for an input that takes the timestamp as a string.
+TIMESTAMP_HELP = "`2023-10-18 05:45:44 -0500` (FlexDeploy), ISO-8601, or null for now."
+CHECKED = ConfigDict(
     extra="allow",
     json_schema_extra={"additionalProperties": {"$ref": JSON_VALUE_REF}},
 )
-
-
-class LifecycleBody(BaseModel):
-    """A CTO.ai lifecycle event, as `POST /events` takes it; other keys are the event's data.
-
-    A documented `event_name` (any case, spaces around) takes only its documented actions.
-    """
-
-    model_config = ConfigDict(**_CHECKED, title="CtoEventBody")
-
-    event_name: NamedText = Field(
-        description=f"One of {', '.join(LIFECYCLE_ACTIONS)} (any case), or any custom name."
-    )
-    event_action: str | None = Field(
-        default=None, description="For a documented name, one of its actions (any case)."
-    )
-    team_id: str | None = None
-    commit: str | None = None
-    branch: str | None = None
-    repo: str | None = None
-    timestamp: EventTime | None = Field(default=None, description=_RECEIVE_TIME)
-
-
-class FlexDeployMessage(BaseModel):
-    """A FlexDeploy event message, as FlexDeploy sends it to any webhook."""
-
-    model_config = ConfigDict(**_CHECKED, title="FlexDeployMessage")
-
-    eventType: NamedText = Field(description="A documented type (any case), or any other.")
-    actor: str | None = None
-    object: str | None = None
-    timestamp: EventTime | None = Field(default=None, description=_RECEIVE_TIME)
-    payload: JsonObject | None = Field(
-        default=None, description="A documented type's payload is checked against its fields."
-    )
-
-
-class CDEventBody(BaseModel):
-    """A CDEvent: its `context` and `subject` are checked against its type's schema of CDEvents
-    0.5.1 (every problem named by its path); `dev.cdeventsx.*` types keep any content."""
-
-    model_config = ConfigDict(**_CHECKED, title="CDEvent")
-
-    context: JsonObject = Field(
-        description="`specversion`, `id`, `source`, `type` (`dev.cdevents.<subject>."
-        "<predicate>.<version>`), `timestamp`; optional `schemaUri`, `chainId`, `links`."
-    )
-    subject: JsonObject = Field(description="`id`, optional `source`, and the type's `content`.")
-    customData: Any = None
-    customDataContentType: str | None = None
-
-
-class CloudEventBody(BaseModel):
-    """A CloudEvent in the JSON format carrying a CDEvent (structured mode; a batch is an
-    array of these). Its `source` and `id` are its idempotency key."""
-
-    model_config = ConfigDict(**_CHECKED, title="CloudEvent")
-
-    specversion: Literal["1.0"]
-    id: NamedText
-    source: NamedText = Field(description="A URI-reference.")
-    type: NamedText = Field(description="The CDEvent's `context.type`.")
-    subject: str | None = None
-    time: str | None = Field(default=None, description="RFC 3339.")
-    datacontenttype: str | None = Field(default=None, description="A JSON media type.")
-    dataschema: str | None = None
-    data: CDEventBody
 
 
 def field_problems(errors: Iterable[ErrorDetails]) -> list[FieldError]:

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.errors import InvalidInput, MalformedJson
+from app.families.cdevents.intake import cloudevent_event, cloudevent_key
 from app.ingest.ingestor import Submission
-from app.intake import cloudevent_event, cloudevent_key
 from app.rest.answers import CloudEventsAccepted, WebhookAccepted
 from app.rest.cloudevents import cloudevents_from_http
 from app.rest.responses import RestError, caller_of, rest_endpoint

@@ -9,9 +9,8 @@ from starlette.responses import JSONResponse, Response
 
 from app.access.teams import scoped, visible
 from app.errors import FieldError, InvalidInput
-from app.events import EventSource
+from app.families.lifecycle.intake import SOURCE, lifecycle_event
 from app.filters import Condition, Op, all_of
-from app.intake import lifecycle_event
 from app.rest.answers import CtoEvent, EventPage
 from app.rest.cloudevents import BATCH, cloudevents_batch
 from app.rest.cloudevents_endpoint import is_cloudevent_request, post_cloudevents
@@ -58,7 +57,7 @@ async def get_events(request: Request) -> Response:
         # Every family reads as a CloudEvent; the query's filters and paging apply as ever.
         selected = scoped(caller, query.filter)
     else:
-        selected = scoped(caller, all_of([query.filter, Condition("source", Op.EQ, "LIFECYCLE")]))
+        selected = scoped(caller, all_of([query.filter, Condition("source", Op.EQ, SOURCE)]))
     page = await services.store.page(
         EventQuery(filter=selected, sort=query.sort or DEFAULT_SORT, limit=limit, skip=query.skip)
     )
@@ -88,7 +87,7 @@ async def get_event(request: Request) -> Response:
         event = await services.store.get(event_id)
     except InvalidInput:
         event = None  # not an id this store makes: no record either
-    if event is None or event.source is not EventSource.LIFECYCLE or not visible(caller, event):
+    if event is None or event.source != SOURCE or not visible(caller, event):
         raise RestError(404, f"No record found for id '{event_id}'")
     return JSONResponse(cto_event(event))
 

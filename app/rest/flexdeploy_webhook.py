@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.access.caller import Caller
-from app.intake import flexdeploy_event
+from app.families.flexdeploy.intake import flexdeploy_event
 from app.rest.answers import WebhookAccepted
 from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
 from app.rest.responses import RestError, rest_endpoint

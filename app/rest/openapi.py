@@ -16,13 +16,10 @@ from starlette.responses import JSONResponse
 
 from app.access.teams import MAX_KEY_LENGTH
 from app.config import Settings
-from app.intake.bodies import (
-    SCHEMA_REF,
-    CDEventBody,
-    CloudEventBody,
-    FlexDeployMessage,
-    LifecycleBody,
-)
+from app.families.cdevents.body import CDEventBody, CloudEventBody
+from app.families.flexdeploy.message import FlexDeployMessage
+from app.families.lifecycle.body import LifecycleBody
+from app.intake.bodies import SCHEMA_REF
 from app.intake.json_checks import json_value_schema
 from app.rest.answers import (
     CloudEventsAccepted,

@@ -28,8 +28,9 @@ from typing import Any, ClassVar
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.catalog.delivery_roles import CHANGE_STARTS, DEPLOYED, delivery_role
 from app.documents.keys import escape_key
+from app.families.delivery import delivery_role
+from app.families.roles import CHANGE_STARTS, DEPLOYED
 from app.store.conditions import time_bounds_exclusive
 from app.store.write_turns import WriteTurns
 

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.catalog.delivery_roles import DELIVERY_TYPES
+from app.families.delivery import DELIVERY_TYPES
 from app.store.write_turns import WriteTurns
 
 __all__ = ["DELIVERY_FIELDS", "DeliveryModel", "is_delivery_event"]

@@ -10,7 +10,8 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.catalog.delivery_roles import CHANGE_STARTS, DELIVERY_TYPES, delivery_role
+from app.families.delivery import DELIVERY_TYPES, delivery_role
+from app.families.roles import CHANGE_STARTS
 from app.filters import Condition, EventFilter, Op, conjuncts, matches, paths_of, to_mongo
 from app.filters.mongo import split_conjunction
 from app.store.change_starts import scope_key

@@ -102,6 +102,7 @@ from strawberry.types.arguments import InputContext
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.nodes import SelectedField, Selection
 from strawberry.types.scalar import ScalarDefinition
+from strawberry.utils.str_converters import to_camel_case
 
 __all__ = [
     "BaseGraphQLWSHandler",
@@ -123,6 +124,7 @@ __all__ = [
     "build_input_by_renaming",
     "drop_origin_refusal_warnings",
     "graphql_core_schema",
+    "graphql_field_name",
     "validate_document",
 ]
 
@@ -199,7 +201,14 @@ class EncodedResultsHandler(BaseGraphQLTransportWSHandler[Context, RootValue]):
             first = False
 
 
-def build_input_by_renaming(cls: type, graphql_name: Callable[[str], str]) -> None:
+def graphql_field_name(python_name: str) -> str:
+    """The GraphQL name Strawberry gives a field named `python_name` (camelCase)."""
+    return to_camel_case(python_name)
+
+
+def build_input_by_renaming(
+    cls: type, graphql_name: Callable[[str], str] = graphql_field_name
+) -> None:
     """Has Strawberry build the input type `cls` by renaming the keys of its GraphQL input
     value (a field's `graphql_name`, else `graphql_name(python_name)`), in place of its
     generic conversion, which resolves each field's type again for every item of a batch.

@@ -22,6 +22,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from app.documents.layout import stored_document
 from app.events import StoredEvent
+from app.families.flexdeploy.intake import flexdeploy_event
+from app.families.lifecycle.intake import lifecycle_event
 from app.filters import (
     AnyOf,
     EventFilter,
@@ -33,7 +35,7 @@ from app.filters import (
     matches,
     matches_event,
 )
-from app.intake import IntakeLimits, flexdeploy_event, lifecycle_event
+from app.intake import IntakeLimits
 from app.live.feed import Feed
 from app.live.feed_index import FeedIndex, filing_keys
 from app.store import EventQuery, EventStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.catalog.flexdeploy import FLEXDEPLOY_PAYLOADS
+from app.families.flexdeploy.payloads import FLEXDEPLOY_PAYLOADS
 from app.graphql.payloads import payload_field_name
 from tests.utils.service import RunningService
 

@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app.access.teams import owned, scoped_key
 from app.config import Settings
-from app.intake import lifecycle_event
+from app.families.lifecycle.intake import lifecycle_event
 from app.timestamps import utc_now
 from tests.graphql.queries import EVENTS_PAGE, INGEST_BATCH, INGEST_LIFECYCLE
 from tests.utils.live import SUBSCRIBE, build, wait_until

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 from pydantic import BaseModel
 
-from app.catalog.cdevents import CDEVENT_TYPES, check_cdevent
+from app.families.cdevents.types import CDEVENT_TYPES, check_cdevent
 from tests.utils.live import wait_until
 from tests.utils.service import RunningService, reference
 from tests.utils.websocket import graphql_websocket

@@ -14,7 +14,7 @@ from jsonschema import Draft7Validator, FormatChecker  # type: ignore[import-unt
 from starlette.datastructures import Headers
 
 from app.errors import FieldPath, InvalidInput
-from app.events import EventSource, StoredEvent
+from app.events import StoredEvent
 from app.rest.cloudevents import (
     BATCH,
     STRUCTURED,
@@ -246,7 +246,7 @@ FLEXDEPLOY_RAW = {"eventType": "Pipeline Stage Completed", "object": "Stage - 4"
 
 def lifecycle() -> StoredEvent:
     return stored(
-        source=EventSource.LIFECYCLE,
+        source="LIFECYCLE",
         type="deployment",
         action="succeeded",
         team_id="team a/b",
@@ -257,7 +257,7 @@ def lifecycle() -> StoredEvent:
 
 def flexdeploy() -> StoredEvent:
     return stored(
-        source=EventSource.FLEXDEPLOY,
+        source="FLEXDEPLOY",
         type="Pipeline Stage Completed",
         object="Stage - 4",
         raw=FLEXDEPLOY_RAW,
@@ -266,7 +266,7 @@ def flexdeploy() -> StoredEvent:
 
 def cdevent(attributes: dict[str, Any] | None) -> StoredEvent:
     return stored(
-        source=EventSource.CDEVENTS,
+        source="CDEVENTS",
         type="dev.cdevents.taskrun.started.0.1.1",
         team_id="team-a",
         data=attributes,

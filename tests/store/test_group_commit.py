@@ -17,7 +17,8 @@ from pymongo.monitoring import (
 
 from app.config import Settings
 from app.events import NewEvent
-from app.intake import IntakeLimits, lifecycle_event
+from app.families.lifecycle.intake import lifecycle_event
+from app.intake import IntakeLimits
 from app.store import EventStore
 from app.timestamps import utc_now
 

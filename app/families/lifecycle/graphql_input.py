@@ -1,7 +1,7 @@
-"""Mutation inputs, and their translation into each tool's own event shape.
+"""The GraphQL input of a lifecycle event, and its translation into the body CTO.ai sends.
 
-The inputs become the body the tool itself would send (`raw`), so GraphQL and REST ingest
-share one set of rules (`app.intake`); errors come back under the GraphQL field names.
+The input becomes the body the tool itself would send (`raw`), so GraphQL and REST ingest
+share one set of rules (`intake`); errors come back under the GraphQL field names.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.errors import FieldError, FieldPath, InvalidInput
-from app.intake import LIFECYCLE_FIELDS
-from app.upstream.strawberry import build_input_by_renaming
+from app.families.lifecycle.body import LIFECYCLE_FIELDS
+from app.intake.bodies import TIMESTAMP_HELP
+from app.upstream.strawberry import build_input_by_renaming, graphql_field_name
 
-__all__ = ["FlexDeployEventInput", "LifecycleEventInput"]
-
-_TIMESTAMP_HELP = "`2023-10-18 05:45:44 -0500` (FlexDeploy), ISO-8601, or null for now."
+__all__ = ["LifecycleEventInput"]
 
 
 @strawberry.input(description="A CTO.ai lifecycle event (its `POST /events` body).")
@@ -28,7 +27,7 @@ class LifecycleEventInput:
     commit: str | None = strawberry.UNSET
     branch: str | None = strawberry.UNSET
     repo: str | None = strawberry.UNSET
-    timestamp: str | None = strawberry.field(default=strawberry.UNSET, description=_TIMESTAMP_HELP)
+    timestamp: str | None = strawberry.field(default=strawberry.UNSET, description=TIMESTAMP_HELP)
     data: JSON | None = strawberry.field(
         default=strawberry.UNSET, description="Any further fields of the body."
     )
@@ -62,39 +61,11 @@ class LifecycleEventInput:
             return body_path
         head, *rest = body_path
         if head in LIFECYCLE_FIELDS:
-            return (_camel(str(head)), *rest)
+            return (graphql_field_name(str(head)), *rest)
         return ("data", *body_path)
 
 
-@strawberry.input(description="A FlexDeploy event message, as FlexDeploy sends it.")
-class FlexDeployEventInput:
-    event_type: str
-    actor: str | None = strawberry.UNSET
-    object: str | None = strawberry.UNSET
-    timestamp: str | None = strawberry.field(default=strawberry.UNSET, description=_TIMESTAMP_HELP)
-    payload: JSON | None = strawberry.UNSET
-
-    def to_body(self) -> dict[str, Any]:
-        """The FlexDeploy message this input stands for."""
-        body: dict[str, Any] = {"eventType": self.event_type}
-        for key in ("actor", "object", "timestamp", "payload"):
-            value = getattr(self, key)
-            if value is not strawberry.UNSET:
-                body[key] = value
-        return body
-
-    @staticmethod
-    def field_path(body_path: FieldPath) -> FieldPath:
-        return body_path
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.capitalize() for part in rest)
-
-
-# Each is built from its GraphQL input value by renaming keys, in place of Strawberry's generic
+# Built from its GraphQL input value by renaming keys, in place of Strawberry's generic
 # conversion: a batch of 500 spent most of its time there. Every field is a scalar graphql-core
 # has already coerced (String, or JSON, whose values are taken as they are).
-build_input_by_renaming(LifecycleEventInput, _camel)
-build_input_by_renaming(FlexDeployEventInput, _camel)
+build_input_by_renaming(LifecycleEventInput)

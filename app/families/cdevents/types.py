@@ -1,6 +1,6 @@
 """The CDEvents 0.5.1 catalog: its 45 event types and the checking of a CDEvent.
 
-The schemas in `cdevents_schemas/` are the spec's own, copied verbatim (Apache-2.0, see the
+The schemas in `schemas/` are the spec's own, copied verbatim (Apache-2.0, see the
 LICENSE there); every type's model, name and check comes from them, so a new spec release is
 a new copy of the files. Custom events (`dev.cdeventsx.*`) are checked against a schema made
 here from the standard context, as the spec's custom events README describes them.
@@ -25,14 +25,14 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from pydantic import BaseModel
 from referencing import Registry, Resource
 
-from app.catalog.cdevents_content import (
+from app.errors import FieldError
+from app.families.cdevents.content import (
     FORMATS,
     content_model,
     description_of,
     field_errors,
     graphql_name_of,
 )
-from app.errors import FieldError
 
 __all__ = [
     "CDEVENT_TYPES",
@@ -59,7 +59,7 @@ _CUSTOM_EXAMPLE = "dev.cdeventsx.mytool-resource.created.0.1.0"
 _PATTERN_MESSAGES = MappingProxyType(
     {CUSTOM_TYPE_PATTERN: f"must be {_CUSTOM_FORM}, e.g. {_CUSTOM_EXAMPLE}"}
 )
-_SCHEMAS: Traversable = files("app.catalog") / "cdevents_schemas"
+_SCHEMAS: Traversable = files("app.families.cdevents") / "schemas"
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,24 @@
-"""Linking CDEvents to the change they deliver, as the ingest use case stores them.
+"""Linking CDEvents to the change they deliver, before they are stored.
 
 A CDEvents deployment, rollback or incident names only the artifact it is about; the
 artifact's `artifact.packaged` event names the change it was built from, and the change's
-events name its repository. The delivery metrics count by commit and repo, as they do for
-CTO.ai events, so each such event is stored with the `commit` and `repo` of the latest
-packaging of its artifact by the same team (earlier in its batch, or stored before), and a
-packaging with the `repo` of its change. An artifact packaged after it was deployed stays
-unlinked: stored events are never rewritten.
+events name its repository. The delivery metrics count by commit and repo, so each such event
+is stored with the `commit` and `repo` of the latest packaging of its artifact by the same team
+(earlier in its batch, or stored before), and a packaging with the `repo` of its change. An
+artifact packaged after it was deployed stays unlinked: stored events are never rewritten.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from app.catalog.cdevents import CDEVENT_TYPES
-from app.events import EventSource, NewEvent, StoredEvent
+from app.events import NewEvent, StoredEvent
+from app.families.cdevents.intake import SOURCE
+from app.families.cdevents.types import CDEVENT_TYPES
+from app.families.family import Lookup
 
-__all__ = ["Lookup", "link_cdevents"]
-
-# The team's latest event of these types about this subject (`EventStore.latest_about`).
-Lookup = Callable[[str, str | None, Sequence[str]], Awaitable[StoredEvent | None]]
+__all__ = ["link_cdevents"]
 
 _PACKAGED = tuple(
     t.type for t in CDEVENT_TYPES.values() if t.subject == "artifact" and t.predicate == "packaged"
@@ -32,7 +30,7 @@ async def link_cdevents(events: Sequence[NewEvent], lookup: Lookup) -> list[NewE
     """`events` with `commit` and `repo` filled where an earlier event links them."""
     linked: list[NewEvent] = []
     for event in events:
-        if event.source is EventSource.CDEVENTS:
+        if event.source == SOURCE:
             event = await _linked(event, linked, lookup)
         linked.append(event)
     return linked

@@ -2,9 +2,9 @@
 description, the lenient pydantic model of its `subject.content`, and how a schema's
 complaints about an event read (formats checked, messages a client can act on).
 
-The content models follow `FlexDeployPayload`'s rules for the same reason: a consumer reads
-what a producer sent even when it sends more, so every field is optional and unknown fields
-are kept. Checking that required fields are there is the schema's job (`check_cdevent`).
+The content models are lenient: a consumer reads what a producer sent even when it sends
+more, so every field is optional and unknown fields are kept. Checking that required fields
+are there is the schema's job (`check_cdevent`).
 """
 
 from __future__ import annotations

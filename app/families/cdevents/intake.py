@@ -1,11 +1,11 @@
 """CDEvents: a CloudEvent carrying a CDEvent (or a CDEvent alone) into a `NewEvent`.
 
-The CDEvent is checked against its type's schema of CDEvents 0.5.1 (`app.catalog.cdevents`),
+The CDEvent is checked against its type's schema of CDEvents 0.5.1 (`types`),
 every problem named by its path. `raw` is the CDEvent as sent, whatever the CloudEvents mode
 that carried it; the CloudEvent's own attributes are kept in `data`, so the event goes out as
 the CloudEvent that came in. The named fields the delivery insights read (`repo`, `commit`)
 are filled from the subject where CDEvents says them; deployments and incidents name only an
-artifact, whose commit the ingest use case looks up (`app.ingest.links`).
+artifact, whose commit is looked up before it is stored (`links`).
 """
 
 from __future__ import annotations
@@ -16,19 +16,22 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from app.catalog.cdevents import cdevent_type_of, check_cdevent
 from app.errors import FieldError, FieldPath, InvalidInput
-from app.events import EventSource, NewEvent
-from app.intake.common import BodyFields, IntakeLimits
+from app.events import NewEvent
+from app.families.cdevents.types import cdevent_type_of, check_cdevent
+from app.intake import BodyFields, IntakeLimits
 from app.timestamps import parse_event_time
 
 __all__ = [
+    "SOURCE",
     "cdevent_event",
     "cdevent_key",
     "cloudevent_attributes",
     "cloudevent_event",
     "cloudevent_key",
 ]
+
+SOURCE = "CDEVENTS"
 
 Fields = dict[str, Any]
 
@@ -96,7 +99,7 @@ def _cdevent(
     context, subject = body["context"], body["subject"]
     content = subject.get("content") or {}
     return NewEvent(
-        source=EventSource.CDEVENTS,
+        source=SOURCE,
         type=context["type"],
         timestamp=parse_event_time(context["timestamp"]),
         object=subject["id"],

@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.catalog import canonical_lifecycle_name
-from app.catalog.lifecycle import LIFECYCLE_ACTIONS
-from app.events import EventSource, NewEvent
-from app.intake.bodies import LifecycleBody
-from app.intake.common import BodyFields, IntakeLimits
+from app.events import NewEvent
+from app.families.lifecycle.actions import LIFECYCLE_ACTIONS, canonical_lifecycle_name
+from app.families.lifecycle.body import LIFECYCLE_FIELDS, LifecycleBody
+from app.intake import BodyFields, IntakeLimits
 
-__all__ = ["LIFECYCLE_FIELDS", "lifecycle_event"]
+__all__ = ["SOURCE", "lifecycle_event"]
 
-# The named fields of a CTO.ai body; any other key is the event's `data`.
-LIFECYCLE_FIELDS = tuple(LifecycleBody.model_fields)
+SOURCE = "LIFECYCLE"
 
 
 def lifecycle_event(body: Any, received_at: datetime, limits: IntakeLimits) -> NewEvent:
@@ -31,7 +29,7 @@ def lifecycle_event(body: Any, received_at: datetime, limits: IntakeLimits) -> N
     assert checked is not None, "a body that failed its model has errors"
     data = {key: value for key, value in fields.body.items() if key not in LIFECYCLE_FIELDS}
     return NewEvent(
-        source=EventSource.LIFECYCLE,
+        source=SOURCE,
         type=canonical or checked.event_name,
         action=action,
         team_id=checked.team_id,

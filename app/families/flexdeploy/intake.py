@@ -9,14 +9,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.catalog import canonical_flexdeploy_type
-from app.catalog.flexdeploy import FLEXDEPLOY_PAYLOADS
 from app.errors import FieldError
-from app.events import EventSource, NewEvent
-from app.intake.bodies import FlexDeployMessage, field_problems
-from app.intake.common import BodyFields, IntakeLimits
+from app.events import NewEvent
+from app.families.flexdeploy.message import FlexDeployMessage
+from app.families.flexdeploy.payloads import FLEXDEPLOY_PAYLOADS, canonical_flexdeploy_type
+from app.intake import BodyFields, IntakeLimits
+from app.intake.bodies import field_problems
 
-__all__ = ["flexdeploy_event"]
+__all__ = ["SOURCE", "flexdeploy_event"]
+
+SOURCE = "FLEXDEPLOY"
 
 
 def flexdeploy_event(message: Any, received_at: datetime, limits: IntakeLimits) -> NewEvent:
@@ -32,7 +34,7 @@ def flexdeploy_event(message: Any, received_at: datetime, limits: IntakeLimits) 
     fields.raise_if_invalid()
     assert checked is not None, "a body that failed its model has errors"
     return NewEvent(
-        source=EventSource.FLEXDEPLOY,
+        source=SOURCE,
         type=canonical or checked.eventType,
         action=_outcome(checked.payload),
         actor=checked.actor,
@@ -44,7 +46,7 @@ def flexdeploy_event(message: Any, received_at: datetime, limits: IntakeLimits) 
     )
 
 
-# A stage execution's status as the lifecycle's actions say it; any other is kept, lowercased.
+# A stage execution's status as the delivery roles' actions say it; any other is kept, lowercased.
 _OUTCOMES = {"SUCCESSFUL": "succeeded", "SUCCESS": "succeeded", "COMPLETED": "succeeded"}
 
 

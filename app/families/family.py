@@ -1,0 +1,174 @@
+"""What a family of events declares about itself: the one shape every family fills in.
+
+A family is the events of one delivery tool (or one standard). Its folder under
+`app/families/` declares a `Family` and nothing outside it names the family: the registry
+lists it, and every layer that differs by family (GraphQL's types and roots, ingest over
+GraphQL and REST, team access, CloudEvents out, OpenAPI, the delivery metrics) reads what it
+needs from here. So a family is added by its folder and its registry line.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from app.errors import FieldPath
+from app.events import NewEvent, StoredEvent
+from app.families.roles import Role
+from app.intake import IntakeLimits
+
+__all__ = [
+    "BodyInput",
+    "CloudEventsOut",
+    "DeliveryPart",
+    "EventKind",
+    "Family",
+    "GraphQLShape",
+    "InputIngest",
+    "JsonIngest",
+    "Linker",
+    "Lookup",
+    "MemberField",
+    "Parser",
+]
+
+# A body in the tool's own shape, the time it arrived and the limits, into a valid event (or
+# `InvalidInput` naming every bad field).
+Parser = Callable[[Any, Any, IntakeLimits], NewEvent]
+# The team's latest stored event of these types about this subject (`EventStore.latest_about`).
+Lookup = Callable[[str, str | None, Sequence[str]], Awaitable[StoredEvent | None]]
+# Fills what an event says only through others (earlier in its batch, or stored), before it
+# is stored; events of other families pass through unchanged.
+Linker = Callable[[Sequence[NewEvent], Lookup], Awaitable[list[NewEvent]]]
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """One member of the GraphQL unions.
+
+    `type` is None for the catch-all kind of a family (types it does not document).
+    `payload_model` types what the family's typed field reads (`GraphQLShape.typed_part`).
+    """
+
+    source: str
+    type: str | None
+    graphql_name: str
+    description: str
+    actions: tuple[str, ...] | None = None
+    # `builtins.type`: the field named `type` above shadows it here.
+    payload_model: builtins.type[BaseModel] | None = None
+
+
+@dataclass(frozen=True)
+class MemberField:
+    """A field every GraphQL member of the family has beside the `Event` interface's."""
+
+    name: str
+    annotation: Any
+    description: str
+    value: Callable[[StoredEvent], Any]
+
+
+@dataclass(frozen=True)
+class GraphQLShape:
+    """How the family reads in GraphQL: its union, and the root fields that page and follow it
+    (`field` names both the query and the subscription)."""
+
+    union: str
+    union_description: str
+    field: str
+    query_description: str
+    subscription_description: str
+    fields: tuple[MemberField, ...] = ()
+    # What a member's typed field (its kind's `payload_model`) is read from, and its name in
+    # the field's description.
+    typed_part: Callable[[StoredEvent], Any] = lambda event: None
+    typed_what: str = "payload"
+    # Where the family's events take each named field from, by attribute (`type`, `repo`, …):
+    # the `Event` interface's descriptions say it for every family.
+    named: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CloudEventsOut:
+    """How the family's events read as CloudEvents.
+
+    A family whose tool does not speak CloudEvents names a `type_prefix` and a `subject`; the
+    store gives it its `id`, `source` and `time` (`app/cloudevents/outbound.py`). A family
+    that arrives as CloudEvents gives back its own `attributes`.
+    """
+
+    type_prefix: str | None = None
+    subject: Callable[[StoredEvent], str | None] = lambda event: None
+    attributes: Callable[[StoredEvent], dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryPart:
+    """The part the family's events play in the delivery metrics.
+
+    `plays` maps a stored (type, action) to the role it plays (None: no part). `types` says,
+    for each role name, which stored types may play it: what a read asks the store for before
+    it asks `plays`. `subject_names_incident`: an event's `object` is the same on every event
+    about one incident.
+    """
+
+    plays: Callable[[str, str | None], Role | None] = lambda type_, action: None
+    types: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    subject_names_incident: bool = False
+
+
+class BodyInput(Protocol):
+    """A GraphQL input that stands for the tool's own body."""
+
+    def to_body(self) -> dict[str, Any]:
+        """The body, or `InvalidInput` located in the input's own fields."""
+        ...
+
+    @staticmethod
+    def field_path(body_path: FieldPath) -> FieldPath:
+        """Where in the input a problem found in its body lies."""
+        ...
+
+
+@dataclass(frozen=True)
+class InputIngest:
+    """Ingest over GraphQL through an input type: `mutation(input:, idempotencyKey:)` for one
+    event, and a list of inputs as `ingestEvents`'s `batch_argument`."""
+
+    mutation: str
+    description: str
+    input: type[BodyInput]
+    batch_argument: str
+
+
+@dataclass(frozen=True)
+class JsonIngest:
+    """Ingest over GraphQL of bodies in the tool's own shape, as JSON, each carrying its own
+    idempotency key (`key`): `one(event:)` and `many(events:)`, all or nothing."""
+
+    one: str
+    one_description: str
+    many: str
+    many_description: str
+    key: Callable[[Any], str | None]
+
+
+@dataclass(frozen=True)
+class Family:
+    source: str
+    kinds: tuple[EventKind, ...]
+    # The tool's body, as every transport hands it over, into an event.
+    parse: Parser
+    graphql: GraphQLShape
+    cloudevents: CloudEventsOut
+    delivery: DeliveryPart = DeliveryPart()
+    graphql_ingest: InputIngest | JsonIngest | None = None
+    # The body names the team the event is for: a team's token may write only its own.
+    team_in_body: bool = False
+    link: Linker | None = None
