@@ -27,7 +27,7 @@ _PARTS = {family.source: family.delivery for family in FAMILIES}
 
 
 def delivery_role(event: Mapping[str, Any]) -> Role | None:
-    """The lifecycle (name, action) a stored event plays in the metrics; None: no part.
+    """The role (name, action) a stored event plays in the metrics; None: no part.
 
     Reads only `source`, `type` and `action`, which every delivery read keeps.
     """
@@ -41,8 +41,8 @@ def delivery_role(event: Mapping[str, Any]) -> Role | None:
 def incident_identities(event: Mapping[str, Any]) -> tuple[tuple[str | None, ...], ...]:
     """What names one incident across the events about it, most telling first; none when they
     say nothing that does. The subject, for a family whose events about one incident share it
-    (kept as `object`); the commit (CTO.ai's incident and recovery events both carry it, a
-    CDEvent's through its artifact) with its team and repository, so an incident told in one
+    (kept as `object`); the commit, which incident and recovery events carry themselves or
+    through the artifact they name, with its team and repository, so an incident told in one
     family and resolved in another still pairs.
 
     Reads only `source`, `teamId`, `repo`, `commit` and `object`, which every delivery read

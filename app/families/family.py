@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from app.config import Settings
 from app.errors import FieldPath
 from app.events import NewEvent, StoredEvent
 from app.families.roles import Role
@@ -24,6 +25,7 @@ from app.intake import IntakeLimits
 
 __all__ = [
     "BodyInput",
+    "CloudEventsIn",
     "CloudEventsOut",
     "DeliveryPart",
     "EventKind",
@@ -35,6 +37,9 @@ __all__ = [
     "Lookup",
     "MemberField",
     "Parser",
+    "Proof",
+    "Refused",
+    "Webhook",
 ]
 
 # A body in the tool's own shape, the time it arrived and the limits, into a valid event (or
@@ -159,6 +164,54 @@ class JsonIngest:
     key: Callable[[Any], str | None]
 
 
+class Refused(Exception):
+    """A webhook delivery that does not prove it comes from whom it must: 401, nothing stored."""
+
+
+@dataclass(frozen=True)
+class Proof:
+    """What a webhook delivery carries to prove its sender, as `/openapi.json` documents it."""
+
+    header: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """The tool's webhook deliveries, each one event, at `POST <path>` (202 once stored).
+
+    `sender` reads who sent a delivery from its headers and raw body: the team it stands for,
+    None when the caller's token decides as everywhere, or `Refused`. `key` is the delivery's
+    idempotency key (from its headers or its body), reported as `key_header` when it is bad.
+    `proof` and `team_bound` say, for the settings the service runs with, what OpenAPI
+    documents: the header a delivery must carry, and whether it stands for a team without a
+    token.
+    """
+
+    path: str
+    summary: str
+    body: builtins.type[BaseModel]
+    sender: Callable[[Mapping[str, str], bytes, Settings], str | None]
+    key: Callable[[Mapping[str, str], Any], str | None]
+    key_header: str
+    proof: Callable[[Settings], Proof | None] = lambda settings: None
+    team_bound: Callable[[Settings], bool] = lambda settings: False
+
+
+@dataclass(frozen=True)
+class CloudEventsIn:
+    """The family's events arrive as CloudEvents (`POST /cloudevents`, any mode): `parse`
+    reads one CloudEvent (its attributes and `data`), `key` is its idempotency key. `title`
+    names the events in the docs; `event` and `data` are the models OpenAPI publishes for a
+    CloudEvent and for its data sent alone."""
+
+    title: str
+    parse: Parser
+    key: Callable[[Any], str | None]
+    event: builtins.type[BaseModel]
+    data: builtins.type[BaseModel]
+
+
 @dataclass(frozen=True)
 class Family:
     source: str
@@ -169,6 +222,8 @@ class Family:
     cloudevents: CloudEventsOut
     delivery: DeliveryPart = DeliveryPart()
     graphql_ingest: InputIngest | JsonIngest | None = None
+    webhooks: tuple[Webhook, ...] = ()
+    cloudevents_in: CloudEventsIn | None = None
     # The body names the team the event is for: a team's token may write only its own.
     team_in_body: bool = False
     link: Linker | None = None

@@ -146,7 +146,7 @@ class ChangeFailureRate:
 
 @strawberry.type(
     description="Incident initiated → its resolution (incident or recovery succeeded), paired by "
-    "the incident's identity: the commit CTO.ai's incident events carry, a CDEvent's subject."
+    "the incident's identity: the subject its events share, or the commit they carry."
 )
 class TimeToRestore:
     durations: Durations

@@ -1,5 +1,5 @@
-"""GraphQL object types for FlexDeploy payloads and CDEvents content, generated from the
-catalog's models.
+"""GraphQL object types for the typed part of an event (a payload, a subject's content),
+generated from its kind's pydantic model.
 
 A typed payload resolves straight from the validated pydantic model, attribute by attribute.
 """
@@ -44,7 +44,7 @@ def _graphql_annotation(annotation: Any) -> Any:
         return _graphql_annotation(inner)
     if origin is list:
         (item,) = get_args(annotation)
-        # Lenient about null items: FlexDeploy versions differ.
+        # Lenient about null items: a tool's versions differ.
         return list[_graphql_annotation(item) | None]  # type: ignore[misc]
     if annotation is Any:
         return JSON

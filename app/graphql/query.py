@@ -135,7 +135,7 @@ class Query(_event_pages()):  # type: ignore[misc]
         resolver=delivery_metrics,
         graphql_type=DeliveryMetrics,
         description="DORA's five metrics over [from, to), for a team and repo if given, "
-        "from the delivery events of every family (CTO.ai, FlexDeploy and CDEvents).",
+        "from the delivery events of every family.",
     )
 
     delivery_trend: list[DeliveryPeriod] = strawberry.field(

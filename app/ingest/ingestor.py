@@ -1,4 +1,4 @@
-"""The one ingest use case every transport calls: GraphQL mutations, CTO.ai's REST shape,
+"""The one ingest use case every transport calls: GraphQL mutations, the REST shapes,
 webhooks and CloudEvents.
 
 A transport only translates its shape into `Submission`s (the body in its family's shape, the
@@ -194,8 +194,7 @@ _NAMED_TEXT = tuple(field for field in NAMED_FIELDS if field.kind is FieldKind.T
 
 def _check_named_text(event: NewEvent) -> None:
     """Refuses a named field longer than any filter compares with: stored, it could never be
-    found by that field. Named as filters name it (`type` is CTO.ai's `event_name` and
-    FlexDeploy's `eventType`)."""
+    found by that field. Named as filters name it (`type`, not the tool's own name for it)."""
     errors = [
         FieldError(
             (field.name,),

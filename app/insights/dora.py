@@ -1,8 +1,8 @@
 """DORA's five metrics (and the older time to restore), for one team, repo and time range.
 
 Which roles feed which metric (also in docs/insights.md), decided here only; which stored events of
-each family (CTO.ai lifecycle, CDEvents) play each role is `delivery_role`'s, so events of
-both families count alike and together:
+each family play each role is `delivery_role`'s, so events of every family count alike and
+together:
 
 - deployment frequency: `deployment` `succeeded` in the range.
 - lead time for changes: per commit, from its first `commit` or `change` (any time) to
@@ -10,8 +10,8 @@ both families count alike and together:
 - change failure rate: (`deployment` `failed` + `incident` `initiated` whose commit was
   deployed successfully in the range) / (`deployment` `succeeded` + `failed`).
 - time to restore: `incident` `initiated` in the range → its resolution (`incident`
-  `succeeded` or `recovery` `succeeded`), paired by the incident's identity (the commit CTO.ai's
-  incident events carry, a CDEvent's subject: `incident_identities`); an `incident` `failed`
+  `succeeded` or `recovery` `succeeded`), paired by the incident's identity (the subject its
+  events share, or the commit they carry: `incident_identities`); an `incident` `failed`
   abandons it (no recovery time). Incidents and resolutions that name none pair with each
   other, first in first out per team and repository. A team that sends no resolutions at all
   is recovered by the next successful deployment of the same repository (CTO.ai's rule). The

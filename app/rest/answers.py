@@ -59,7 +59,7 @@ class EventPage(TypedDict):
 
 
 class WebhookAccepted(TypedDict):
-    """An event stored (`created`), or found stored from an earlier delivery: a FlexDeploy
+    """An event stored (`created`), or found stored from an earlier delivery: a webhook's
     message, a CloudEvent."""
 
     id: str

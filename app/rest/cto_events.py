@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from app.access.teams import scoped, visible
 from app.errors import FieldError, InvalidInput
+from app.families.lifecycle.body import LifecycleBody
 from app.families.lifecycle.intake import SOURCE, lifecycle_event
 from app.filters import Condition, Op, all_of
 from app.rest.answers import CtoEvent, EventPage
@@ -16,12 +19,21 @@ from app.rest.cloudevents import BATCH, cloudevents_batch
 from app.rest.cloudevents_endpoint import is_cloudevent_request, post_cloudevents
 from app.rest.feathers import parse_feathers_query
 from app.rest.ingest_request import IDEMPOTENCY_HEADER, ingest_request
+from app.rest.openapi_parts import (
+    UNAVAILABLE_FOR_WRITES,
+    body,
+    body_errors,
+    idempotency_key,
+    json_answer,
+    operation,
+    token_errors,
+)
 from app.rest.responses import RestError, caller_of, cto_event, rest_endpoint
 from app.services import Services
 from app.store import DEFAULT_SORT, EventQuery
 from app.web.media_types import accepted_quality
 
-__all__ = ["events", "get_event", "get_events", "post_events"]
+__all__ = ["REQUEST_MODELS", "ROUTES", "get_event", "get_events", "openapi_paths", "post_events"]
 
 _DEFAULT_LIMIT = 50
 
@@ -104,3 +116,72 @@ def _only(event: CtoEvent, chosen: set[str]) -> CtoEvent:
 
 def _wants_cloudevents(request: Request) -> bool:
     return accepted_quality(request.headers.get("accept", ""), BATCH) > 0
+
+
+ROUTES = [
+    Route("/events", events, methods=["GET", "POST"]),
+    Route("/events/{id}", get_event, methods=["GET"]),
+]
+
+REQUEST_MODELS: dict[str, type[BaseModel]] = {"LifecycleBody": LifecycleBody}
+
+
+def openapi_paths(parameters: list[dict[str, Any]], tokens: bool) -> dict[str, Any]:
+    """`parameters`: the Feathers query parameters, as configured."""
+    return {
+        "/events": {"post": _post_events(tokens), "get": _get_events(parameters, tokens)},
+        "/events/{id}": {"get": _get_event(tokens)},
+    }
+
+
+def _post_events(tokens: bool) -> dict[str, Any]:
+    responses = {
+        "201": json_answer("CtoEvent", "Stored."),
+        "200": json_answer("CtoEvent", f"Stored before, under this {IDEMPOTENCY_HEADER}."),
+        **body_errors(),
+        **token_errors(tokens, forbidden="The body names another team than the token's."),
+        "503": json_answer("ErrorAnswer", UNAVAILABLE_FOR_WRITES),
+    }
+    return operation(
+        "Send a CTO.ai lifecycle event",
+        responses,
+        parameters=[idempotency_key()],
+        requestBody=body("LifecycleBody"),
+    )
+
+
+def _get_events(parameters: list[dict[str, Any]], tokens: bool) -> dict[str, Any]:
+    page = json_answer("EventPage", "A page.")
+    page["content"]["application/cloudevents-batch+json"] = {
+        "schema": {"type": "array", "items": {"type": "object"}}
+    }
+    page["description"] = (
+        "A page; to `Accept: application/cloudevents-batch+json`, the page's events of every "
+        "family as CloudEvents."
+    )
+    responses = {
+        "200": page,
+        "400": json_answer("ErrorAnswer", "A parameter this API does not take, or a bad value."),
+        **token_errors(tokens, forbidden="The query names another team than the token's."),
+        "408": json_answer("ErrorAnswer", "The query ran past its time limit: narrow it."),
+        "503": json_answer("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+    }
+    return operation(
+        "Read lifecycle events, with FeathersJS query syntax", responses, parameters=parameters
+    )
+
+
+def _get_event(tokens: bool) -> dict[str, Any]:
+    responses = {
+        "200": json_answer("CtoEvent", "The event."),
+        "404": json_answer(
+            "ErrorAnswer", "No lifecycle event with this id that the caller may read."
+        ),
+        **token_errors(tokens),
+        "503": json_answer("ErrorAnswer", "MongoDB did not answer in time; retry later."),
+    }
+    return operation(
+        "Read one lifecycle event",
+        responses,
+        parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+    )

@@ -43,11 +43,11 @@ log = logging.getLogger(__name__)
 
 Document = dict[str, Any]
 # Bump when what the read models hold changes: databases on an older format rebuild them.
-# 2: the delivery models hold CDEvents too (any source of a delivery type), read by role.
+# 2: the delivery models hold every family's events of a delivery type, read by role.
 # 3: a team's counts in one document per month, its days inside; one change-starts document
 # per commit.
-# 4: the delivery model keeps `object` (a CDEvent's subject: the identity of an incident).
-# 5: and `environment`; FlexDeploy's stage completions are delivery events.
+# 4: the delivery model keeps `object` (a subject, which may name an incident).
+# 5: and `environment`; pipeline stage completions are delivery events.
 FORMAT = 5
 _ID = "checkpoint"
 _REPORT_SECONDS = 5

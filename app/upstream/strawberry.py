@@ -43,7 +43,8 @@ the extensions' `on_parse` and `on_validate`; `strawberry.Private`; `Schema.exec
 5. An input type's `StrawberryObjectDefinition.from_input`, a hook integrations set when they
    make a definition, is set after the fact by `build_input_by_renaming` (with the
    `InputContext` it is called with): a batch of 500 inputs spent most of its time in
-   Strawberry's generic conversion.
+   Strawberry's generic conversion. The renaming needs each field's GraphQL name: Strawberry's
+   own converter (`strawberry.utils.str_converters.to_camel_case`), as `graphql_field_name`.
 6. Names from modules Strawberry does not document: `SelectedField` and `Selection`
    (`strawberry.types.nodes`, what the documented `Info.selected_fields` holds),
    `PreExecutionError`, and `CannotGetOperationTypeError` and `InvalidOperationTypeError`

@@ -15,7 +15,14 @@ from typing import Any
 
 import cross_web
 import strawberry
-from graphql import GraphQLError, GraphQLSchema, ValidationRule, parse, specified_rules
+from graphql import (
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLSchema,
+    ValidationRule,
+    parse,
+    specified_rules,
+)
 from graphql.language import FieldNode
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
@@ -35,6 +42,7 @@ from app.upstream.strawberry import (
     SelectedField,
     build_input_by_renaming,
     graphql_core_schema,
+    graphql_field_name,
     validate_document,
 )
 from tests.utils.upstream import (
@@ -70,7 +78,7 @@ FANOUT = Reliance(
 INPUTS = Reliance(
     "Strawberry",
     "app/upstream/strawberry.py's build_input_by_renaming sets the input types' from_input "
-    "(app/graphql/inputs.py: a batch of 500 events)",
+    "(each family's graphql_input.py: a batch of 500 events)",
 )
 NAMES = Reliance(
     "Strawberry", "app/upstream/strawberry.py re-exports it for app/graphql/ (query, errors)"
@@ -359,6 +367,17 @@ async def test_inputs_are_still_built_through_their_from_input() -> None:
     assert seen == [{"eventName": "x"}], INPUTS.broken(
         "no longer builds an input through StrawberryObjectDefinition.from_input("
         "origin, value by GraphQL names, InputContext)"
+    )
+
+
+def test_a_fields_graphql_name_is_still_the_one_the_renaming_computes() -> None:
+    definition = get_object_definition(_Note, strict=True)
+    note = graphql_core_schema(_QuietSchema(query=_NoteQuery)).type_map[definition.name]
+    assert isinstance(note, GraphQLInputObjectType)
+    fields = list(note.fields)
+    python_names = [field.python_name for field in definition.fields]
+    assert sorted(map(graphql_field_name, python_names)) == sorted(fields), INPUTS.broken(
+        f"names input fields otherwise now: {sorted(fields)}"
     )
 
 

@@ -9,10 +9,19 @@ from typing import Any
 from strawberry.scalars import JSON
 
 from app.events import StoredEvent
-from app.families.cdevents.intake import SOURCE, cdevent_event, cdevent_key, cloudevent_attributes
+from app.families.cdevents.body import CDEventBody, CloudEventBody
+from app.families.cdevents.intake import (
+    SOURCE,
+    cdevent_event,
+    cdevent_key,
+    cloudevent_attributes,
+    cloudevent_event,
+    cloudevent_key,
+)
 from app.families.cdevents.links import link_cdevents
 from app.families.cdevents.types import CDEVENT_TYPES
 from app.families.family import (
+    CloudEventsIn,
     CloudEventsOut,
     DeliveryPart,
     EventKind,
@@ -48,8 +57,8 @@ def _kinds() -> tuple[EventKind, ...]:
 
 
 # By (subject, predicate). A rollback is a deployment that failed: the change it replaced
-# failed in production. Every change event starts its commit's life like a lifecycle `change`
-# event (the earliest counts), so it keeps its predicate as the action.
+# failed in production. Every change event plays `change`, which starts its commit's life
+# (the earliest counts), with its predicate as the action.
 _ROLES: Mapping[tuple[str, str], Role] = MappingProxyType(
     {
         ("service", "deployed"): DEPLOYED,
@@ -158,5 +167,12 @@ FAMILY = Family(
         "named by its index). Each is kept once by its `context.source` and `context.id`: those "
         "stored before come back with `created: false`.",
         key=cdevent_key,
+    ),
+    cloudevents_in=CloudEventsIn(
+        title="CDEvents",
+        parse=cloudevent_event,
+        key=cloudevent_key,
+        event=CloudEventBody,
+        data=CDEventBody,
     ),
 )

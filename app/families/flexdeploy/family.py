@@ -19,6 +19,7 @@ from app.families.family import (
 from app.families.flexdeploy.graphql_input import FlexDeployEventInput
 from app.families.flexdeploy.intake import SOURCE, flexdeploy_event
 from app.families.flexdeploy.payloads import FLEXDEPLOY_PAYLOADS
+from app.families.flexdeploy.webhook import WEBHOOK
 from app.families.roles import DEPLOYED, DEPLOYMENT_FAILED, Role
 
 __all__ = ["FAMILY"]
@@ -90,4 +91,5 @@ FAMILY = Family(
         input=FlexDeployEventInput,
         batch_argument="flexDeploy",
     ),
+    webhooks=(WEBHOOK,),
 )

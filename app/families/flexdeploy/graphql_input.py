@@ -36,5 +36,5 @@ class FlexDeployEventInput:
         return body_path
 
 
-# Built by renaming keys, as the lifecycle input is (Strawberry's generic conversion is slow).
+# Built by renaming keys: Strawberry's generic conversion is slow for batches.
 build_input_by_renaming(FlexDeployEventInput)
