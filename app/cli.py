@@ -17,6 +17,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from app.config import Settings, configuration_problems
+from app.families import SECRET_SOURCES
 from app.upstream.uvicorn import IdleLeanProtocol
 
 __all__ = ["main"]
@@ -51,6 +52,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ValidationError as error:
         sys.exit(
             "eventstore: invalid configuration\n  " + "\n  ".join(configuration_problems(error))
+        )
+    if unknown := sorted(settings.webhook_secret_sources - SECRET_SOURCES):
+        sys.exit(
+            f"eventstore: invalid configuration\n  EVENTSTORE_WEBHOOK_SECRETS: no webhook is "
+            f"named {', '.join(unknown)} (this service's: {', '.join(sorted(SECRET_SOURCES))})"
         )
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

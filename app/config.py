@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Literal
@@ -107,6 +108,16 @@ class Settings(BaseSettings):
         description="With tokens on, the team whose events a webhook call bearing only the "
         "secret stores (FlexDeploy can send the secret, not always a bearer token).",
     )
+    webhook_secrets: SecretStr | None = Field(
+        default=None,
+        description="Webhook secrets of the sources (github, gitlab, pagerduty), "
+        "`source:secret=team` entries separated by commas: a delivery is stored under the team "
+        "whose secret it verifies with.",
+    )
+    webhook_secrets_file: Path | None = Field(
+        default=None,
+        description="A file of `source:secret=team` lines (# comments), read at start-up.",
+    )
     tokens: str | None = Field(
         default=None,
         description="API tokens, `token=team` pairs separated by commas; `token=*` is an admin.",
@@ -180,6 +191,20 @@ class Settings(BaseSettings):
         default=10_000, gt=0, description="Most counts one `eventCounts` answer may hold."
     )
 
+    def webhook_secrets_of(self, source: str) -> tuple[tuple[str, str], ...]:
+        """The (secret, team) pairs configured for the source's webhook (`github`, …)."""
+        return tuple(
+            (secret, team) for name, secret, team in self._secret_entries() if name == source
+        )
+
+    @property
+    def webhook_secret_sources(self) -> frozenset[str]:
+        return frozenset(name for name, _, _ in self._secret_entries())
+
+    def _secret_entries(self) -> tuple[tuple[str, str, str], ...]:
+        text = self.webhook_secrets.get_secret_value() if self.webhook_secrets else None
+        return _webhook_secrets(text, self.webhook_secrets_file)
+
     @property
     def allowed_origins(self) -> list[str]:
         return [_origin(entry) for entry in _listed(self.cors_origins)]
@@ -222,6 +247,11 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _webhook_secrets_read(self) -> Settings:
+        self._secret_entries()  # a bad entry or an unreadable file is said at start-up
+        return self
+
+    @model_validator(mode="after")
     def _room_for_a_batch(self) -> Settings:
         if self.ingest_capacity < self.max_batch_size:
             raise ValueError(
@@ -239,6 +269,30 @@ class Settings(BaseSettings):
                 "subscribers at once"
             )
         return self
+
+
+@functools.cache
+def _webhook_secrets(text: str | None, path: Path | None) -> tuple[tuple[str, str, str], ...]:
+    """(source, secret, team) of every entry of both settings: read once (a file at start-up),
+    whichever copy of the settings asks."""
+    entries = _listed(text or "")
+    if path is not None:
+        try:
+            lines = path.read_text().splitlines()
+        except OSError as error:
+            raise ValueError(
+                f"EVENTSTORE_WEBHOOK_SECRETS_FILE cannot be read: {error.strerror}"
+            ) from None
+        entries += [line.split("#", 1)[0].strip() for line in lines]
+    parsed = []
+    for number, entry in enumerate((entry for entry in entries if entry), start=1):
+        source, colon, rest = entry.partition(":")
+        secret, equals, team = rest.rpartition("=")
+        if not colon or not equals or not source.strip() or not secret or not team.strip():
+            # The entry itself is not repeated: it holds a secret.
+            raise ValueError(f"webhook secret entry {number} is not `source:secret=team`")
+        parsed.append((source.strip().lower(), secret, team.strip()))
+    return tuple(parsed)
 
 
 def _listed(text: str) -> list[str]:

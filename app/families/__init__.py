@@ -6,6 +6,22 @@ what the rest of the service asks.
 """
 
 from app.families.family import EventKind, Family
-from app.families.registry import EVENT_KINDS, FAMILIES, SOURCES, family_of, kind_of
+from app.families.registry import (
+    EVENT_KINDS,
+    FAMILIES,
+    SECRET_SOURCES,
+    SOURCES,
+    family_of,
+    kind_of,
+)
 
-__all__ = ["EVENT_KINDS", "FAMILIES", "SOURCES", "EventKind", "Family", "family_of", "kind_of"]
+__all__ = [
+    "EVENT_KINDS",
+    "FAMILIES",
+    "SECRET_SOURCES",
+    "SOURCES",
+    "EventKind",
+    "Family",
+    "family_of",
+    "kind_of",
+]

@@ -185,7 +185,7 @@ class Webhook:
     idempotency key (from its headers or its body), reported as `key_header` when it is bad.
     `proof` and `team_bound` say, for the settings the service runs with, what OpenAPI
     documents: the header a delivery must carry, and whether it stands for a team without a
-    token.
+    token. The sender is checked before anything else is read, `ignored` deliveries included.
     """
 
     path: str
@@ -196,6 +196,13 @@ class Webhook:
     key_header: str
     proof: Callable[[Settings], Proof | None] = lambda settings: None
     team_bound: Callable[[Settings], bool] = lambda settings: False
+    # What the family's parser takes, from the delivery's headers and JSON body.
+    read: Callable[[Mapping[str, str], Any], Any] = lambda headers, body: body
+    # Why a delivery carries no event to store (a ping), or None: it is answered, not stored.
+    ignored: Callable[[Mapping[str, str]], str | None] | None = None
+    # Its name in `EVENTSTORE_WEBHOOK_SECRETS` (`github:secret=team`), if it reads its secrets
+    # there.
+    secret_source: str | None = None
 
 
 @dataclass(frozen=True)

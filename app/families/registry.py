@@ -6,19 +6,28 @@ one line here. An event whose `source` is not here cannot be read or sent out by
 
 from __future__ import annotations
 
-from app.families import cdevents, flexdeploy, lifecycle
+from app.families import cdevents, flexdeploy, github, lifecycle
 from app.families.family import EventKind, Family
 
-__all__ = ["EVENT_KINDS", "FAMILIES", "SOURCES", "family_of", "kind_of"]
+__all__ = ["EVENT_KINDS", "FAMILIES", "SECRET_SOURCES", "SOURCES", "family_of", "kind_of"]
 
 FAMILIES: tuple[Family, ...] = (
     lifecycle.FAMILY,
     flexdeploy.FAMILY,
     cdevents.FAMILY,
+    github.FAMILY,
 )
 
 SOURCES = tuple(family.source for family in FAMILIES)
 EVENT_KINDS: tuple[EventKind, ...] = tuple(kind for family in FAMILIES for kind in family.kinds)
+
+# The webhooks' names in `EVENTSTORE_WEBHOOK_SECRETS`.
+SECRET_SOURCES = frozenset(
+    webhook.secret_source
+    for family in FAMILIES
+    for webhook in family.webhooks
+    if webhook.secret_source is not None
+)
 
 _BY_SOURCE = {family.source: family for family in FAMILIES}
 _BY_TYPE = {(kind.source, kind.type): kind for kind in EVENT_KINDS}

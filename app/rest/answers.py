@@ -22,6 +22,7 @@ __all__ = [
     "Health",
     "Readiness",
     "WebhookAccepted",
+    "WebhookIgnored",
 ]
 
 Instant = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -64,6 +65,12 @@ class WebhookAccepted(TypedDict):
 
     id: str
     created: bool
+
+
+class WebhookIgnored(TypedDict):
+    """A webhook delivery that carries no event (a ping), answered and not stored."""
+
+    ignored: str
 
 
 class CloudEventsAccepted(TypedDict):

@@ -27,6 +27,7 @@ from app.rest.answers import (
     Health,
     Readiness,
     WebhookAccepted,
+    WebhookIgnored,
 )
 from app.rest.feathers import FeathersParameters
 from app.rest.openapi_parts import json_answer
@@ -43,6 +44,7 @@ _ANSWERS: dict[str, Any] = {
     "CtoEvent": CtoEvent,
     "EventPage": EventPage,
     "WebhookAccepted": WebhookAccepted,
+    "WebhookIgnored": WebhookIgnored,
     "ErrorAnswer": ErrorAnswer,
     "Health": Health,
     "Readiness": Readiness,

@@ -21,7 +21,7 @@ from app.errors import InvalidInput
 from app.families import FAMILIES, Family
 from app.families.family import Refused, Webhook
 from app.ingest.ingestor import Submission
-from app.rest.answers import WebhookAccepted
+from app.rest.answers import WebhookAccepted, WebhookIgnored
 from app.rest.openapi_parts import (
     UNAVAILABLE_FOR_WRITES,
     body,
@@ -49,9 +49,13 @@ def _receiver(family: Family, webhook: Webhook) -> Callable[[Request], Awaitable
         except Refused as refused:
             raise RestError(401, str(refused)) from None
         caller = caller_of(request) if team is None else Caller(team_id=team, admin=False)
+        reason = webhook.ignored(request.headers) if webhook.ignored is not None else None
+        if reason is not None:
+            ignored: WebhookIgnored = {"ignored": reason}
+            return JSONResponse(ignored, status_code=200)
         message = await read_json(request)
         submission = Submission(
-            message,
+            webhook.read(request.headers, message),
             family.parse,
             key=webhook.key(request.headers, message),
             key_field=(webhook.key_header,),
@@ -90,6 +94,10 @@ def _operation(webhook: Webhook, settings: Settings, tokens: bool) -> dict[str, 
         **token_errors(tokens),
         "503": json_answer("ErrorAnswer", UNAVAILABLE_FOR_WRITES),
     }
+    if webhook.ignored is not None:
+        responses["200"] = json_answer(
+            "WebhookIgnored", "Not stored: the delivery carries no event (a ping)."
+        )
     proof = webhook.proof(settings)
     if proof is not None:
         parameters.insert(
