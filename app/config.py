@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     )
     webhook_secrets: SecretStr | None = Field(
         default=None,
-        description="Webhook secrets of the sources (github, gitlab, pagerduty), "
+        description="Webhook secrets of the sources (each named as in /webhooks/<source>), "
         "`source:secret=team` entries separated by commas: a delivery is stored under the team "
         "whose secret it verifies with.",
     )
@@ -192,7 +192,7 @@ class Settings(BaseSettings):
     )
 
     def webhook_secrets_of(self, source: str) -> tuple[tuple[str, str], ...]:
-        """The (secret, team) pairs configured for the source's webhook (`github`, …)."""
+        """The (secret, team) pairs configured for the source's webhook (its name in its path)."""
         return tuple(
             (secret, team) for name, secret, team in self._secret_entries() if name == source
         )

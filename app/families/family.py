@@ -200,7 +200,7 @@ class Webhook:
     read: Callable[[Mapping[str, str], Any], Any] = lambda headers, body: body
     # Why a delivery carries no event to store (a ping), or None: it is answered, not stored.
     ignored: Callable[[Mapping[str, str]], str | None] | None = None
-    # Its name in `EVENTSTORE_WEBHOOK_SECRETS` (`github:secret=team`), if it reads its secrets
+    # Its name in `EVENTSTORE_WEBHOOK_SECRETS` (`<name>:secret=team`), if it reads its secrets
     # there.
     secret_source: str | None = None
 
