@@ -222,6 +222,8 @@ class CloudEventsIn:
 @dataclass(frozen=True)
 class Family:
     source: str
+    # What people call the family, as a page labels it (`eventSources`).
+    title: str
     kinds: tuple[EventKind, ...]
     # The tool's body, as every transport hands it over, into an event.
     parse: Parser

@@ -26,7 +26,7 @@ from app.graphql.insights import (
     delivery_trend,
     event_counts,
 )
-from app.graphql.types import AnyEvent, event_node
+from app.graphql.types import AnyEvent, EventSourceInfo, event_node, event_sources
 from app.store import EventPage, EventQuery
 from app.upstream.strawberry import SelectedField, Selection
 
@@ -125,6 +125,12 @@ def _event_pages() -> type:
 
 @strawberry.type
 class Query(_event_pages()):  # type: ignore[misc]
+    event_sources: list[EventSourceInfo] = strawberry.field(
+        resolver=event_sources,
+        description="The families of events this service stores, each `source` a filter can "
+        "name: what a page offers to choose from.",
+    )
+
     event_counts: list[EventCount] = strawberry.field(
         resolver=event_counts,
         description="Counts of matching events per group and, with `bucket`, per period; "

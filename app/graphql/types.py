@@ -19,13 +19,31 @@ from app.families import FAMILIES, SOURCES, EventKind, Family, kind_of
 from app.graphql.payloads import payload_field_name, payload_type
 from app.named_fields import NAMED_FIELDS
 
-__all__ = ["FAMILY_UNIONS", "AnyEvent", "Event", "EventSource", "event_node"]
+__all__ = [
+    "FAMILY_UNIONS",
+    "AnyEvent",
+    "Event",
+    "EventSource",
+    "EventSourceInfo",
+    "event_node",
+    "event_sources",
+]
 
 # One value per family of the registry.
 _SOURCES: Any = Enum("EventSource", {source: source for source in SOURCES})  # type: ignore[misc]
 EventSource: Any = strawberry.enum(
     _SOURCES, description="Which family of delivery tool sent the event."
 )
+
+
+@strawberry.type(description="A family of events this service stores.")
+class EventSourceInfo:
+    source: EventSource
+    title: str = strawberry.field(description="What people call it, as a page labels it.")
+
+
+def event_sources() -> list[EventSourceInfo]:
+    return [EventSourceInfo(source=EventSource(f.source), title=f.title) for f in FAMILIES]
 
 
 def _said(lead: str, attribute: str, then: str = "null where none is said") -> str:

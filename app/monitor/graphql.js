@@ -56,7 +56,9 @@ export const PAGE = `query Page($filter: EventFilter, $after: String, $limit: In
 
 // Where the tail starts: the newest arrival, not the newest event by time (a backfill's events
 // arrive after it with older times).
-export const ARRIVALS = `query Arrivals { arrivalsCursor deliveryTypes }`;
+export const ARRIVALS = `query Arrivals {
+  arrivalsCursor deliveryTypes eventSources { source title }
+}`;
 
 export const STREAM = `subscription Stream($filter: EventFilter, $after: String) {
   events(filter: $filter, after: $after) { ${EVENT} }

@@ -7,7 +7,7 @@ import { periodName } from "./chart.js";
 import { readView, streamFilter, viewSearch, FIELDS } from "./filters.js";
 import { ARRIVALS, DELIVERIES, PAGE, STREAM, query, session, socketUrl } from "./graphql.js";
 import { GraphQLSocket, UNAUTHORIZED } from "./socket.js";
-import { eventRow } from "./rows.js";
+import { SOURCE_TITLES, eventRow } from "./rows.js";
 
 // Rows kept on the page; older ones leave the page (never the store) so long streams stay fast.
 const MAX_ROWS = 2000;
@@ -266,6 +266,7 @@ async function start() {
   }
   if (thisRun !== run) return;
   $("token-form").hidden = true;
+  offerSources(arrivals.eventSources);
   const page = first.events;
   for (const event of page.nodes) shown.set(event.id, event);
   append(stream, page.nodes);
@@ -278,6 +279,18 @@ async function start() {
   connect(thisRun);
   healthAt = Date.now();
   loadHealth(view, showPeriod).catch(failed);
+}
+
+// The families the service stores, as the source filter's choices (once: they do not change
+// while it runs).
+function offerSources(sources) {
+  if (SOURCE_TITLES.size) return;
+  const select = $("filters").elements.source;
+  for (const { source, title } of sources) {
+    SOURCE_TITLES.set(source, title);
+    select.append(new Option(title, source));
+  }
+  select.value = view.source;
 }
 
 function fillForm() {

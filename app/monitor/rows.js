@@ -7,7 +7,8 @@ function cell(className, text) {
   return span;
 }
 
-const FAMILIES = { LIFECYCLE: "Lifecycle", FLEXDEPLOY: "FlexDeploy", CDEVENTS: "CDEvents" };
+// Each family's label, as the service names them (`eventSources`).
+export const SOURCE_TITLES = new Map();
 
 // Where it happened: its repository, else what it is about (a FlexDeploy object, a CDEvent's
 // subject), as the API names them for every family.
@@ -55,7 +56,7 @@ export function eventRow(event) {
   time.dateTime = event.timestamp;
   time.textContent = event.timestamp.replace("T", " ").replace(/\.\d+Z$/, "Z");
   button.append(
-    cell(`source ${event.source.toLowerCase()}`, FAMILIES[event.source] || event.source),
+    cell(`source ${event.source.toLowerCase()}`, SOURCE_TITLES.get(event.source) || event.source),
     kind,
     cell("team", event.teamId),
     cell("place", place(event)),

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, WebSocketRoute
 
+from app.families import FAMILIES
 from tests.browser.chromium import OffService, needs_chromium, screenshot_path
 from tests.browser.monitor_page import health_loaded, live
 from tests.graphql.queries import INGEST_BATCH
@@ -366,6 +367,10 @@ async def test_the_health_panel_says_which_filters_it_does_not_follow(
     await page.goto(f"{service.url}/?source=FLEXDEPLOY&type=Pipeline%20Stage%20Completed")
     await live(page)
     await health_loaded(page, 1)
+    chosen = await page.eval_on_selector("select[name=source]", "select => select.value")
+    offered = await page.eval_on_selector_all(
+        "select[name=source] option", "options => options.map(option => option.value)"
+    )
     note = await page.text_content("#not-applied")
     hidden = await page.get_attribute("#not-applied", "hidden")
     await page.goto(f"{service.url}/?team=team-a")
@@ -373,5 +378,7 @@ async def test_the_health_panel_says_which_filters_it_does_not_follow(
     await health_loaded(page, 1)
 
     assert hidden is None
+    # The service's families, as it names them: the one in the address chosen.
+    assert (chosen, offered) == ("FLEXDEPLOY", ["", *(family.source for family in FAMILIES)])
     assert note == "Source, Type: the events only, not these metrics."
     assert await page.get_attribute("#not-applied", "hidden") is not None

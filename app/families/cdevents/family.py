@@ -113,6 +113,7 @@ def _subject(event: StoredEvent) -> Any:
 
 FAMILY = Family(
     source=SOURCE,
+    title="CDEvents",
     kinds=_kinds(),
     parse=cdevent_event,
     graphql=GraphQLShape(

@@ -57,6 +57,7 @@ def _plays(name: str, action: str | None) -> Role | None:
 
 FAMILY = Family(
     source=SOURCE,
+    title="FlexDeploy",
     kinds=_kinds(),
     parse=flexdeploy_event,
     graphql=GraphQLShape(

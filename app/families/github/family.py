@@ -59,6 +59,7 @@ def _plays(kind: str, action: str | None) -> Role | None:
 
 FAMILY = Family(
     source=SOURCE,
+    title="GitHub",
     kinds=_kinds(),
     parse=github_event,
     graphql=GraphQLShape(

@@ -48,6 +48,7 @@ def _plays(name: str, action: str | None) -> Role | None:
 
 FAMILY = Family(
     source=SOURCE,
+    title="Lifecycle",
     kinds=_kinds(),
     parse=lifecycle_event,
     graphql=GraphQLShape(
