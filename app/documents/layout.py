@@ -16,7 +16,7 @@ from app.documents.keys import escape_keys, unescape_keys
 from app.events import NewEvent, StoredEvent
 from app.named_fields import NAMED_FIELDS, FieldKind
 
-__all__ = ["from_document", "stored_document", "to_document"]
+__all__ = ["as_stored", "from_document", "stored_document", "to_document"]
 
 # Normalised field → StoredEvent attribute, for the optional text fields (stored as given).
 _PLAIN_FIELDS = {
@@ -60,6 +60,21 @@ def stored_document(event: StoredEvent) -> dict[str, Any]:
     """The document MongoDB holds for `event`: what live filters are evaluated on."""
     return to_document(
         event, seq=event.seq, received_at=event.received_at, event_id=ObjectId(event.id)
+    )
+
+
+def as_stored(event: NewEvent, document: dict[str, Any]) -> StoredEvent:
+    """`event` as stored in `document`, the one `to_document` made of it and MongoDB took.
+
+    Built from the event itself, already checked, rather than read back out of its document:
+    an append answers without walking every key of what it just wrote a second time.
+    """
+    fields = {name: getattr(event, name) for name in NewEvent.model_fields}
+    return StoredEvent.model_construct(
+        **fields,
+        id=str(document["_id"]),
+        seq=document["seq"],
+        received_at=document["receivedAt"],
     )
 
 

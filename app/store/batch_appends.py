@@ -24,7 +24,7 @@ from pymongo.errors import (
     WriteConcernError,
 )
 
-from app.documents.layout import from_document, to_document
+from app.documents.layout import as_stored, from_document, to_document
 from app.events import NewEvent, StoredEvent
 from app.store.batch_keys import batch_index, batch_key_range, batch_keys
 from app.store.projection import Projection
@@ -109,7 +109,10 @@ class BatchAppends:
             outcome = await self._complete_batch(idempotency_key, events, earlier, received_at)
             return replace(outcome, skipped_seqs=[*raced.lost, *outcome.skipped_seqs])
         self._projection.nudge()
-        return AppendedBatch([from_document(document) for document in documents], created=True)
+        stored = [
+            as_stored(event, document) for event, document in zip(events, documents, strict=True)
+        ]
+        return AppendedBatch(stored, created=True)
 
     async def append_each_keyed(
         self, events: Sequence[NewEvent], keys: Sequence[str | None], *, received_at: datetime

@@ -22,7 +22,7 @@ from pymongo.errors import (
     PyMongoError,
 )
 
-from app.documents.layout import from_document, to_document
+from app.documents.layout import as_stored, from_document, to_document
 from app.errors import FieldError, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.filters import EventFilter
@@ -240,7 +240,7 @@ class EventStore:
             self._projection.given_up([refused["seq"]])
             return Appended(from_document(earlier), created=False, skipped_seq=refused["seq"])
         self._projection.nudge()
-        return Appended(from_document(document), created=True)
+        return Appended(as_stored(event, document), created=True)
 
     @_translates_driver_errors
     @_first_in_turn
