@@ -31,13 +31,13 @@ __all__ = [
     "EventKind",
     "Family",
     "GraphQLShape",
+    "Header",
     "InputIngest",
     "JsonIngest",
     "Linker",
     "Lookup",
     "MemberField",
     "Parser",
-    "Proof",
     "Refused",
     "Webhook",
 ]
@@ -169,10 +169,10 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
-class Proof:
-    """What a webhook delivery carries to prove its sender, as `/openapi.json` documents it."""
+class Header:
+    """A header of a webhook's deliveries, as `/openapi.json` documents it."""
 
-    header: str
+    name: str
     description: str
 
 
@@ -194,7 +194,9 @@ class Webhook:
     sender: Callable[[Mapping[str, str], bytes, Settings], str | None]
     key: Callable[[Mapping[str, str], Any], str | None]
     key_header: str
-    proof: Callable[[Settings], Proof | None] = lambda settings: None
+    proof: Callable[[Settings], Header | None] = lambda settings: None
+    # What every delivery carries besides (the kind of event, say): without one, it is a 422.
+    headers: tuple[Header, ...] = ()
     team_bound: Callable[[Settings], bool] = lambda settings: False
     # What the family's parser takes, from the delivery's headers and JSON body.
     read: Callable[[Mapping[str, str], Any], Any] = lambda headers, body: body

@@ -21,6 +21,7 @@ from app.errors import InvalidInput
 from app.families import FAMILIES, Family
 from app.families.family import Refused, Webhook
 from app.ingest.ingestor import Submission
+from app.intake.bodies import NOT_BLANK
 from app.rest.answers import WebhookAccepted, WebhookIgnored
 from app.rest.openapi_parts import (
     UNAVAILABLE_FOR_WRITES,
@@ -87,7 +88,12 @@ def openapi_paths(settings: Settings, tokens: bool) -> dict[str, Any]:
 
 
 def _operation(webhook: Webhook, settings: Settings, tokens: bool) -> dict[str, Any]:
-    parameters = [idempotency_key(webhook.key_header)]
+    required = [
+        header(item.name, item.description, {"type": "string", "pattern": NOT_BLANK})
+        | {"required": True}
+        for item in webhook.headers
+    ]
+    parameters = [*required, idempotency_key(webhook.key_header)]
     responses = {
         "202": json_answer("WebhookAccepted", "Stored (once, however often sent)."),
         **body_errors(),
@@ -101,10 +107,10 @@ def _operation(webhook: Webhook, settings: Settings, tokens: bool) -> dict[str, 
     proof = webhook.proof(settings)
     if proof is not None:
         parameters.insert(
-            0, header(proof.header, proof.description, {"type": "string"}) | {"required": True}
+            0, header(proof.name, proof.description, {"type": "string"}) | {"required": True}
         )
         responses["401"] = json_answer(
-            "ErrorAnswer", f"No token, or a missing or wrong {proof.header}."
+            "ErrorAnswer", f"No token, or a missing or wrong {proof.name}."
         )
     more: dict[str, Any] = {"parameters": parameters, "requestBody": body(webhook.body.__name__)}
     if tokens and webhook.team_bound(settings):

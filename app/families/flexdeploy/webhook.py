@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.config import Settings
-from app.families.family import Proof, Refused, Webhook
+from app.families.family import Header, Refused, Webhook
 from app.families.flexdeploy.message import FlexDeployMessage
 
 __all__ = ["SECRET_HEADER", "WEBHOOK"]
@@ -48,10 +48,10 @@ def _delivery_key(message: object) -> str:
     return "flexdeploy:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _proof(settings: Settings) -> Proof | None:
+def _proof(settings: Settings) -> Header | None:
     if settings.flexdeploy_secret is None:
         return None
-    return Proof(SECRET_HEADER, "The shared secret.")
+    return Header(SECRET_HEADER, "The shared secret.")
 
 
 WEBHOOK = Webhook(

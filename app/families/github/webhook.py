@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from app.config import Settings
-from app.families.family import Proof, Refused, Webhook
+from app.families.family import Header, Refused, Webhook
 from app.families.github.intake import EVENT_HEADER
 from app.intake.bodies import CHECKED
 
@@ -59,10 +59,10 @@ def _key(headers: Mapping[str, str], body: Any) -> str | None:
     return headers.get(DELIVERY_HEADER)
 
 
-def _proof(settings: Settings) -> Proof | None:
+def _proof(settings: Settings) -> Header | None:
     if not settings.webhook_secrets_of(SECRET_SOURCE):
         return None
-    return Proof(
+    return Header(
         SIGNATURE_HEADER, "`sha256=` and the hex HMAC-SHA256 of the raw body with the secret."
     )
 
@@ -76,6 +76,7 @@ WEBHOOK = Webhook(
     key_header=DELIVERY_HEADER,
     proof=_proof,
     team_bound=lambda settings: bool(settings.webhook_secrets_of(SECRET_SOURCE)),
+    headers=(Header(EVENT_HEADER, "The kind of event (`push`, `deployment_status`, …; `ping`)."),),
     read=lambda headers, body: {"event": headers.get(EVENT_HEADER), "body": body},
     ignored=lambda headers: "ping" if headers.get(EVENT_HEADER) == "ping" else None,
     secret_source=SECRET_SOURCE,
