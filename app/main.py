@@ -97,7 +97,9 @@ async def readyz(request: Request) -> JSONResponse:
     """Ready when MongoDB answers; live events are reported, not required: without them,
     ingest and queries still work, and subscribers resume from their cursors later."""
     services: Services = request.app.state.services
-    live = "ok" if services.bus.healthy else "unavailable"
+    # What a subscription would meet: the bus back is not enough until the dispatcher has
+    # read where the log stands again.
+    live = "ok" if services.bus.healthy and services.dispatcher.available else "unavailable"
     if await services.store.ping():
         return JSONResponse({"status": "ready", "liveEvents": live})
     return JSONResponse(

@@ -1,10 +1,10 @@
 """What a family of events declares about itself: the one shape every family fills in.
 
 A family is the events of one delivery tool (or one standard). Its folder under
-`app/families/` declares a `Family` and nothing outside it names the family: the registry
-lists it, and every layer that differs by family (GraphQL's types and roots, ingest over
-GraphQL and REST, team access, CloudEvents out, OpenAPI, the delivery metrics) reads what it
-needs from here. So a family is added by its folder and its registry line.
+`app/families/` declares a `Family`; the registry lists it, and every layer that differs by
+family (GraphQL's types and roots, ingest over GraphQL and REST, team access, CloudEvents out,
+OpenAPI, the delivery metrics) reads what it needs from here. So a family is added by its
+folder and its registry line.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import builtins
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -44,7 +45,7 @@ __all__ = [
 
 # A body in the tool's own shape, the time it arrived and the limits, into a valid event (or
 # `InvalidInput` naming every bad field).
-Parser = Callable[[Any, Any, IntakeLimits], NewEvent]
+Parser = Callable[[Any, datetime, IntakeLimits], NewEvent]
 # The team's latest stored event of these types about this subject (`EventStore.latest_about`).
 Lookup = Callable[[str, str | None, Sequence[str]], Awaitable[StoredEvent | None]]
 # Fills what an event says only through others (earlier in its batch, or stored), before it
@@ -223,6 +224,9 @@ class CloudEventsIn:
 
 @dataclass(frozen=True)
 class Family:
+    """Everything about one family; what it does not have (webhooks, GraphQL ingest, links,
+    delivery roles) it leaves at the default."""
+
     source: str
     # What people call the family, as a page labels it (`eventSources`).
     title: str

@@ -21,6 +21,7 @@ from app.access.teams import owned, scoped_key
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.families import FAMILIES
+from app.families.family import Parser
 from app.filters import MAX_TEXT
 from app.ingest.admission import Admission
 from app.intake import IntakeLimits
@@ -30,8 +31,6 @@ from app.store import EventStore
 from app.timestamps import utc_now
 
 __all__ = ["Ingested", "Ingestor", "Parser", "Submission"]
-
-Parser = Callable[[Any, datetime, IntakeLimits], NewEvent]
 
 
 def _same_path(path: FieldPath) -> FieldPath:

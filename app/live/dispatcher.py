@@ -75,6 +75,12 @@ class LiveDispatcher(BusListener):
                 await self._gap_filler
         self.on_failure("the service is shutting down")
 
+    @property
+    def available(self) -> bool:
+        """Whether a subscription can start now: the bus carries events and the dispatcher
+        knows where the log stands (after a recovery, once it has read that again)."""
+        return self._available
+
     def register(self, feed: Feed) -> int:
         """Start handing events to `feed`; returns the watermark it starts after."""
         if not self._available:

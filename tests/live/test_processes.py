@@ -11,7 +11,7 @@ from app.config import Settings
 from tests.graphql.queries import INGEST_LIFECYCLE
 from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.process import RedisServer, free_port, service_process
-from tests.utils.service import running_service
+from tests.utils.service import RunningService, running_service
 from tests.utils.websocket import graphql_websocket
 
 
@@ -76,6 +76,13 @@ async def test_several_workers_with_the_memory_bus_refuse_to_start(tmp_path: Pat
     assert "BROADCAST_URL=redis://" in err.decode()
 
 
+async def wait_until_live(service: RunningService, within: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while (await service.http.get("/readyz")).json()["liveEvents"] != "ok":
+        assert asyncio.get_running_loop().time() < deadline, "live events did not come back"
+        await asyncio.sleep(0.05)
+
+
 async def test_when_redis_fails_subscribers_are_told_and_resume_after_it_returns(
     settings: Settings, redis: RedisServer
 ) -> None:
@@ -102,7 +109,8 @@ async def test_when_redis_fails_subscribers_are_told_and_resume_after_it_returns
         assert stored.errors == []
 
         await redis.start()
-        await wait_until(lambda: service.services.bus.healthy, within=30)
+        # As a client would: live events are back when the service says so.
+        await wait_until_live(service)
         async with graphql_websocket(service.ws_url) as client:
             await client.subscribe(SUBSCRIBE, after=cursor)
             missed = (await client.next_event())["data"]["events"]
