@@ -23,6 +23,7 @@ from app.timestamps import TIMESTAMP_PATTERN, parse_event_time
 
 __all__ = [
     "CHECKED",
+    "IDEMPOTENCY_HEADER",
     "JSON_VALUE_REF",
     "NOT_BLANK",
     "RECEIVE_TIME",
@@ -77,6 +78,8 @@ JsonObject = Annotated[
     WithJsonSchema({"type": "object", "additionalProperties": {"$ref": JSON_VALUE_REF}}),
 ]
 RECEIVE_TIME = "When it happened; null or absent is the time it was received."
+# Where an HTTP client names its retry key (`POST /events`, a webhook that takes one).
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 # The same rule, for an input that takes the timestamp as a string.
 TIMESTAMP_HELP = "`2023-10-18 05:45:44 -0500` (FlexDeploy), ISO-8601, or null for now."
 CHECKED = ConfigDict(

@@ -11,29 +11,36 @@ from app.access.caller import Caller
 from app.errors import InvalidInput
 from app.events import StoredEvent
 from app.ingest.ingestor import Parser, Submission
+from app.intake.bodies import IDEMPOTENCY_HEADER
 from app.rest.responses import RestError, caller_of, read_json
 from app.services import Services
 
 __all__ = ["IDEMPOTENCY_HEADER", "ingest_request"]
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+def _as_sent(body: Any) -> Any:
+    return body
 
 
 async def ingest_request(
     request: Request,
     parse: Parser,
     key_of: Callable[[Any], str | None],
+    *,
     caller: Caller | None = None,
+    key_header: str = IDEMPOTENCY_HEADER,
+    read: Callable[[Any], Any] = _as_sent,
 ) -> tuple[StoredEvent, bool]:
     """Authenticate (unless the endpoint did: `caller`), then ingest the body: 422 naming
     each bad field.
 
-    `key_of` gives the idempotency key for the body; keys are kept per team.
+    `key_of` gives the idempotency key for the body (a bad one is reported as `key_header`);
+    keys are kept per team. `read` makes of the body what `parse` takes.
     """
     services: Services = request.app.state.services
     caller = caller or caller_of(request)
     body = await read_json(request)
-    submission = Submission(body, parse, key=key_of(body), key_field=(IDEMPOTENCY_HEADER,))
+    submission = Submission(read(body), parse, key=key_of(body), key_field=(key_header,))
     try:
         return await services.ingestor.ingest(caller, submission)
     except InvalidInput as invalid:

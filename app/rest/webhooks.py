@@ -17,12 +17,11 @@ from starlette.routing import Route
 
 from app.access.caller import Caller
 from app.config import Settings
-from app.errors import InvalidInput
 from app.families import FAMILIES, Family
 from app.families.family import Refused, Webhook
-from app.ingest.ingestor import Submission
 from app.intake.bodies import NOT_BLANK
 from app.rest.answers import WebhookAccepted, WebhookIgnored
+from app.rest.ingest_request import ingest_request
 from app.rest.openapi_parts import (
     UNAVAILABLE_FOR_WRITES,
     body,
@@ -33,7 +32,7 @@ from app.rest.openapi_parts import (
     operation,
     token_errors,
 )
-from app.rest.responses import RestError, caller_of, read_json, rest_endpoint
+from app.rest.responses import RestError, caller_of, rest_endpoint
 from app.services import Services
 
 __all__ = ["REQUEST_MODELS", "ROUTES", "openapi_paths"]
@@ -54,17 +53,14 @@ def _receiver(family: Family, webhook: Webhook) -> Callable[[Request], Awaitable
         if reason is not None:
             ignored: WebhookIgnored = {"ignored": reason}
             return JSONResponse(ignored, status_code=200)
-        message = await read_json(request)
-        submission = Submission(
-            webhook.read(request.headers, message),
+        stored, created = await ingest_request(
+            request,
             family.parse,
-            key=webhook.key(request.headers, message),
-            key_field=(webhook.key_header,),
+            lambda message: webhook.key(request.headers, message),
+            caller=caller,
+            key_header=webhook.key_header,
+            read=lambda message: webhook.read(request.headers, message),
         )
-        try:
-            stored, created = await services.ingestor.ingest(caller, submission)
-        except InvalidInput as invalid:
-            raise RestError.from_invalid(422, invalid) from None
         answer: WebhookAccepted = {"id": stored.id, "created": created}
         return JSONResponse(answer, status_code=202)
 

@@ -16,11 +16,11 @@ from typing import Any
 from app.config import Settings
 from app.families.family import Header, Refused, Webhook
 from app.families.flexdeploy.message import FlexDeployMessage
+from app.intake.bodies import IDEMPOTENCY_HEADER
 
 __all__ = ["SECRET_HEADER", "WEBHOOK"]
 
 SECRET_HEADER = "X-Webhook-Secret"
-_KEY_HEADER = "Idempotency-Key"
 
 
 def _sender(headers: Mapping[str, str], body: bytes, settings: Settings) -> str | None:
@@ -37,7 +37,7 @@ def _sender(headers: Mapping[str, str], body: bytes, settings: Settings) -> str 
 
 def _key(headers: Mapping[str, str], message: Any) -> str:
     # A blank key is refused as on `POST /events`, not taken for no key: one rule for both.
-    given = headers.get(_KEY_HEADER)
+    given = headers.get(IDEMPOTENCY_HEADER)
     return _delivery_key(message) if given is None else given
 
 
@@ -60,7 +60,7 @@ WEBHOOK = Webhook(
     body=FlexDeployMessage,
     sender=_sender,
     key=_key,
-    key_header=_KEY_HEADER,
+    key_header=IDEMPOTENCY_HEADER,
     proof=_proof,
     team_bound=lambda settings: settings.flexdeploy_team is not None,
 )
