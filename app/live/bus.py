@@ -86,6 +86,7 @@ class EventBus:
         self._healthy = False
         self._last_echo = 0.0
         self._supervisor: asyncio.Task[None] | None = None
+        self._disconnecting = False
 
     @property
     def healthy(self) -> bool:
@@ -104,6 +105,9 @@ class EventBus:
         self._supervisor = asyncio.create_task(self._supervise(), name="event-bus")
 
     async def disconnect(self) -> None:
+        # Said before cancelling: a client library can turn the cancellation into an error of
+        # its own, which the supervisor would take for the bus failing and reconnect.
+        self._disconnecting = True
         if self._supervisor is not None:
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -211,19 +215,21 @@ class EventBus:
             await asyncio.sleep(0.01)
 
     async def _supervise(self) -> None:
-        while True:
+        while not self._disconnecting:
             try:
-                while self._healthy:
+                while self._healthy and not self._disconnecting:
                     await asyncio.sleep(self._heartbeat_seconds)
                     if self._healthy:
                         await self._wait_for_echo()
             except Exception as error:  # whatever broke, the answer is to reconnect
+                if self._disconnecting:
+                    return
                 self._fail(f"heartbeat lost: {error!r}")
             await self._reconnect()
 
     async def _reconnect(self) -> None:
         delay = 0.1
-        while True:
+        while not self._disconnecting:
             await self._close()
             try:
                 await self._open()

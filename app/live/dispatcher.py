@@ -53,6 +53,7 @@ class LiveDispatcher(BusListener):
         self._recent_set: set[int] = set()
         self._available = False
         self._gap_filler: asyncio.Task[None] | None = None
+        self._stopping = False
         self._ended = 0
 
     @property
@@ -69,6 +70,9 @@ class LiveDispatcher(BusListener):
         self._gap_filler = asyncio.create_task(self._fill_gaps(), name="live-gap-filler")
 
     async def stop(self) -> None:
+        # Said before cancelling: the database driver can turn the cancellation into an error
+        # of its own, which the gap filler would log and go on after.
+        self._stopping = True
         if self._gap_filler is not None:
             self._gap_filler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -180,7 +184,7 @@ class LiveDispatcher(BusListener):
 
     async def _fill_gaps(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self._gap_seconds / 4)
             waiting_on = self._held_order[0] if self._held else None
             if waiting_on is None and self._known_top > self._watermark:

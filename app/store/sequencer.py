@@ -104,6 +104,7 @@ class Sequencer:
         self._pending = _Pending()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
         self._lapsed: dict[str, _Observed] = {}
 
     async def prepare(self, top: int) -> None:
@@ -118,17 +119,18 @@ class Sequencer:
         ]
 
     async def close(self) -> None:
+        # Said before cancelling: the driver can turn a cancellation into an error of its own,
+        # which a task's loop would take for a failure to retry, and go on forever.
+        self._closing = True
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-            except Exception as error:
+        # Gathered, not awaited one by one under `except CancelledError`: that would take in
+        # a cancellation of `close` itself as well as the tasks'.
+        for ended in await asyncio.gather(*self._tasks, return_exceptions=True):
+            if isinstance(ended, Exception):
                 # The driver, cancelled mid-way through choosing a server, may raise its own
                 # error instead; the lease ends with the process either way.
-                log.warning("A sequence task ended with %r while closing", error)
+                log.warning("A sequence task ended with %r while closing", ended)
         self._tasks = []
         # What this process still has in flight is settled by its lease's end, as a crash's.
         with contextlib.suppress(PyMongoError):
@@ -233,13 +235,15 @@ class Sequencer:
 
     async def _release_pending(self) -> None:
         """What no allocation took along within a moment, and deadlines, written together."""
-        while True:
+        while not self._closing:
             await self._wake.wait()
             self._wake.clear()
             await asyncio.sleep(_IDLE_RELEASE_SECONDS)
             try:
                 await self._flush()
             except PyMongoError as error:
+                if self._closing:
+                    return
                 log.warning("Could not release sequence numbers yet (%s); retrying", error)
                 await asyncio.sleep(1)
                 self._wake.set()
@@ -270,11 +274,13 @@ class Sequencer:
         )
 
     async def _keep_lease(self) -> None:
-        while True:
+        while not self._closing:
             await asyncio.sleep(self._lease_seconds / 3)
             try:
                 await self._renew()
             except PyMongoError as error:
+                if self._closing:
+                    return
                 log.warning("Could not renew this process's sequence lease (%s)", error)
 
     def _alive(self, owner: str, expires: float | None, now: float) -> bool:
