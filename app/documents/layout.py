@@ -11,12 +11,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
+from bson.codec_options import CodecOptions
 
 from app.documents.keys import escape_keys, unescape_keys
 from app.events import NewEvent, StoredEvent
 from app.named_fields import NAMED_FIELDS, FieldKind
 
-__all__ = ["as_stored", "from_document", "stored_document", "to_document"]
+__all__ = ["DOCUMENT_CODEC", "Document", "as_stored", "from_document", "to_document"]
+
+Document = dict[str, Any]
+
+# How a stored document is read where filters test it (the live feeds): its times aware of
+# their zone, as every time a filter compares them with is. MongoDB's driver hands back naive
+# UTC times unless told so.
+DOCUMENT_CODEC: CodecOptions[Document] = CodecOptions(tz_aware=True, tzinfo=UTC)
 
 # Normalised field → StoredEvent attribute, for the optional text fields (stored as given).
 _PLAIN_FIELDS = {
@@ -56,13 +64,6 @@ def to_document(
     return document
 
 
-def stored_document(event: StoredEvent) -> dict[str, Any]:
-    """The document MongoDB holds for `event`: what live filters are evaluated on."""
-    return to_document(
-        event, seq=event.seq, received_at=event.received_at, event_id=ObjectId(event.id)
-    )
-
-
 def as_stored(event: NewEvent, document: dict[str, Any]) -> StoredEvent:
     """`event` as stored in `document`, the one `to_document` made of it and MongoDB took.
 
@@ -78,7 +79,7 @@ def as_stored(event: NewEvent, document: dict[str, Any]) -> StoredEvent:
     )
 
 
-def from_document(document: dict[str, Any]) -> StoredEvent:
+def from_document(document: Document) -> StoredEvent:
     fields: dict[str, Any] = {
         attribute: document.get(field) for field, attribute in _PLAIN_FIELDS.items()
     }

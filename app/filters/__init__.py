@@ -14,7 +14,7 @@ from app.filters.model import (
 )
 from app.filters.mongo import to_mongo
 from app.filters.operators import MAX_TEXT, OPERATORS, ORDERING
-from app.filters.predicate import matches, matches_event
+from app.filters.predicate import matches
 
 __all__ = [
     "MAX_TEXT",
@@ -32,7 +32,6 @@ __all__ = [
     "build_sort",
     "conjuncts",
     "matches",
-    "matches_event",
     "paths_of",
     "to_mongo",
 ]

@@ -9,22 +9,12 @@ reaches anything, null included.
 
 from __future__ import annotations
 
-from typing import Any
-
-from app.documents.layout import stored_document
+from app.documents.layout import Document
 from app.documents.ordering import reach
-from app.events import StoredEvent
 from app.filters.model import AllOf, AnyOf, Condition, EventFilter, Not
 from app.filters.operators import OPERATORS
 
-__all__ = ["matches", "matches_event"]
-
-Document = dict[str, Any]
-
-
-def matches_event(event_filter: EventFilter, event: StoredEvent) -> bool:
-    """Whether the live `event` is one the filter would select from the store."""
-    return matches(event_filter, stored_document(event))
+__all__ = ["matches"]
 
 
 def matches(event_filter: EventFilter, document: Document) -> bool:

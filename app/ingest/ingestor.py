@@ -18,6 +18,7 @@ from typing import Any
 
 from app.access.caller import Caller
 from app.access.teams import owned, scoped_key
+from app.documents.layout import Document
 from app.errors import FieldError, FieldPath, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.families import FAMILIES
@@ -98,7 +99,7 @@ class Ingestor:
             (event,) = await self._linked(events)
             appended = await self._store.append(event, received_at=received_at, idempotency_key=key)
         skipped = [] if appended.skipped_seq is None else [appended.skipped_seq]
-        await self._announce([appended.event], [appended.created], skipped)
+        await self._announce([appended.document], [appended.created], skipped)
         return appended.event, appended.created
 
     async def ingest_batch(
@@ -135,7 +136,7 @@ class Ingestor:
                 events, received_at=received_at, idempotency_key=batch_key
             )
         created = [appended.created] * len(appended.events)
-        await self._announce(appended.events, created, appended.skipped_seqs)
+        await self._announce(appended.documents, created, appended.skipped_seqs)
         return Ingested(appended.events, created)
 
     async def _lookup(
@@ -147,7 +148,7 @@ class Ingestor:
         self, events: list[NewEvent], keys: list[str | None], received_at: datetime
     ) -> Ingested:
         appended = await self._store.append_each_keyed(events, keys, received_at=received_at)
-        await self._announce(appended.events, appended.created, appended.skipped_seqs)
+        await self._announce(appended.documents, appended.created, appended.skipped_seqs)
         return Ingested(appended.events, appended.created)
 
     def _checked(
@@ -174,12 +175,13 @@ class Ingestor:
         return [owned(caller, event) for event in events], keys
 
     async def _announce(
-        self, events: list[StoredEvent], created: list[bool], skipped: list[int]
+        self, documents: list[Document], created: list[bool], skipped: list[int]
     ) -> None:
-        """New events go live; events a retry found stored are announced as found (their
-        first announcement may have died with a crash), after the numbers it gave up."""
-        new = [event for event, made in zip(events, created, strict=True) if made]
-        found = [event for event, made in zip(events, created, strict=True) if not made]
+        """New events go live, as the store holds them; events a retry found stored are
+        announced as found (their first announcement may have died with a crash), after the
+        numbers it gave up."""
+        new = [document for document, made in zip(documents, created, strict=True) if made]
+        found = [document for document, made in zip(documents, created, strict=True) if not made]
         if new:
             await self._bus.publish(new)
         if skipped:

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import TypeAdapter
-from typing_extensions import TypedDict
+import bson
 
+from app.documents.layout import DOCUMENT_CODEC, Document
 from app.errors import ServiceError
-from app.events import StoredEvent
 from app.live.bus_transports import BusTransport, transport_for
 
 __all__ = ["EVENTS_CHANNEL", "BusListener", "BusUnavailable", "EventBus"]
@@ -38,21 +36,10 @@ _FOUND = "found"
 _EVENTS_PER_MESSAGE = 100
 
 
-class _Content(TypedDict, total=False):
-    """A bus message: exactly one of these keys."""
-
-    heartbeat: str
-    events: list[StoredEvent]
-    skipped: list[int]
-    found: list[StoredEvent]
-
-
-# Events cross the bus as JSON encoded and decoded by pydantic in one call per message, not
-# a dict per event converted by Python on each side: half of what publishing cost.
-_CONTENT = TypeAdapter(_Content)
-_EVENT_LIST = TypeAdapter(list[StoredEvent])
-
-
+# A message is one BSON document with exactly one of these keys. An event crosses the bus as
+# the document the store wrote, in MongoDB's own encoding (its C extension, one call per
+# message): the dispatcher tests filters on it as it comes, and no subscriber's event is built
+# until a subscription takes it.
 class BusUnavailable(ServiceError):
     """Live events cannot be carried right now; stored events are unaffected."""
 
@@ -60,14 +47,15 @@ class BusUnavailable(ServiceError):
 
 
 class BusListener:
-    """What the bus tells about: events, its failure, and its recovery."""
+    """What the bus tells about: stored events (each as its document), their failure, and
+    their recovery."""
 
-    def on_event(self, event: StoredEvent) -> None: ...
+    def on_event(self, document: Document) -> None: ...
 
     def on_skipped(self, seqs: list[int]) -> None:
         """These sequence numbers were reserved but will never hold an event."""
 
-    def on_found(self, event: StoredEvent) -> None:
+    def on_found(self, document: Document) -> None:
         """An event a retry found stored: announced before, unless a crash lost that."""
 
     def on_failure(self, reason: str) -> None: ...
@@ -114,7 +102,7 @@ class EventBus:
                 await self._supervisor
         await self._close()
 
-    async def publish(self, events: Sequence[StoredEvent]) -> None:
+    async def publish(self, events: Sequence[Document]) -> None:
         """Announce events MongoDB has already durably accepted, in as few messages as fit.
 
         A failure is reported to live subscribers, not raised: the events are stored, and
@@ -122,7 +110,7 @@ class EventBus:
         """
         await self._announce(_EVENTS, events)
 
-    async def publish_found(self, events: Sequence[StoredEvent]) -> None:
+    async def publish_found(self, events: Sequence[Document]) -> None:
         """Announce events a retry found stored under its idempotency key.
 
         The attempt that stored them may have died before announcing them (the service or
@@ -132,11 +120,9 @@ class EventBus:
         """
         await self._announce(_FOUND, events)
 
-    async def _announce(self, kind: str, events: Sequence[StoredEvent]) -> None:
+    async def _announce(self, kind: str, events: Sequence[Document]) -> None:
         for start in range(0, len(events), _EVENTS_PER_MESSAGE):
-            chunk = list(events[start : start + _EVENTS_PER_MESSAGE])
-            encoded = _EVENT_LIST.dump_json(chunk).decode()
-            await self._publish(f"{{{json.dumps(kind)}:{encoded}}}")
+            await self._send({kind: list(events[start : start + _EVENTS_PER_MESSAGE])})
 
     async def publish_skipped(self, seqs: list[int]) -> None:
         """Announce sequence numbers that will never hold an event, so no one waits for them.
@@ -146,9 +132,9 @@ class EventBus:
         await self._send({_SKIPPED: seqs})
 
     async def _send(self, content: dict[str, Any]) -> None:
-        await self._publish(json.dumps(content))
+        await self._publish(bson.encode(content))
 
-    async def _publish(self, message: str) -> None:
+    async def _publish(self, message: bytes) -> None:
         try:
             if self._transport is None:
                 raise BusUnavailable("not connected")
@@ -182,24 +168,24 @@ class EventBus:
     async def _read(self, transport: BusTransport) -> None:
         try:
             while True:
-                self._receive(_CONTENT.validate_json(await transport.receive()))
+                self._receive(bson.decode(await transport.receive(), DOCUMENT_CODEC))
                 # receive() need not yield while messages wait: let subscribers send in between.
                 await asyncio.sleep(0)
         except Exception as error:  # reported now; the next heartbeat finds the reader done
             self._fail(f"receiving failed: {error!r}")
             raise
 
-    def _receive(self, content: _Content) -> None:
-        if content.get("heartbeat") == self._identity:
+    def _receive(self, content: Document) -> None:
+        if content.get(_HEARTBEAT) == self._identity:
             self._last_echo = asyncio.get_running_loop().time()
-        elif "events" in content:
-            for event in content["events"]:
-                self._listener.on_event(event)
-        elif "skipped" in content:
-            self._listener.on_skipped(content["skipped"])
-        elif "found" in content:
-            for event in content["found"]:
-                self._listener.on_found(event)
+        elif _EVENTS in content:
+            for document in content[_EVENTS]:
+                self._listener.on_event(document)
+        elif _SKIPPED in content:
+            self._listener.on_skipped(content[_SKIPPED])
+        elif _FOUND in content:
+            for document in content[_FOUND]:
+                self._listener.on_found(document)
 
     async def _wait_for_echo(self) -> None:
         """Publish a heartbeat and wait until it comes back: proof the bus carries messages."""
@@ -208,7 +194,7 @@ class EventBus:
         deadline = sent_at + self._heartbeat_seconds * 5
         if self._transport is None:
             raise BusUnavailable("not connected")
-        await self._transport.publish(json.dumps({_HEARTBEAT: self._identity}))
+        await self._transport.publish(bson.encode({_HEARTBEAT: self._identity}))
         while self._last_echo < sent_at:
             if loop.time() > deadline or self._reader is None or self._reader.done():
                 raise BusUnavailable("the bus did not carry a heartbeat back")

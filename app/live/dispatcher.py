@@ -20,12 +20,12 @@ import heapq
 import logging
 from collections import deque
 
-from app.documents.layout import stored_document
+from app.documents.layout import Document
 from app.errors import DatabaseUnavailable
-from app.events import StoredEvent
 from app.live.bus import BusListener, BusUnavailable
 from app.live.feed import Feed
 from app.live.feed_index import FeedIndex
+from app.live.live_event import LiveEvent
 from app.store import EventStore
 
 __all__ = ["LiveDispatcher"]
@@ -46,7 +46,7 @@ class LiveDispatcher(BusListener):
         # start with numbers still in flight): what the gap filler reads up to.
         self._known_top = 0
         # Held back beyond a gap, by sequence number; None: given up, no event will come.
-        self._held: dict[int, StoredEvent | None] = {}
+        self._held: dict[int, Document | None] = {}
         self._held_order: list[int] = []  # a heap of the keys of `_held`
         self._gap_since: float | None = None
         self._recent: deque[int] = deque(maxlen=_REMEMBERED)
@@ -98,16 +98,18 @@ class LiveDispatcher(BusListener):
 
     # -- BusListener ---------------------------------------------------------------------
 
-    def on_event(self, event: StoredEvent) -> None:
-        if event.seq <= self._watermark:
-            self._late(event)
+    def on_event(self, document: Document) -> None:
+        seq: int = document["seq"]
+        if seq <= self._watermark:
+            self._late(document)
             return
-        self._hold(event.seq, event)
+        self._hold(seq, document)
 
-    def on_found(self, event: StoredEvent) -> None:
+    def on_found(self, document: Document) -> None:
         # Behind the watermark it was handed out already (or is history catch-up reads).
-        if event.seq > self._watermark:
-            self._hold(event.seq, event)
+        seq: int = document["seq"]
+        if seq > self._watermark:
+            self._hold(seq, document)
 
     def on_skipped(self, seqs: list[int]) -> None:
         for seq in seqs:
@@ -139,10 +141,10 @@ class LiveDispatcher(BusListener):
         self._gap_since = None
         self._available = True
 
-    def _hold(self, seq: int, event: StoredEvent | None) -> None:
+    def _hold(self, seq: int, document: Document | None) -> None:
         if seq in self._held:
             return  # announced twice
-        self._held[seq] = event
+        self._held[seq] = document
         heapq.heappush(self._held_order, seq)
         self._release()
         if len(self._held) > _MAX_HELD:
@@ -153,34 +155,35 @@ class LiveDispatcher(BusListener):
         before = self._watermark
         while self._held_order and self._held_order[0] <= self._watermark + 1:
             seq = heapq.heappop(self._held_order)
-            event = self._held.pop(seq)
-            if event is None:
+            document = self._held.pop(seq)
+            if document is None:
                 self._watermark = max(self._watermark, seq)
             elif seq == self._watermark + 1:
-                self._dispatch(event)
+                self._dispatch(document)
             else:
-                self._late(event)
+                self._late(document)
         if not self._held:
             self._gap_since = None
         elif self._gap_since is None or self._watermark != before:
             self._gap_since = asyncio.get_running_loop().time()
 
-    def _dispatch(self, event: StoredEvent) -> None:
+    def _dispatch(self, document: Document) -> None:
+        event = LiveEvent(document)
         self._watermark = max(self._watermark, event.seq)
         if len(self._recent) == self._recent.maxlen:
             self._recent_set.discard(self._recent[0])
         self._recent.append(event.seq)
         self._recent_set.add(event.seq)
-        document = stored_document(event)
         for feed in self._feeds.candidates(document):
-            feed.offer(event, document)
+            feed.offer(event)
 
-    def _late(self, event: StoredEvent) -> None:
+    def _late(self, document: Document) -> None:
         """An event behind the watermark: handed out already, or truly late."""
-        if event.seq in self._recent_set:
+        seq: int = document["seq"]
+        if seq in self._recent_set:
             return
-        log.warning("Event %s arrived after its place in sequence; delivering it late", event.seq)
-        self._dispatch(event)
+        log.warning("Event %s arrived after its place in sequence; delivering it late", seq)
+        self._dispatch(document)
 
     async def _fill_gaps(self) -> None:
         loop = asyncio.get_running_loop()
@@ -214,10 +217,10 @@ class LiveDispatcher(BusListener):
         through = settled.settled_through(waiting_on - 1, past=self._watermark)
         if through <= self._watermark:
             return
-        missing = await self._store.events_between(self._watermark, through + 1)
-        for event in missing:
-            if event.seq > self._watermark:
-                self._dispatch(event)
+        missing = await self._store.documents_between(self._watermark, through + 1)
+        for document in missing:
+            if document["seq"] > self._watermark:
+                self._dispatch(document)
         # Whatever is not in the store by now was never stored: skip past it.
         self._watermark = max(self._watermark, through)
         self._gap_since = None

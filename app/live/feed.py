@@ -9,15 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from app.errors import ServiceError
-from app.events import StoredEvent
 from app.filters import EventFilter, matches
+from app.live.live_event import LiveEvent
 
 __all__ = ["Feed", "Mailbox", "SubscriberTooSlow"]
 
-Document = dict[str, Any]
 Item = TypeVar("Item")
 
 
@@ -133,7 +132,7 @@ class Mailbox(Generic[Item]):
         return item
 
 
-class Feed(Mailbox[StoredEvent]):
+class Feed(Mailbox[LiveEvent]):
     """The events of one subscription: past `after_seq`, and those `event_filter` selects."""
 
     __slots__ = ("after_seq", "event_filter")
@@ -150,8 +149,8 @@ class Feed(Mailbox[StoredEvent]):
         self.event_filter = event_filter
         self.after_seq = after_seq
 
-    def offer(self, event: StoredEvent, document: Document) -> None:
+    def offer(self, event: LiveEvent) -> None:
         if self.after_seq is not None and event.seq <= self.after_seq:
             return
-        if matches(self.event_filter, document):
+        if matches(self.event_filter, event.document):
             self.put(event)

@@ -67,7 +67,7 @@ async def _stream(
             replay = store.replay(match, after_seq=feed.after_seq, through_seq=watermark)
             async for event in replay:
                 yield event
-        async for event in feed:
-            yield event
+        async for live in feed:
+            yield live.event
     finally:
         dispatcher.unregister(feed)

@@ -38,20 +38,23 @@ _DUPLICATE_KEY = 11000
 
 @dataclass(frozen=True)
 class AppendedBatch:
-    """The outcome of `append_many`: the batch's events in order, whether this call stored
-    them, and the sequence numbers it reserved in vain (another call stored the batch)."""
+    """The outcome of `append_many`: the batch's events in order, as the store holds them
+    (`documents`), whether this call stored them, and the sequence numbers it reserved in vain
+    (another call stored the batch)."""
 
     events: list[StoredEvent]
+    documents: list[Document]
     created: bool
     skipped_seqs: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class AppendedEach:
-    """The outcome of `append_each_keyed`: the events in order, for each whether this call
-    stored it, and the numbers a lost race left unused."""
+    """The outcome of `append_each_keyed`: the events in order, as the store holds them, for
+    each whether this call stored it, and the numbers a lost race left unused."""
 
     events: list[StoredEvent]
+    documents: list[Document]
     created: list[bool]
     skipped_seqs: list[int] = field(default_factory=list)
 
@@ -89,7 +92,7 @@ class BatchAppends:
         racing the first attempt, stores nothing twice.
         """
         if not events:
-            return AppendedBatch([], created=True)
+            return AppendedBatch([], [], created=True)
         keys = batch_keys(idempotency_key, len(events))
         if idempotency_key is not None:
             earlier = await self._batch_stored_under(idempotency_key)
@@ -112,7 +115,7 @@ class BatchAppends:
         stored = [
             as_stored(event, document) for event, document in zip(events, documents, strict=True)
         ]
-        return AppendedBatch(stored, created=True)
+        return AppendedBatch(stored, documents, created=True)
 
     async def append_each_keyed(
         self, events: Sequence[NewEvent], keys: Sequence[str | None], *, received_at: datetime
@@ -151,6 +154,7 @@ class BatchAppends:
             ]
             return AppendedEach(
                 [from_document(document) for document in outcome],
+                outcome,
                 [index in documents for index in range(len(keys))],
                 skipped,
             )
@@ -210,7 +214,10 @@ class BatchAppends:
             self._projection.nudge()
             stored = await self._batch_stored_under(idempotency_key)
         return AppendedBatch(
-            [from_document(document) for document in stored], created=False, skipped_seqs=skipped
+            [from_document(document) for document in stored],
+            stored,
+            created=False,
+            skipped_seqs=skipped,
         )
 
     async def _insert_batch(self, documents: list[Document], seqs: range, *, keyed: bool) -> None:

@@ -51,13 +51,15 @@ _DURABLE = WriteConcern(w="majority", j=True)
 
 @dataclass(frozen=True)
 class Appended:
-    """The outcome of `append`: the stored event, and whether this call stored it.
+    """The outcome of `append`: the stored event, its document as the store holds it, and
+    whether this call stored it.
 
     `skipped_seq` is a sequence number this call reserved and will never be used (the key
     turned out to be taken): live delivery need not wait for it.
     """
 
     event: StoredEvent
+    document: Document
     created: bool
     skipped_seq: int | None = None
 
@@ -219,7 +221,7 @@ class EventStore:
         if idempotency_key is not None:
             earlier = await self._events.find_one({"idempotencyKey": idempotency_key})
             if earlier is not None:
-                return Appended(from_document(earlier), created=False)
+                return Appended(from_document(earlier), earlier, created=False)
         try:
             document = await self._group_commit.write(
                 lambda seq: to_document(
@@ -235,12 +237,14 @@ class EventStore:
                 # Our own write, landed before its connection broke and refused when the
                 # driver retried it: the event is new, and its number is not given up.
                 self._projection.nudge()
-                return Appended(from_document(earlier), created=True)
+                return Appended(from_document(earlier), earlier, created=True)
             # Another request with the same key won the race; its event is the answer.
             self._projection.given_up([refused["seq"]])
-            return Appended(from_document(earlier), created=False, skipped_seq=refused["seq"])
+            return Appended(
+                from_document(earlier), earlier, created=False, skipped_seq=refused["seq"]
+            )
         self._projection.nudge()
-        return Appended(as_stored(event, document), created=True)
+        return Appended(as_stored(event, document), document, created=True)
 
     @_translates_driver_errors
     @_first_in_turn
@@ -308,9 +312,10 @@ class EventStore:
         return await self._log.events_by_seq(seqs)
 
     @_translates_driver_errors
-    async def events_between(self, after_seq: int, before_seq: int) -> list[StoredEvent]:
-        """Stored events with `after_seq` < seq < `before_seq`, in sequence order."""
-        return await self._log.events_between(after_seq, before_seq)
+    async def documents_between(self, after_seq: int, before_seq: int) -> list[Document]:
+        """The documents of the events with `after_seq` < seq < `before_seq`, in sequence
+        order (`LogReads.documents_between`)."""
+        return await self._log.documents_between(after_seq, before_seq)
 
     def replay(
         self, match: Mapping[str, Any], *, after_seq: int, through_seq: int, batch: int = 500

@@ -9,14 +9,13 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.documents.layout import from_document
+from app.documents.layout import DOCUMENT_CODEC, Document, from_document
 from app.events import StoredEvent
 from app.store.call_bounds import CallBounds
 from app.store.conditions import narrowed
 
 __all__ = ["LogReads"]
 
-Document = dict[str, Any]
 _SEQS_PER_READ = 25
 
 
@@ -62,10 +61,12 @@ class LogReads:
             found += [from_document(document) async for document in documents]
         return found
 
-    async def events_between(self, after_seq: int, before_seq: int) -> list[StoredEvent]:
-        """Stored events with `after_seq` < seq < `before_seq`, in sequence order."""
-        found = self._events.find({"seq": {"$gt": after_seq, "$lt": before_seq}}).sort("seq", 1)
-        return [from_document(document) async for document in found]
+    async def documents_between(self, after_seq: int, before_seq: int) -> list[Document]:
+        """The documents of the events with `after_seq` < seq < `before_seq`, in sequence
+        order, read as live feeds test them (`DOCUMENT_CODEC`)."""
+        events = self._events.with_options(codec_options=DOCUMENT_CODEC)
+        found = events.find({"seq": {"$gt": after_seq, "$lt": before_seq}}).sort("seq", 1)
+        return await found.to_list()
 
     async def replay(
         self, match: Mapping[str, Any], *, after_seq: int, through_seq: int, batch: int = 500

@@ -7,6 +7,7 @@ must equal the predicate's verdict on every event.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,14 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from bson import ObjectId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.documents.layout import stored_document
-from app.events import StoredEvent
+from app.documents.layout import Document, to_document
 from app.families.flexdeploy.intake import flexdeploy_event
 from app.families.lifecycle.intake import lifecycle_event
 from app.filters import (
@@ -33,9 +32,9 @@ from app.filters import (
     all_of,
     build_condition,
     matches,
-    matches_event,
 )
 from app.intake import IntakeLimits
+from app.live.bus import BusListener, EventBus
 from app.live.feed import Feed
 from app.live.feed_index import FeedIndex, filing_keys
 from app.store import EventQuery, EventStore
@@ -132,12 +131,37 @@ filters = st.recursive(
 )
 
 
+class Heard(BusListener):
+    """What the live dispatcher would be told: each stored event as the bus carries it."""
+
+    def __init__(self) -> None:
+        self.documents: list[Document] = []
+        self.expected = 0
+        self.all_here = asyncio.Event()
+
+    def on_event(self, document: Document) -> None:
+        self.documents.append(document)
+        if len(self.documents) >= self.expected:
+            self.all_here.set()
+
+
 @dataclass
 class Scratch:
-    """A store, and the raw collection under it to empty between cases."""
+    """A store and a bus, and the raw collection under the store to empty between cases."""
 
     store: EventStore
     events: AsyncCollection[dict[str, Any]]
+    bus: EventBus
+    heard: Heard
+
+    async def carried(self, documents: list[Document]) -> list[Document]:
+        """`documents` as they reach live feeds: published and received over a real bus."""
+        self.heard.documents.clear()
+        self.heard.expected = len(documents)
+        self.heard.all_here.clear()
+        await self.bus.publish(documents)
+        await asyncio.wait_for(self.heard.all_here.wait(), 5)
+        return list(self.heard.documents)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +170,11 @@ async def scratch(mongodb_uri: str) -> AsyncIterator[Scratch]:
     event_store = EventStore.connect(mongodb_uri, database)
     await event_store.prepare()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_uri)
-    yield Scratch(event_store, client[database]["events"])
+    bus, heard = EventBus("memory://"), Heard()
+    bus.listen(heard)
+    await bus.connect()
+    yield Scratch(event_store, client[database]["events"], bus, heard)
+    await bus.disconnect()
     await client.drop_database(database)
     await client.close()
     await event_store.close()
@@ -170,12 +198,17 @@ async def test_store_and_live_predicate_select_the_same_events(
 ) -> None:
     events = [lifecycle_event(body, NOW, LIMITS) for body in lifecycle]
     events += [flexdeploy_event(message, NOW, LIMITS) for message in flexdeploy]
-    stored = (await scratch.store.append_many(events, received_at=NOW)).events
+    appended = await scratch.store.append_many(events, received_at=NOW)
+    live_documents = await scratch.carried(appended.documents)
     try:
         for event_filter in cases:
             query = EventQuery(filter=event_filter, limit=1000)
             from_store = {item.event.id for item in (await scratch.store.page(query)).events}
-            live = {event.id for event in stored if matches_event(event_filter, event)}
+            live = {
+                str(document["_id"])
+                for document in live_documents
+                if matches(event_filter, document)
+            }
             assert from_store == live, event_filter
     finally:
         await scratch.events.delete_many({})
@@ -233,8 +266,7 @@ def test_the_live_feed_index_offers_each_event_to_every_feed_that_selects_it(
         index.add(feed)
 
     for seq, event in enumerate(new, start=1):
-        stored = StoredEvent(**event.model_dump(), id=str(ObjectId()), seq=seq, received_at=NOW)
-        document = stored_document(stored)
+        document = to_document(event, seq=seq, received_at=NOW)
         selecting = {feed for feed in feeds if matches(feed.event_filter, document)}
         offered = index.candidates(document)
         assert selecting <= offered  # no feed that wants the event is passed over

@@ -34,7 +34,7 @@ async def subscribe(url: str) -> BusTransport:
     return transport
 
 
-async def receiving(transport: BusTransport) -> asyncio.Task[str]:
+async def receiving(transport: BusTransport) -> asyncio.Task[bytes]:
     """receive() under way, waiting for a message."""
     task = asyncio.create_task(transport.receive())
     await asyncio.sleep(0.1)
@@ -56,7 +56,7 @@ async def test_the_bus_url_chooses_the_transport() -> None:
 async def test_what_is_published_once_subscribed_comes_back_in_order(
     subscribed: BusTransport,
 ) -> None:
-    messages = ['{"n": 1}', "déjà vu ✓", '{"n": 3}']
+    messages = [b'{"n": 1}', "déjà vu ✓".encode(), b"\x00\xff binary \x00"]
     for message in messages:
         await subscribed.publish(message)
 
@@ -77,17 +77,17 @@ async def test_a_closed_memory_transport_ends_a_waiting_receive_and_refuses_publ
     with pytest.raises(ConnectionError):
         await asyncio.wait_for(waiting, 5)
     with pytest.raises(ConnectionError):
-        await transport.publish("too late")
+        await transport.publish(b"too late")
 
 
 async def test_memory_transports_are_each_their_own_process() -> None:
     """The memory bus reaches only its own process, which has one bus."""
     first, second = await subscribe("memory://"), await subscribe("memory://")
-    await first.publish("for the first")
-    await second.publish("for the second")
+    await first.publish(b"for the first")
+    await second.publish(b"for the second")
 
-    assert await first.receive() == "for the first"
-    assert await second.receive() == "for the second"
+    assert await first.receive() == b"for the first"
+    assert await second.receive() == b"for the second"
     for transport in (first, second):
         await transport.disconnect()
 
@@ -95,10 +95,10 @@ async def test_memory_transports_are_each_their_own_process() -> None:
 async def test_redis_transports_hear_one_another(redis: RedisServer) -> None:
     first, second = await subscribe(redis.url), await subscribe(redis.url)
     try:
-        await first.publish("from the first")
+        await first.publish(b"from the first")
 
         for transport in (first, second):
-            assert await asyncio.wait_for(transport.receive(), 5) == "from the first"
+            assert await asyncio.wait_for(transport.receive(), 5) == b"from the first"
     finally:
         for transport in (first, second):
             await transport.disconnect()
@@ -132,8 +132,8 @@ async def test_when_redis_goes_away_receiving_and_publishing_raise_and_closing_d
     redis: RedisServer,
 ) -> None:
     transport = await subscribe(redis.url)
-    await transport.publish("a publishing connection is open too")
-    assert await asyncio.wait_for(transport.receive(), 5) == "a publishing connection is open too"
+    await transport.publish(b"a publishing connection is open too")
+    assert await asyncio.wait_for(transport.receive(), 5) == b"a publishing connection is open too"
     waiting = await receiving(transport)
 
     await redis.stop()
@@ -141,5 +141,5 @@ async def test_when_redis_goes_away_receiving_and_publishing_raise_and_closing_d
     with pytest.raises(RedisConnectionError):
         await asyncio.wait_for(waiting, 5)
     with pytest.raises(RedisConnectionError):
-        await asyncio.wait_for(transport.publish("nobody hears this"), 5)
+        await asyncio.wait_for(transport.publish(b"nobody hears this"), 5)
     await asyncio.wait_for(transport.disconnect(), 5)

@@ -1,4 +1,4 @@
-"""What the bus needs from whatever carries its messages: one channel, text messages.
+"""What the bus needs from whatever carries its messages: one channel, messages of bytes.
 
 A transport never resumes by itself after losing its subscription: messages published
 meanwhile would be lost unseen. It raises instead, and the bus reports the failure and builds
@@ -24,11 +24,11 @@ class BusTransport(ABC):
         """Subscribe to the channel; once this returns, every later publish is received."""
 
     @abstractmethod
-    async def publish(self, message: str) -> None:
+    async def publish(self, message: bytes) -> None:
         """Send `message` to every subscriber of the channel; raises if it cannot be sent."""
 
     @abstractmethod
-    async def receive(self) -> str:
+    async def receive(self) -> bytes:
         """The next message published on the channel.
 
         Raises once the subscription is lost, rather than wait for messages that will never

@@ -13,7 +13,7 @@ class MemoryTransport(BusTransport):
     def __init__(self) -> None:
         # Unbounded: the reader runs on the publishers' own loop and takes each message as
         # soon as they yield.
-        self._messages: asyncio.Queue[str | None] = asyncio.Queue()
+        self._messages: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._subscribed = False
         self._closed = False
 
@@ -24,12 +24,12 @@ class MemoryTransport(BusTransport):
         self._check_open()
         self._subscribed = True
 
-    async def publish(self, message: str) -> None:
+    async def publish(self, message: bytes) -> None:
         self._check_open()
         if self._subscribed:  # as in pub/sub: no subscriber, nobody receives it
             self._messages.put_nowait(message)
 
-    async def receive(self) -> str:
+    async def receive(self) -> bytes:
         self._check_open()
         message = await self._messages.get()
         if message is None:

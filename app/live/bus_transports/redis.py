@@ -39,15 +39,15 @@ class RedisTransport(BusTransport):
         while (await self._next_message())["type"] != "subscribe":
             pass
 
-    async def publish(self, message: str) -> None:
+    async def publish(self, message: bytes) -> None:
         await self._client.publish(self._channel, message)
 
-    async def receive(self) -> str:
+    async def receive(self) -> bytes:
         while True:
             message = await self._next_message()
             if message["type"] == "message":
                 data: bytes = message["data"]
-                return data.decode()
+                return data
             if message["type"] == "subscribe":  # redis-py's own resubscribing, after a drop
                 raise RedisConnectionError("the Redis subscription was lost and made again")
 
