@@ -80,6 +80,11 @@ class MemberField:
     value: Callable[[StoredEvent], Any]
 
 
+def _type_and_action(event: StoredEvent) -> str:
+    """The summary of an event whose family says nothing shorter: its type and action."""
+    return f"{event.type} / {event.action}" if event.action else event.type
+
+
 @dataclass(frozen=True)
 class GraphQLShape:
     """How the family reads in GraphQL: its union, and the root fields that page and follow it
@@ -98,6 +103,10 @@ class GraphQLShape:
     # Where the family's events take each named field from, by attribute (`type`, `repo`, …):
     # the `Event` interface's descriptions say it for every family.
     named: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # How one of its events reads in a list (`summary` and `status` on `Event`): what happened
+    # in a few words, and the state it reports where it carries one.
+    summary: Callable[[StoredEvent], str] = _type_and_action
+    status: Callable[[StoredEvent], str | None] = lambda event: None
 
 
 @dataclass(frozen=True)

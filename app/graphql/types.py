@@ -15,7 +15,7 @@ from strawberry.scalars import JSON
 
 from app.cloudevents.outbound import cloudevent_of
 from app.events import StoredEvent
-from app.families import FAMILIES, SOURCES, EventKind, Family, kind_of
+from app.families import FAMILIES, SOURCES, EventKind, Family, family_of, kind_of
 from app.graphql.payloads import payload_field_name, payload_type
 from app.named_fields import NAMED_FIELDS
 
@@ -78,6 +78,20 @@ class Event:
     )
     cursor: str = strawberry.field(description="Opaque position, for `after` arguments.")
     raw: JSON = strawberry.field(description="The event exactly as it was sent.")
+
+    @strawberry.field(
+        description="What happened, in a few words, as the event's family reads it: for lists "
+        "and monitors (the whole story is in the other fields)."
+    )
+    def summary(self) -> str:
+        return family_of(self.stored.source).graphql.summary(self.stored)
+
+    @strawberry.field(
+        description="The state the event reports, in a few words, where its family reads one "
+        "from it (a pipeline stage's execution status and environment); null otherwise."
+    )
+    def status(self) -> str | None:
+        return family_of(self.stored.source).graphql.status(self.stored)
 
     @strawberry.field(
         description="The event as a CloudEvent in the JSON format: one that came as a "

@@ -39,12 +39,8 @@ export async function query(document, variables = {}) {
 // The fields every row needs, and `raw` for the event's own view.
 const EVENT = `
   __typename
-  ... on Event { id source type action teamId repo object environment timestamp cursor raw }
-  ... on PipelineStageCompletedEvent {
-    pipelineStagePayload {
-      pipelineStageExecution { executionStatus }
-      environment { environmentCode environmentName }
-    }
+  ... on Event {
+    id source type action summary status teamId repo object environment timestamp cursor raw
   }`;
 
 export const PAGE = `query Page($filter: EventFilter, $after: String, $limit: Int) {

@@ -10,30 +10,10 @@ function cell(className, text) {
 // Each family's label, as the service names them (`eventSources`).
 export const SOURCE_TITLES = new Map();
 
-// Where it happened: its repository, else what it is about (a FlexDeploy object, a CDEvent's
-// subject), as the API names them for every family.
+// Where it happened: its repository, else what it is about, as the API names them for every
+// family.
 function place(event) {
   return event.repo || event.object || "";
-}
-
-// `dev.cdevents.service.deployed.0.3.0` reads as `service.deployed`: the rest is the same
-// for every CDEvent of this spec (the full type is in the opened event).
-function what(event) {
-  if (event.source === "CDEVENTS") {
-    const parts = event.type.split(".");
-    return parts.length >= 4 ? `${parts[2]}.${parts[3]}` : event.type;
-  }
-  return event.action ? `${event.type} / ${event.action}` : event.type;
-}
-
-// FlexDeploy pipeline stages carry their status and environment into the row.
-function stage(event) {
-  const payload = event.pipelineStagePayload;
-  if (!payload) return "";
-  const status = payload.pipelineStageExecution?.executionStatus || "";
-  const environment = payload.environment?.environmentCode
-    || payload.environment?.environmentName || "";
-  return [status, environment].filter(Boolean).join(" · ");
 }
 
 export function eventRow(event) {
@@ -41,10 +21,12 @@ export function eventRow(event) {
   button.type = "button";
   button.className = "event";
   button.dataset.id = event.id;
-  const status = stage(event);
-  const kind = cell("what", what(event));
+  // What happened and the state it reports, as the event's family reads them (`summary`,
+  // `status`): the page knows no family.
+  const status = event.status || "";
+  const kind = cell("what", event.summary);
   if (status) {
-    const badge = cell(`stage ${status.split(" ")[0].toLowerCase()}`, status);
+    const badge = cell(`said ${status.split(" ")[0].toLowerCase()}`, status);
     kind.append(" ", badge);
   }
   if (event.late) {

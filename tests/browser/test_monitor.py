@@ -137,7 +137,7 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     off_service = await opened(page, service)
     await live(page)
     assert set(await shown_ids(page)) == {stage, deployed, *history}
-    stage_status = await page.text_content(f'#stream button[data-id="{stage}"] .stage')
+    stage_status = await page.text_content(f'#stream button[data-id="{stage}"] .said')
     cdevent_row = f'#stream button[data-id="{deployed}"]'
     cdevent_cells = [
         await page.text_content(f"{cdevent_row} {cell}") for cell in (".source", ".what")

@@ -234,3 +234,46 @@ async def test_the_named_fields_are_selected_on_event_across_every_kind(
             "object": "myorg/myapp/pull/42",
         },
     ]
+
+
+READ_IN_A_LIST = """
+query($id: ID!) { event(id: $id) { ... on Event { summary status } } }
+"""
+
+
+async def test_every_event_reads_in_a_list_as_its_family_says(service: RunningService) -> None:
+    by_type = {m["eventType"]: flexdeploy_input(m) for m in FLEXDEPLOY["examples"]}
+    stage, comment = by_type["Pipeline Stage Completed"], by_type["Comment Added"]
+    deployed = json.loads((CDEVENTS / "service.deployed.json").read_text())
+    deployed["context"]["id"] = "read-in-a-list"
+    build = {"eventName": "build", "eventAction": "initiated"}
+
+    ids = [
+        (await service.graphql(INGEST_LIFECYCLE, input=build)).data["ingestLifecycleEvent"][
+            "event"
+        ]["id"],
+        *[
+            (await service.graphql(INGEST_FLEXDEPLOY, input=message)).data["ingestFlexDeployEvent"][
+                "event"
+            ]["id"]
+            for message in (stage, comment)
+        ],
+        (await service.graphql(INGEST_CDEVENT, events=[deployed])).data["ingestCDEvents"][0][
+            "event"
+        ]["id"],
+    ]
+    read = [(await service.graphql(READ_IN_A_LIST, id=i)).data["event"] for i in ids]
+
+    execution, environment = (
+        stage["payload"]["pipelineStageExecution"],
+        stage["payload"]["environment"],
+    )
+    assert read == [
+        {"summary": "build / initiated", "status": None},
+        {
+            "summary": "Pipeline Stage Completed / failed",
+            "status": f"{execution['executionStatus']} · {environment['environmentCode']}",
+        },
+        {"summary": "Comment Added", "status": None},
+        {"summary": "service.deployed", "status": None},
+    ]

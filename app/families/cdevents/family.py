@@ -111,6 +111,13 @@ def _subject(event: StoredEvent) -> Any:
     return event.raw["subject"]
 
 
+def _summary(event: StoredEvent) -> str:
+    # `dev.cdevents.service.deployed.0.3.0` reads as `service.deployed`: the rest is the same
+    # for every CDEvent of one spec (the whole type is in `type`).
+    parts = event.type.split(".")
+    return ".".join(parts[2:4]) if len(parts) >= 4 else event.type
+
+
 FAMILY = Family(
     source=SOURCE,
     title="CDEvents",
@@ -150,6 +157,7 @@ FAMILY = Family(
         ),
         typed_part=lambda event: _subject(event).get("content"),
         typed_what="subject's content",
+        summary=_summary,
     ),
     cloudevents=CloudEventsOut(attributes=_attributes),
     delivery=DeliveryPart(

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from strawberry.scalars import JSON
 
+from app.events import StoredEvent
 from app.families.family import (
     CloudEventsOut,
     DeliveryPart,
@@ -55,6 +56,22 @@ def _plays(name: str, action: str | None) -> Role | None:
     return _STAGE_ROLES.get(action or "") if name == _STAGE_COMPLETED else None
 
 
+def _status(event: StoredEvent) -> str | None:
+    """A completed pipeline stage's execution status and environment, as its payload says
+    them (the environment's code, else its name)."""
+    if event.type != _STAGE_COMPLETED or not isinstance(event.payload, dict):
+        return None
+    execution, environment = (
+        part if isinstance(part := event.payload.get(name), dict) else {}
+        for name in ("pipelineStageExecution", "environment")
+    )
+    said = (
+        execution.get("executionStatus"),
+        environment.get("environmentCode") or environment.get("environmentName"),
+    )
+    return " · ".join(part for part in said if isinstance(part, str) and part) or None
+
+
 FAMILY = Family(
     source=SOURCE,
     title="FlexDeploy",
@@ -81,6 +98,7 @@ FAMILY = Family(
         ),
         typed_part=lambda event: event.payload,
         typed_what="payload",
+        status=_status,
     ),
     cloudevents=CloudEventsOut(
         type_prefix="com.flexagon.flexdeploy", subject=lambda event: event.object
