@@ -8,6 +8,7 @@ the metrics' vocabulary, and every family says which of its events play which ro
 from __future__ import annotations
 
 __all__ = [
+    "CHANGE_PUSHED",
     "CHANGE_STARTS",
     "DEPLOYED",
     "DEPLOYMENT_FAILED",
@@ -24,6 +25,8 @@ Role = tuple[str, str]
 DEPLOYED: Role = ("deployment", "succeeded")
 DEPLOYMENT_FAILED: Role = ("deployment", "failed")
 CHANGE_STARTS = ("commit", "change")  # event names, any action
+# A commit pushed to a branch: where that commit's life starts.
+CHANGE_PUSHED: Role = (CHANGE_STARTS[0], "pushed")
 INCIDENT_OPENED: Role = ("incident", "initiated")
 # CTO.ai's `failed`: "an incident that has failed to be resolved and abandoned".
 INCIDENT_ABANDONED: Role = ("incident", "failed")

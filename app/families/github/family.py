@@ -17,7 +17,7 @@ from app.families.family import (
 from app.families.github.intake import SOURCE, github_event
 from app.families.github.payloads import GITHUB_PAYLOADS
 from app.families.github.webhook import WEBHOOK
-from app.families.roles import DEPLOYED, DEPLOYMENT_FAILED, Role
+from app.families.roles import CHANGE_PUSHED, DEPLOYED, DEPLOYMENT_FAILED, Role
 
 __all__ = ["FAMILY"]
 
@@ -47,14 +47,13 @@ def _kinds() -> tuple[EventKind, ...]:
 _STATUS_ROLES = MappingProxyType(
     {"success": DEPLOYED, "failure": DEPLOYMENT_FAILED, "error": DEPLOYMENT_FAILED}
 )
-_PUSHED: Role = ("commit", "pushed")
 
 
 def _plays(kind: str, action: str | None) -> Role | None:
     if kind == "deployment_status":
         return _STATUS_ROLES.get(action or "")
     # A push starts the life of the commit it leaves its branch at (`after`).
-    return _PUSHED if kind == "push" else None
+    return CHANGE_PUSHED if kind == "push" else None
 
 
 FAMILY = Family(
@@ -95,7 +94,7 @@ FAMILY = Family(
         plays=_plays,
         types={
             DEPLOYED[0]: frozenset({"deployment_status"}),
-            _PUSHED[0]: frozenset({"push"}),
+            CHANGE_PUSHED[0]: frozenset({"push"}),
         },
     ),
     webhooks=(WEBHOOK,),
