@@ -192,7 +192,8 @@ class Webhook:
 
     `sender` reads who sent a delivery from its headers and raw body: the team it stands for,
     None when the caller's token decides as everywhere, or `Refused`. `key` is the delivery's
-    idempotency key (from its headers or its body), reported as `key_header` when it is bad.
+    idempotency key: from the header `key_header` (which OpenAPI documents), or, without one,
+    from the body at `key_path`; a bad one is reported as the one or the other.
     `proof` and `team_bound` say, for the settings the service runs with, what OpenAPI
     documents: the header a delivery must carry, and whether it stands for a team without a
     token. The sender is checked before anything else is read, `ignored` deliveries included.
@@ -203,7 +204,7 @@ class Webhook:
     body: builtins.type[BaseModel]
     sender: Callable[[Mapping[str, str], bytes, Settings], str | None]
     key: Callable[[Mapping[str, str], Any], str | None]
-    key_header: str
+    key_header: str | None
     proof: Callable[[Settings], Header | None] = lambda settings: None
     # What every delivery carries besides (the kind of event, say): without one, it is a 422.
     headers: tuple[Header, ...] = ()
@@ -215,6 +216,12 @@ class Webhook:
     # Its name in `EVENTSTORE_WEBHOOK_SECRETS` (`<name>:secret=team`), if it reads its secrets
     # there.
     secret_source: str | None = None
+    key_path: tuple[str, ...] = ()
+
+    @property
+    def key_field(self) -> tuple[str, ...]:
+        """Where a bad key is reported: its header, else its place in the body."""
+        return self.key_path if self.key_header is None else (self.key_header,)
 
 
 @dataclass(frozen=True)

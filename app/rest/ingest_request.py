@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from app.access.caller import Caller
-from app.errors import InvalidInput
+from app.errors import FieldPath, InvalidInput
 from app.events import StoredEvent
 from app.ingest.ingestor import Parser, Submission
 from app.intake.bodies import IDEMPOTENCY_HEADER
@@ -28,19 +28,19 @@ async def ingest_request(
     key_of: Callable[[Any], str | None],
     *,
     caller: Caller | None = None,
-    key_header: str = IDEMPOTENCY_HEADER,
+    key_field: FieldPath = (IDEMPOTENCY_HEADER,),
     read: Callable[[Any], Any] = _as_sent,
 ) -> tuple[StoredEvent, bool]:
     """Authenticate (unless the endpoint did: `caller`), then ingest the body: 422 naming
     each bad field.
 
-    `key_of` gives the idempotency key for the body (a bad one is reported as `key_header`);
+    `key_of` gives the idempotency key for the body (a bad one is reported as `key_field`);
     keys are kept per team. `read` makes of the body what `parse` takes.
     """
     services: Services = request.app.state.services
     caller = caller or caller_of(request)
     body = await read_json(request)
-    submission = Submission(read(body), parse, key=key_of(body), key_field=(key_header,))
+    submission = Submission(read(body), parse, key=key_of(body), key_field=key_field)
     try:
         return await services.ingestor.ingest(caller, submission)
     except InvalidInput as invalid:

@@ -58,7 +58,7 @@ def _receiver(family: Family, webhook: Webhook) -> Callable[[Request], Awaitable
             family.parse,
             lambda message: webhook.key(request.headers, message),
             caller=caller,
-            key_header=webhook.key_header,
+            key_field=webhook.key_field,
             read=lambda message: webhook.read(request.headers, message),
         )
         answer: WebhookAccepted = {"id": stored.id, "created": created}
@@ -89,7 +89,9 @@ def _operation(webhook: Webhook, settings: Settings, tokens: bool) -> dict[str, 
         | {"required": True}
         for item in webhook.headers
     ]
-    parameters = [*required, idempotency_key(webhook.key_header)]
+    parameters = required
+    if webhook.key_header is not None:
+        parameters.append(idempotency_key(webhook.key_header))
     responses = {
         "202": json_answer("WebhookAccepted", "Stored (once, however often sent)."),
         **body_errors(),
