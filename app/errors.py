@@ -90,6 +90,17 @@ class MalformedJson(InvalidInput):
     a well-formed body with bad fields is a 422)."""
 
 
+class KeyInUse(ServiceError):
+    """An idempotency key that already names a stored event of another family: it was sent for
+    something else, and nothing was stored under it now (a REST 409)."""
+
+    code = "IDEMPOTENCY_KEY_IN_USE"
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("; ".join(error.describe() for error in self.errors))
+
+
 class DatabaseUnavailable(ServiceError):
     """MongoDB did not answer in time: retry later (a write may or may not have happened)."""
 

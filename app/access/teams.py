@@ -12,11 +12,10 @@ from app.errors import FieldError, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.families import family_of
 from app.filters import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
+from app.intake.bodies import MAX_KEY_LENGTH
 from app.intake.json_checks import is_unicode_text
 
-__all__ = ["MAX_KEY_LENGTH", "owned", "scoped", "scoped_key", "visible"]
-
-MAX_KEY_LENGTH = 256
+__all__ = ["owned", "scoped", "scoped_key", "visible"]
 
 
 def scoped(caller: Caller, event_filter: EventFilter) -> EventFilter:

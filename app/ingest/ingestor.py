@@ -19,7 +19,7 @@ from typing import Any
 from app.access.caller import Caller
 from app.access.teams import owned, scoped_key
 from app.documents.layout import Document
-from app.errors import FieldError, FieldPath, InvalidInput
+from app.errors import FieldError, FieldPath, InvalidInput, KeyInUse
 from app.events import NewEvent, StoredEvent
 from app.families import FAMILIES
 from app.families.family import Parser
@@ -100,6 +100,7 @@ class Ingestor:
             appended = await self._store.append(event, received_at=received_at, idempotency_key=key)
         skipped = [] if appended.skipped_seq is None else [appended.skipped_seq]
         await self._announce([appended.document], [appended.created], skipped)
+        _refuse_keys_of_other_families([event], [appended.event], [submission.key_field])
         return appended.event, appended.created
 
     async def ingest_batch(
@@ -137,6 +138,8 @@ class Ingestor:
             )
         created = [appended.created] * len(appended.events)
         await self._announce(appended.documents, created, appended.skipped_seqs)
+        if not appended.created:
+            _refuse_keys_of_other_families(events, appended.events, [key_field] * len(events))
         return Ingested(appended.events, created)
 
     async def _lookup(
@@ -188,6 +191,25 @@ class Ingestor:
             await self._bus.publish_skipped(skipped)
         if found:
             await self._bus.publish_found(found)
+
+
+def _refuse_keys_of_other_families(
+    sent: Sequence[NewEvent], answered: Sequence[StoredEvent], fields: Sequence[FieldPath]
+) -> None:
+    """A key names one event: one that names a stored event of another family was used for
+    something else (a webhook's delivery id, say), and answering with that event would hand a
+    client what it never sent. Nothing was stored under it by this call."""
+    errors = {
+        field: FieldError(
+            field,
+            f"already names a stored {earlier.source} event ({earlier.id}): a key names one "
+            "event; send this one with a key of its own",
+        )
+        for new, earlier, field in zip(sent, answered, fields, strict=False)
+        if earlier.source != new.source
+    }
+    if errors:
+        raise KeyInUse(list(errors.values()))
 
 
 _NAMED_TEXT = tuple(field for field in NAMED_FIELDS if field.kind is FieldKind.TEXT)

@@ -25,12 +25,14 @@ __all__ = [
     "CHECKED",
     "IDEMPOTENCY_HEADER",
     "JSON_VALUE_REF",
+    "MAX_KEY_LENGTH",
     "NOT_BLANK",
     "RECEIVE_TIME",
     "SCHEMA_REF",
     "TIMESTAMP_HELP",
     "EventTime",
     "JsonObject",
+    "KeyText",
     "NamedText",
     "field_problems",
 ]
@@ -57,6 +59,19 @@ def _event_time(value: Any) -> datetime:
     except ValueError as error:
         raise PydanticCustomError("timestamp", "{reason}", {"reason": str(error)}) from None
 
+
+# An idempotency key's rules (`app.access.teams.scoped_key` applies them): not blank, at most
+# this long, no control characters (they join a batch's key to its events' indexes).
+MAX_KEY_LENGTH = 256
+# A key a tool sends in its body (a webhook's event id), as the published schema states it.
+KeyText = Annotated[
+    str,
+    AfterValidator(_not_blank),
+    Field(
+        max_length=MAX_KEY_LENGTH,
+        json_schema_extra={"pattern": r"^[^\u0000-\u001f]*[^\s\u0000-\u001f][^\u0000-\u001f]*$"},
+    ),
+]
 
 NamedText = Annotated[
     str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": NOT_BLANK})

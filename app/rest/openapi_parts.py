@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.access.teams import MAX_KEY_LENGTH
-from app.intake.bodies import SCHEMA_REF
+from app.intake.bodies import MAX_KEY_LENGTH, SCHEMA_REF
 from app.rest.ingest_request import IDEMPOTENCY_HEADER
 
 __all__ = [
@@ -45,6 +44,11 @@ def body_errors() -> dict[str, Any]:
         "400": json_answer("ErrorAnswer", "Malformed JSON, with the line and column."),
         "413": json_answer("ErrorAnswer", "The request body is too large."),
         "422": json_answer("ErrorAnswer", "The error, naming each field at fault."),
+        "409": json_answer(
+            "ErrorAnswer",
+            "The idempotency key already names a stored event of another family (a webhook's "
+            "delivery, say): nothing was stored; send the event with a key of its own.",
+        ),
     }
 
 

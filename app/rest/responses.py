@@ -16,6 +16,7 @@ from app.errors import (
     DatabaseUnavailable,
     FieldError,
     InvalidInput,
+    KeyInUse,
     QueryTimeout,
     ServiceBusy,
     render_path,
@@ -34,6 +35,7 @@ _NAMES = {
     403: ("Forbidden", "forbidden"),
     404: ("NotFound", "not-found"),
     408: ("Timeout", "timeout"),
+    409: ("Conflict", "conflict"),
     413: ("PayloadTooLarge", "payload-too-large"),
     422: ("Unprocessable", "unprocessable"),
     503: ("Unavailable", "unavailable"),
@@ -72,6 +74,8 @@ def rest_endpoint(handler: Endpoint) -> Endpoint:
             return response
         except Forbidden as error:
             return error_response(RestError(403, str(error)))
+        except KeyInUse as error:
+            return error_response(RestError(409, str(error), list(error.errors)))
         except DatabaseUnavailable as error:
             return error_response(RestError(503, str(error)))
         except ServiceBusy as error:
