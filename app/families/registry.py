@@ -6,7 +6,7 @@ one line here. An event whose `source` is not here cannot be read or sent out by
 
 from __future__ import annotations
 
-from app.families import cdevents, flexdeploy, github, lifecycle
+from app.families import cdevents, flexdeploy, github, gitlab, lifecycle, pagerduty
 from app.families.family import EventKind, Family
 
 __all__ = ["EVENT_KINDS", "FAMILIES", "SECRET_SOURCES", "SOURCES", "family_of", "kind_of"]
@@ -16,6 +16,8 @@ FAMILIES: tuple[Family, ...] = (
     flexdeploy.FAMILY,
     cdevents.FAMILY,
     github.FAMILY,
+    gitlab.FAMILY,
+    pagerduty.FAMILY,
 )
 
 SOURCES = tuple(family.source for family in FAMILIES)
