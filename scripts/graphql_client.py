@@ -27,10 +27,15 @@ class RequestFailure(Exception):
 
 def post_json(url: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     """POST `body` as JSON; the status and the JSON answer (errors raise RequestFailure)."""
+    return post_raw(url, json.dumps(body).encode(), headers)
+
+
+def post_raw(url: str, data: bytes, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """POST these exact bytes as JSON (what a signature was made over); as `post_json`."""
     token = os.environ.get(TOKEN_VARIABLE)
     request = urllib.request.Request(
         url,
-        data=json.dumps(body).encode(),
+        data=data,
         headers={"content-type": "application/json", "accept": "application/json"}
         | ({"authorization": f"Bearer {token}"} if token else {})
         | (headers or {}),

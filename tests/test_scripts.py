@@ -8,9 +8,12 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from app.config import Settings
 from tests.graphql.queries import EVENTS_PAGE
-from tests.utils.service import DATA, RunningService
-from tests.utils.tokens import TEAM_A
+from tests.utils.service import DATA, RunningService, running_service
+from tests.utils.tokens import TEAM_A, TOKENS
 
 SCRIPTS = Path(__file__).parent.parent / "scripts"
 
@@ -209,3 +212,72 @@ async def test_scripts_send_the_token_from_the_environment(guarded: RunningServi
     assert (accepted[0], over_rest[0]) == (0, 0)
     assert json.loads(accepted[1])["event"]["teamId"] == "team-a"
     assert json.loads(over_rest[1])["team_id"] == "team-a"
+
+
+REPLAY_SECRETS = "github:gh-s3cret=team-a,gitlab:gl-t0ken=team-a,pagerduty:pd-s3cret=team-a"
+
+
+def recorded_deliveries(folder: Path) -> dict[str, Path]:
+    """A folder per source, as a team would save them: GitHub's own record of each delivery
+    (`request.headers`, `request.payload`), the others as headers and body."""
+    sources = {source: folder / source for source in ("github", "gitlab", "pagerduty")}
+    for path in sources.values():
+        path.mkdir()
+    for number, kind in enumerate(["push", "deployment_status", "ping"]):
+        record = {
+            "id": 1000 + number,
+            "guid": f"guid-{number}",
+            "event": kind,
+            "request": {
+                "headers": {
+                    "X-GitHub-Event": kind,
+                    "X-GitHub-Delivery": f"guid-{number}",
+                    "X-Hub-Signature-256": "sha256=made-with-githubs-copy-of-the-secret",
+                },
+                "payload": json.loads((DATA / "github" / f"{kind}.json").read_text()),
+            },
+            "response": {"headers": {}, "payload": None},
+        }
+        (sources["github"] / f"{number:03}-{kind}.json").write_text(json.dumps(record))
+    for source in ("gitlab", "pagerduty"):
+        headers = json.loads((DATA / source / "headers.json").read_text())
+        for name in sorted(headers)[:3]:
+            body = json.loads((DATA / source / name).read_text())
+            saved = {"headers": headers[name], "body": body}
+            (sources[source] / name).write_text(json.dumps(saved))
+    return sources
+
+
+async def test_replay_deliveries_loads_each_source_signed_and_stores_nothing_twice(
+    settings: Settings, tmp_path: Path
+) -> None:
+    configured = settings.model_copy(
+        update={"tokens": TOKENS, "webhook_secrets": SecretStr(REPLAY_SECRETS)}
+    )
+    folders = recorded_deliveries(tmp_path)
+    secrets = {"github": "gh-s3cret", "gitlab": "gl-t0ken", "pagerduty": "pd-s3cret"}
+    async with running_service(configured) as service:
+
+        async def replay(source: str, secret: str) -> tuple[int, str, str]:
+            return await run_script(
+                str(SCRIPTS / "replay_deliveries.py"),
+                *("--source", source, "--url", service.url, str(folders[source])),
+                env={"EVENTSTORE_REPLAY_SECRET": secret},
+            )
+
+        first = {source: await replay(source, secret) for source, secret in secrets.items()}
+        again = await replay("github", secrets["github"])
+        wrong = await replay("pagerduty", "not-the-secret")
+        teams = set(await service.mongo[settings.database]["events"].distinct("teamId"))
+        stored = await service.stored_count()
+
+    assert {source: outcome[:2] for source, outcome in first.items()} == {
+        "github": (0, "2 stored, 0 stored before, 1 ignored (of 3 files)\n"),
+        "gitlab": (0, "3 stored, 0 stored before, 0 ignored (of 3 files)\n"),
+        "pagerduty": (0, "3 stored, 0 stored before, 0 ignored (of 3 files)\n"),
+    }
+    assert again[:2] == (0, "0 stored, 2 stored before, 1 ignored (of 3 files)\n")
+    assert wrong[0] == 1
+    assert "HTTP 401" in wrong[2]
+    assert "EVENTSTORE_REPLAY_SECRET" in wrong[2]
+    assert (stored, teams) == (8, {"team-a"})
