@@ -137,7 +137,8 @@ async def test_paging_1000_events_yields_each_match_once_in_order(
     await ingest(service, lifecycle, flexdeploy)
     expected = 1000 - sum(1 for event in lifecycle if event["eventName"] == "deployment")
 
-    nodes = await read_all_pages(service, 7, filter=NOT_DEPLOYMENTS, sort=sort)
+    # Pages of 23, a size nothing aligns with: ~40 page boundaries to cross.
+    nodes = await read_all_pages(service, 23, filter=NOT_DEPLOYMENTS, sort=sort)
     first = await search(service, limit=7, filter=NOT_DEPLOYMENTS, sort=sort)
 
     assert first["totalCount"] == expected
