@@ -41,6 +41,7 @@ __all__ = [
     "Parser",
     "Refused",
     "Webhook",
+    "typed_kinds",
 ]
 
 # A body in the tool's own shape, the time it arrived and the limits, into a valid event (or
@@ -68,6 +69,34 @@ class EventKind:
     actions: tuple[str, ...] | None = None
     # `builtins.type`: the field named `type` above shadows it here.
     payload_model: builtins.type[BaseModel] | None = None
+
+
+def typed_kinds(
+    source: str,
+    payloads: Mapping[str, builtins.type[BaseModel]],
+    *,
+    name: Callable[[str], str],
+    description: Callable[[str], str],
+    other: tuple[str, str],
+) -> tuple[EventKind, ...]:
+    """A family's kinds where each typed one is a payload model by its type (`payloads`), named
+    and described from its type, and one `other` (its GraphQL name and description) takes
+    every type not typed."""
+    typed = (
+        EventKind(
+            source=source,
+            type=kind,
+            graphql_name=name(kind),
+            description=description(kind),
+            payload_model=model,
+        )
+        for kind, model in payloads.items()
+    )
+    other_name, other_description = other
+    catch_all = EventKind(
+        source=source, type=None, graphql_name=other_name, description=other_description
+    )
+    return (*typed, catch_all)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from app.config import Settings
-from tests.graphql.queries import EVENT_BY_ID
 from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.service import DATA, RunningService, bearer, running_service
 from tests.utils.tokens import ADMIN, TEAM_A, TOKENS
+from tests.utils.webhooks import stored, with_webhook_secrets
 from tests.utils.websocket import graphql_websocket
 
 SECRETS = "github:team-a-s3cret=team-a,github:team-b-s3cret=team-b"
@@ -54,16 +53,8 @@ async def deliver(
 @pytest.fixture
 async def github(settings: Settings) -> AsyncIterator[RunningService]:
     """Tokens on, and a GitHub secret for each of two teams."""
-    configured = settings.model_copy(
-        update={"tokens": TOKENS, "webhook_secrets": SecretStr(SECRETS)}
-    )
-    async with running_service(configured) as running:
+    async with with_webhook_secrets(settings, SECRETS) as running:
         yield running
-
-
-async def stored(service: RunningService, answer: Any) -> Any:
-    event_id = answer.json()["id"]
-    return (await service.graphql(EVENT_BY_ID, token=ADMIN, id=event_id)).data["event"]
 
 
 TYPED = """

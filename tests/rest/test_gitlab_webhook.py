@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from app.config import Settings
-from tests.graphql.queries import EVENT_BY_ID
 from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.service import DATA, RunningService, bearer, running_service
 from tests.utils.tokens import ADMIN, TEAM_A, TOKENS
+from tests.utils.webhooks import stored, with_webhook_secrets
 from tests.utils.websocket import graphql_websocket
 
 TOKENS_OF_GITLAB = "gitlab:team-a-t0ken=team-a,gitlab:team-b-t0ken=team-b"
@@ -45,16 +44,8 @@ async def deliver(
 @pytest.fixture
 async def gitlab(settings: Settings) -> AsyncIterator[RunningService]:
     """Tokens on, and a GitLab secret token for each of two teams."""
-    configured = settings.model_copy(
-        update={"tokens": TOKENS, "webhook_secrets": SecretStr(TOKENS_OF_GITLAB)}
-    )
-    async with running_service(configured) as running:
+    async with with_webhook_secrets(settings, TOKENS_OF_GITLAB) as running:
         yield running
-
-
-async def stored(service: RunningService, answer: Any) -> Any:
-    event_id = answer.json()["id"]
-    return (await service.graphql(EVENT_BY_ID, token=ADMIN, id=event_id)).data["event"]
 
 
 TYPED = """

@@ -13,6 +13,7 @@ from app.families.family import (
     Family,
     GraphQLShape,
     MemberField,
+    typed_kinds,
 )
 from app.families.github.intake import SOURCE, github_event
 from app.families.github.payloads import GITHUB_PAYLOADS
@@ -23,23 +24,16 @@ __all__ = ["FAMILY"]
 
 
 def _kinds() -> tuple[EventKind, ...]:
-    typed = (
-        EventKind(
-            source=SOURCE,
-            type=name,
-            graphql_name="GitHub" + name.title().replace("_", "") + "Event",
-            description=f"A GitHub `{name}` delivery.",
-            payload_model=model,
-        )
-        for name, model in GITHUB_PAYLOADS.items()
+    return typed_kinds(
+        SOURCE,
+        GITHUB_PAYLOADS,
+        name=lambda kind: "GitHub" + kind.title().replace("_", "") + "Event",
+        description=lambda kind: f"A GitHub `{kind}` delivery.",
+        other=(
+            "OtherGitHubEvent",
+            "A GitHub delivery of a kind not typed here; its body is kept as sent.",
+        ),
     )
-    other = EventKind(
-        source=SOURCE,
-        type=None,
-        graphql_name="OtherGitHubEvent",
-        description="A GitHub delivery of a kind not typed here; its body is kept as sent.",
-    )
-    return (*typed, other)
 
 
 # A deployment's outcome is its status: success, or failure and error (GitHub's two ways of

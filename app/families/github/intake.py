@@ -1,24 +1,17 @@
-"""A GitHub webhook delivery (its `X-GitHub-Event` and its JSON body) into a `NewEvent`.
-
-The type is GitHub's event name (`push`, `deployment_status`, …); the body is `raw`, exactly
-as sent, and `payload`, checked against its kind's model where the kind is typed. The named
-fields come from where each kind says them (`_READINGS`); a time GitHub sends that does not
-read as one is refused, naming its field.
+"""A GitHub webhook delivery (its `X-GitHub-Event` and its JSON body) into a `NewEvent`, as
+`app/intake/deliveries.py` reads every delivery typed by a header: the type is GitHub's event
+name (`push`, `deployment_status`, …), and the named fields come from where each kind keeps
+them (`_READINGS`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-
-from app.events import NewEvent
 from app.families.github.payloads import GITHUB_PAYLOADS
-from app.intake import BodyFields, IntakeLimits
-from app.intake.bodies import field_problems
-from app.intake.paths import Reading, at, branch_name, first_text, text_at, time_at
+from app.intake.deliveries import HeaderTypedDeliveries
+from app.intake.paths import Reading, at, text_at
 
 __all__ = ["EVENT_HEADER", "SOURCE", "github_event"]
 
@@ -102,35 +95,15 @@ _READINGS: Mapping[str, Reading] = {
 _OTHER = Reading(action=_action)
 
 
-def github_event(delivery: Any, received_at: datetime, limits: IntakeLimits) -> NewEvent:
-    """A delivery as the webhook reads it: `{"event": X-GitHub-Event, "body": its JSON}`."""
-    kind = delivery.get("event") if isinstance(delivery, Mapping) else None
-    fields = BodyFields(delivery.get("body") if isinstance(delivery, Mapping) else None)
-    fields.check_limits(limits)
-    if not isinstance(kind, str) or not kind.strip():
-        fields.fail((EVENT_HEADER,), "is required: the kind of event GitHub delivers")
-        kind = ""
-    model = GITHUB_PAYLOADS.get(kind)
-    if model is not None and not fields.errors:
-        try:
-            model.model_validate(fields.body)
-        except ValidationError as error:
-            fields.errors += field_problems(error.errors())
-    reading = _READINGS.get(kind, _OTHER)
-    body = fields.body
-    timestamp = time_at(fields, reading.time_paths(body)) if not fields.errors else None
-    fields.raise_if_invalid()
-    return NewEvent(
-        source=SOURCE,
-        type=kind,
-        action=reading.action(body),
-        repo=text_at(body, ("repository", "full_name")),
-        branch=branch_name(first_text(body, reading.branch)),
-        commit=reading.commit(body),
-        actor=text_at(body, ("sender", "login")),
-        object=first_text(body, reading.object),
-        environment=first_text(body, reading.environment),
-        timestamp=timestamp or received_at,
-        payload=body,
-        raw=body,
-    )
+_DELIVERIES = HeaderTypedDeliveries(
+    source=SOURCE,
+    kind_header=EVENT_HEADER,
+    tool="GitHub",
+    payloads=GITHUB_PAYLOADS,
+    readings=_READINGS,
+    other=_OTHER,
+    repo=(("repository", "full_name"),),
+    actor=(("sender", "login"),),
+)
+# A delivery as the webhook reads it: `{"event": X-GitHub-Event, "body": its JSON}`.
+github_event = _DELIVERIES.event

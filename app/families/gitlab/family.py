@@ -13,6 +13,7 @@ from app.families.family import (
     Family,
     GraphQLShape,
     MemberField,
+    typed_kinds,
 )
 from app.families.gitlab.intake import SOURCE, gitlab_event
 from app.families.gitlab.payloads import GITLAB_PAYLOADS
@@ -26,23 +27,16 @@ _PUSH = "Push Hook"
 
 
 def _kinds() -> tuple[EventKind, ...]:
-    typed = (
-        EventKind(
-            source=SOURCE,
-            type=name,
-            graphql_name="GitLab" + name.title().replace(" ", "") + "Event",
-            description=f"A GitLab `{name}` delivery.",
-            payload_model=model,
-        )
-        for name, model in GITLAB_PAYLOADS.items()
+    return typed_kinds(
+        SOURCE,
+        GITLAB_PAYLOADS,
+        name=lambda kind: "GitLab" + kind.title().replace(" ", "") + "Event",
+        description=lambda kind: f"A GitLab `{kind}` delivery.",
+        other=(
+            "OtherGitLabEvent",
+            "A GitLab delivery of a kind not typed here; its body is kept as sent.",
+        ),
     )
-    other = EventKind(
-        source=SOURCE,
-        type=None,
-        graphql_name="OtherGitLabEvent",
-        description="A GitLab delivery of a kind not typed here; its body is kept as sent.",
-    )
-    return (*typed, other)
 
 
 # A deployment's outcome is its status: success or failed; running and canceled are not

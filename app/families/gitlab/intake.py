@@ -1,9 +1,7 @@
-"""A GitLab webhook delivery (its `X-Gitlab-Event` and its JSON body) into a `NewEvent`.
-
-The type is GitLab's event name as its header says it (`Push Hook`, `Deployment Hook`, …); the
-body is `raw`, exactly as sent, and `payload`, checked against its kind's model where the kind
-is typed. The named fields come from where each kind says them (`_READINGS`); a time that does
-not read as one is refused, naming its field.
+"""A GitLab webhook delivery (its `X-Gitlab-Event` and its JSON body) into a `NewEvent`, as
+`app/intake/deliveries.py` reads every delivery typed by a header: the type is GitLab's event
+name as its header says it (`Push Hook`, `Deployment Hook`, …), and the named fields come from
+where each kind keeps them (`_READINGS`), its times in GitLab's three forms (`gitlab_time`).
 """
 
 from __future__ import annotations
@@ -13,13 +11,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-
-from app.events import NewEvent
 from app.families.gitlab.payloads import GITLAB_PAYLOADS
-from app.intake import BodyFields, IntakeLimits
-from app.intake.bodies import field_problems
-from app.intake.paths import Path, Reading, branch_name, first_text, text_at, time_at
+from app.intake.deliveries import HeaderTypedDeliveries
+from app.intake.paths import Path, Reading, text_at
 from app.timestamps import parse_event_time
 
 __all__ = ["EVENT_HEADER", "SOURCE", "gitlab_event"]
@@ -112,37 +106,16 @@ _READINGS: Mapping[str, Reading] = {
 _OTHER = Reading(action=_attribute_text("action"))
 
 
-def gitlab_event(delivery: Any, received_at: datetime, limits: IntakeLimits) -> NewEvent:
-    """A delivery as the webhook reads it: `{"event": X-Gitlab-Event, "body": its JSON}`."""
-    kind = delivery.get("event") if isinstance(delivery, Mapping) else None
-    fields = BodyFields(delivery.get("body") if isinstance(delivery, Mapping) else None)
-    fields.check_limits(limits)
-    if not isinstance(kind, str) or not kind.strip():
-        fields.fail((EVENT_HEADER,), "is required: the kind of event GitLab delivers")
-        kind = ""
-    model = GITLAB_PAYLOADS.get(kind)
-    if model is not None and not fields.errors:
-        try:
-            model.model_validate(fields.body)
-        except ValidationError as error:
-            fields.errors += field_problems(error.errors())
-    reading = _READINGS.get(kind, _OTHER)
-    body = fields.body
-    timestamp = None
-    if not fields.errors:
-        timestamp = time_at(fields, reading.time_paths(body), gitlab_time)
-    fields.raise_if_invalid()
-    return NewEvent(
-        source=SOURCE,
-        type=kind,
-        action=reading.action(body),
-        repo=text_at(body, ("project", "path_with_namespace")),
-        branch=branch_name(first_text(body, reading.branch)),
-        commit=reading.commit(body),
-        actor=first_text(body, (("user_username",), ("user", "username"))),
-        object=first_text(body, reading.object),
-        environment=first_text(body, reading.environment),
-        timestamp=timestamp or received_at,
-        payload=body,
-        raw=body,
-    )
+_DELIVERIES = HeaderTypedDeliveries(
+    source=SOURCE,
+    kind_header=EVENT_HEADER,
+    tool="GitLab",
+    payloads=GITLAB_PAYLOADS,
+    readings=_READINGS,
+    other=_OTHER,
+    repo=(("project", "path_with_namespace"),),
+    actor=(("user_username",), ("user", "username")),
+    parse_time=gitlab_time,
+)
+# A delivery as the webhook reads it: `{"event": X-Gitlab-Event, "body": its JSON}`.
+gitlab_event = _DELIVERIES.event

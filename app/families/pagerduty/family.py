@@ -13,6 +13,7 @@ from app.families.family import (
     Family,
     GraphQLShape,
     MemberField,
+    typed_kinds,
 )
 from app.families.pagerduty.intake import SOURCE, pagerduty_event
 from app.families.pagerduty.payloads import PAGERDUTY_PAYLOADS
@@ -23,23 +24,16 @@ __all__ = ["FAMILY"]
 
 
 def _kinds() -> tuple[EventKind, ...]:
-    typed = (
-        EventKind(
-            source=SOURCE,
-            type=name,
-            graphql_name="PagerDuty" + name.title().replace(".", "") + "Event",
-            description=f"A PagerDuty `{name}` webhook.",
-            payload_model=model,
-        )
-        for name, model in PAGERDUTY_PAYLOADS.items()
+    return typed_kinds(
+        SOURCE,
+        PAGERDUTY_PAYLOADS,
+        name=lambda kind: "PagerDuty" + kind.title().replace(".", "") + "Event",
+        description=lambda kind: f"A PagerDuty `{kind}` webhook.",
+        other=(
+            "OtherPagerDutyEvent",
+            "A PagerDuty webhook of a kind not typed here; its body is kept as sent.",
+        ),
     )
-    other = EventKind(
-        source=SOURCE,
-        type=None,
-        graphql_name="OtherPagerDutyEvent",
-        description="A PagerDuty webhook of a kind not typed here; its body is kept as sent.",
-    )
-    return (*typed, other)
 
 
 # An incident is open from its trigger to its resolution; one reopened is open again, until
