@@ -61,7 +61,10 @@ def test_the_catalog_has_one_type_per_schema_file() -> None:
 
 
 def test_lookups_take_exact_type_strings_only() -> None:
-    assert cdevent_type_of("dev.cdevents.service.deployed.0.2.0") is None
+    assert cdevent_type_of("dev.cdevents.service.deployed.0.2.5") is None
+    # An earlier release's type reads as 0.5.1's of its subject and predicate.
+    assert cdevent_type_of("dev.cdevents.service.deployed.0.2.0") is CDEVENT_TYPES[DEPLOYED]
+    assert cdevent_type_of("dev.cdevents.service.deployed.0.1.1") is CDEVENT_TYPES[DEPLOYED]
     assert cdevent_type_of(DEPLOYED.upper()) is None
     assert cdevent_type_of(DEPLOYED + " ") is None
 
@@ -280,17 +283,31 @@ def test_specversion_need_only_be_a_non_empty_string() -> None:
     assert errors_at(event, "context", "specversion") == ["must not be empty"]
 
 
-def test_another_version_of_a_known_type_names_the_supported_one() -> None:
+def test_a_version_of_no_release_names_the_versions_taken() -> None:
     event = example("service.deployed")
-    event["context"]["type"] = "dev.cdevents.service.deployed.0.2.0"
+    event["context"]["type"] = "dev.cdevents.service.deployed.0.2.5"
 
     assert check_cdevent(event) == [
         FieldError(
             ("context", "type"),
-            "dev.cdevents.service.deployed.0.2.0 is not a CDEvents 0.5.1 type; "
-            "this service takes dev.cdevents.service.deployed.0.3.0",
+            "dev.cdevents.service.deployed.0.2.5 is a type of no CDEvents release of 0.5.1, "
+            "0.4.1, 0.3.0; this service takes dev.cdevents.service.deployed.0.3.0, "
+            "dev.cdevents.service.deployed.0.1.1, dev.cdevents.service.deployed.0.2.0",
         )
     ]
+
+
+def test_an_earlier_releases_type_is_checked_against_its_own_schema() -> None:
+    # 0.5.1's shape under 0.4.1's type: that release's context says `version`, not
+    # `specversion`, and its subject names its `type`.
+    event = example("service.deployed")
+    event["context"]["type"] = "dev.cdevents.service.deployed.0.2.0"
+
+    assert {error.path for error in check_cdevent(event)} == {
+        ("context", "specversion"),
+        ("context", "version"),
+        ("subject", "type"),
+    }
 
 
 def test_an_unknown_cdevents_type_names_what_is_taken() -> None:
@@ -302,7 +319,9 @@ def test_an_unknown_cdevents_type_names_what_is_taken() -> None:
 
     event["context"]["type"] = "dev.cdevents.spaceship.launched.0.1.0"
     (message,) = errors_at(event, "context", "type")
-    assert message.startswith("dev.cdevents.spaceship.launched.0.1.0 is not a CDEvents 0.5.1")
+    assert message.startswith(
+        "dev.cdevents.spaceship.launched.0.1.0 is a type of no CDEvents release of 0.5.1"
+    )
     assert "pipelinerun" in message
 
 
@@ -315,12 +334,12 @@ def test_an_unusable_type_still_reports_the_rest_of_the_event() -> None:
         FieldError(("context", "id"), "required: a string"),
         FieldError(
             ("context", "type"),
-            "must be a CDEvents 0.5.1 type (dev.cdevents.<subject>.<predicate>.<version>) "
-            "or a custom one (dev.cdeventsx.<tool>-<subject>.<predicate>.<version>)",
+            "must be a CDEvents type (dev.cdevents.<subject>.<predicate>.<version>) of 0.5.1, "
+            "0.4.1, 0.3.0 or a custom one (dev.cdeventsx.<tool>-<subject>.<predicate>.<version>)",
         ),
     ]
     del event["context"]["type"]
-    assert errors_at(event, "context", "type")[0].startswith("required: a CDEvents 0.5.1 type")
+    assert errors_at(event, "context", "type")[0].startswith("required: a CDEvents type")
     event["context"]["type"] = 7
     assert errors_at(event, "context", "type")[0].startswith("must be a string")
 

@@ -69,6 +69,8 @@ class EventKind:
     actions: tuple[str, ...] | None = None
     # `builtins.type`: the field named `type` above shadows it here.
     payload_model: builtins.type[BaseModel] | None = None
+    # Other stored types of this kind (the same event in an earlier release of its spec).
+    also: tuple[str, ...] = ()
 
 
 def typed_kinds(

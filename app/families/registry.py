@@ -32,7 +32,9 @@ SECRET_SOURCES = frozenset(
 )
 
 _BY_SOURCE = {family.source: family for family in FAMILIES}
-_BY_TYPE = {(kind.source, kind.type): kind for kind in EVENT_KINDS}
+_BY_TYPE = {
+    (kind.source, stored): kind for kind in EVENT_KINDS for stored in (kind.type, *kind.also)
+}
 
 
 def _check_unique(what: str, names: list[str]) -> None:

@@ -202,7 +202,7 @@ async def test_a_schema_violation_is_refused_naming_its_path(service: RunningSer
     good = renamed(EXAMPLES["dev.cdevents.build.finished.0.3.0"], "good")
     wrong_version = renamed(cdevent, "old")
     wrong_version["context"] = wrong_version["context"] | {
-        "type": "dev.cdevents.service.deployed.0.2.0"
+        "type": "dev.cdevents.service.deployed.0.2.5"  # a version of no release
     }
 
     binary = await service.http.post(

@@ -19,7 +19,7 @@ from app.families.cdevents.intake import (
     cloudevent_key,
 )
 from app.families.cdevents.links import link_cdevents
-from app.families.cdevents.types import CDEVENT_TYPES
+from app.families.cdevents.types import CDEVENT_TYPES, EARLIER_TYPES, type_strings
 from app.families.family import (
     CloudEventsIn,
     CloudEventsOut,
@@ -43,6 +43,11 @@ def _kinds() -> tuple[EventKind, ...]:
             graphql_name=event_type.graphql_name,
             description=event_type.description,
             payload_model=event_type.content_model,
+            also=tuple(
+                sorted(
+                    set(type_strings(event_type.subject, event_type.predicate)) - {event_type.type}
+                )
+            ),
         )
         for event_type in CDEVENT_TYPES.values()
     )
@@ -74,11 +79,12 @@ _ROLES: Mapping[tuple[str, str], Role] = MappingProxyType(
         if kind.subject == "change"
     }
 )
-# The same by the stored `type`, the full type string (one version per type in the catalog).
+# The same by the stored `type`, the full type string: each of 0.5.1's and of the earlier
+# releases' types it reads as.
 _TYPE_ROLES: Mapping[str, Role] = MappingProxyType(
     {
         name: _ROLES[kind.subject, kind.predicate]
-        for name, kind in CDEVENT_TYPES.items()
+        for name, kind in {**CDEVENT_TYPES, **EARLIER_TYPES}.items()
         if (kind.subject, kind.predicate) in _ROLES
     }
 )

@@ -15,15 +15,13 @@ from typing import Any
 
 from app.events import NewEvent, StoredEvent
 from app.families.cdevents.intake import SOURCE
-from app.families.cdevents.types import CDEVENT_TYPES
+from app.families.cdevents.types import type_strings
 from app.families.family import Lookup
 
 __all__ = ["link_cdevents"]
 
-_PACKAGED = tuple(
-    t.type for t in CDEVENT_TYPES.values() if t.subject == "artifact" and t.predicate == "packaged"
-)
-_CHANGES = tuple(t.type for t in CDEVENT_TYPES.values() if t.subject == "change")
+_PACKAGED = type_strings("artifact", "packaged")
+_CHANGES = type_strings("change")
 
 
 async def link_cdevents(events: Sequence[NewEvent], lookup: Lookup) -> list[NewEvent]:

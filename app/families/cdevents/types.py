@@ -4,6 +4,11 @@ The schemas in `schemas/` are the spec's own, copied verbatim (Apache-2.0, see t
 LICENSE there); every type's model, name and check comes from them, so a new spec release is
 a new copy of the files. Custom events (`dev.cdeventsx.*`) are checked against a schema made
 here from the standard context, as the spec's custom events README describes them.
+
+Tools on older SDKs send the types of earlier releases (`schemas/0.3.0/`, `schemas/0.4.1/`,
+from the spec's tags): each release versions each type on its own, so no type string is in
+two of them. An earlier type is checked against its own release's schema, stored as sent, and
+reads as 0.5.1's type of the same subject and predicate (`cdevent_type_of`).
 """
 
 from __future__ import annotations
@@ -37,14 +42,17 @@ from app.families.cdevents.content import (
 __all__ = [
     "CDEVENT_TYPES",
     "CUSTOM_PREFIX",
+    "EARLIER_TYPES",
     "SPEC_VERSION",
     "CDEventType",
     "cdevent_type_of",
     "check_cdevent",
     "is_custom_type",
+    "type_strings",
 ]
 
 SPEC_VERSION = "0.5.1"
+EARLIER_RELEASES = ("0.3.0", "0.4.1")
 STANDARD_PREFIX = "dev.cdevents."
 CUSTOM_PREFIX = "dev.cdeventsx."
 # The SDKs' form (cdevents/sdk-go), versions as the spec's `M.m.p` with an optional suffix.
@@ -83,10 +91,23 @@ def _json_files(folder: Traversable) -> Iterator[dict[str, Any]]:
             yield loaded
 
 
-_STANDARD_SCHEMAS: Mapping[str, dict[str, Any]] = MappingProxyType(
-    {schema["properties"]["context"]["properties"]["type"]["enum"][0]: schema
-     for schema in _json_files(_SCHEMAS)}
-)  # fmt: skip
+def _by_type(folder: Traversable) -> dict[str, dict[str, Any]]:
+    return {
+        schema["properties"]["context"]["properties"]["type"]["enum"][0]: schema
+        for schema in _json_files(folder)
+    }
+
+
+_STANDARD_SCHEMAS: Mapping[str, dict[str, Any]] = MappingProxyType(_by_type(_SCHEMAS))
+_EARLIER_SCHEMAS: Mapping[str, dict[str, Any]] = MappingProxyType(
+    {
+        t: schema
+        for release in EARLIER_RELEASES
+        for t, schema in _by_type(_SCHEMAS / release).items()
+    }
+)
+if set(_EARLIER_SCHEMAS) & set(_STANDARD_SCHEMAS):
+    raise RuntimeError("a type string of an earlier CDEvents release is in 0.5.1 too")
 
 
 def _catalog_entry(event_type: str, schema: Mapping[str, Any]) -> CDEventType:
@@ -110,9 +131,34 @@ if len({t.graphql_name for t in CDEVENT_TYPES.values()}) != len(CDEVENT_TYPES):
     raise RuntimeError("two CDEvents types map to one GraphQL type name")
 
 
+def _reads_as(event_type: str) -> CDEventType:
+    subject, predicate, _ = event_type.removeprefix(STANDARD_PREFIX).split(".", 2)
+    found = [t for t in CDEVENT_TYPES.values() if (t.subject, t.predicate) == (subject, predicate)]
+    if len(found) != 1:
+        raise RuntimeError(f"{event_type} reads as no single CDEvents {SPEC_VERSION} type")
+    return found[0]
+
+
+EARLIER_TYPES: Mapping[str, CDEventType] = MappingProxyType(
+    {event_type: _reads_as(event_type) for event_type in _EARLIER_SCHEMAS}
+)
+"""Each type string of an earlier release, with the 0.5.1 type it reads as."""
+
+
+def type_strings(subject: str, predicate: str | None = None) -> tuple[str, ...]:
+    """Every type string, of 0.5.1 and of the earlier releases, of this subject (and
+    predicate)."""
+    return tuple(
+        name
+        for name, t in {**CDEVENT_TYPES, **EARLIER_TYPES}.items()
+        if t.subject == subject and predicate in (None, t.predicate)
+    )
+
+
 def cdevent_type_of(event_type: str) -> CDEventType | None:
-    """The catalog entry of exactly this type string, or None."""
-    return CDEVENT_TYPES.get(event_type)
+    """The catalog entry of this type string (for an earlier release's, the 0.5.1 type of its
+    subject and predicate), or None."""
+    return CDEVENT_TYPES.get(event_type) or EARLIER_TYPES.get(event_type)
 
 
 def is_custom_type(event_type: str) -> bool:
@@ -123,8 +169,15 @@ def is_custom_type(event_type: str) -> bool:
 
 @cache
 def _registry() -> Registry[Any]:
-    """The links schemas, by their `$id`: every schema refers to them as `links/...`."""
-    links = [(s["$id"], Resource.from_contents(s)) for s in _json_files(_SCHEMAS / "links")]
+    """The links schemas of every release, by their `$id` (which names the release): its
+    schemas refer to them as `links/...`."""
+    folders = [_SCHEMAS / "links", *(_SCHEMAS / release / "links" for release in EARLIER_RELEASES)]
+    links = [
+        (s["$id"], Resource.from_contents(s))
+        for folder in folders
+        if folder.is_dir()
+        for s in _json_files(folder)
+    ]
     return Registry().with_resources(links)
 
 
@@ -134,7 +187,7 @@ def _compiled(schema: Mapping[str, Any]) -> Draft202012Validator:
 
 @cache
 def _validator(event_type: str) -> Draft202012Validator:
-    return _compiled(_STANDARD_SCHEMAS[event_type])
+    return _compiled(_STANDARD_SCHEMAS.get(event_type) or _EARLIER_SCHEMAS[event_type])
 
 
 @cache
@@ -166,7 +219,9 @@ def check_cdevent(event: Any) -> list[FieldError]:
         return [FieldError((), "must be a JSON object: a CDEvent with context and subject")]
     context = event.get("context")
     event_type = context.get("type") if isinstance(context, dict) else None
-    if isinstance(event_type, str) and event_type in _STANDARD_SCHEMAS:
+    if isinstance(event_type, str) and (
+        event_type in _STANDARD_SCHEMAS or event_type in _EARLIER_SCHEMAS
+    ):
         return _errors(_validator(event_type), event)
     if isinstance(event_type, str) and event_type.startswith(CUSTOM_PREFIX):
         return _errors(_custom_validator(), event)
@@ -178,7 +233,8 @@ def check_cdevent(event: Any) -> list[FieldError]:
 
 
 def _type_problem(context: Mapping[str, Any], event_type: Any) -> str:
-    accepted = f"a CDEvents {SPEC_VERSION} type ({_STANDARD_FORM}) or a custom one ({_CUSTOM_FORM})"
+    releases = ", ".join([SPEC_VERSION, *reversed(EARLIER_RELEASES)])
+    accepted = f"a CDEvents type ({_STANDARD_FORM}) of {releases} or a custom one ({_CUSTOM_FORM})"
     if "type" not in context:
         return f"required: {accepted}"
     if not isinstance(event_type, str):
@@ -187,18 +243,19 @@ def _type_problem(context: Mapping[str, Any], event_type: Any) -> str:
         return f"must be {accepted}"
     subject, _, rest = event_type.removeprefix(STANDARD_PREFIX).partition(".")
     predicate = rest.partition(".")[0]
-    same = [
-        t.type for t in CDEVENT_TYPES.values() if (t.subject, t.predicate) == (subject, predicate)
-    ]
+    known = {**CDEVENT_TYPES, **EARLIER_TYPES}
+    same = [name for name, t in known.items() if (t.subject, t.predicate) == (subject, predicate)]
     if not same:
-        same = [t.type for t in CDEVENT_TYPES.values() if t.subject == subject]
+        same = [name for name, t in known.items() if t.subject == subject]
     takes = (
         ", ".join(same)
         if same
         else "types of the subjects "
         + ", ".join(sorted({t.subject for t in CDEVENT_TYPES.values()}))
     )
-    return f"{event_type} is not a CDEvents {SPEC_VERSION} type; this service takes {takes}"
+    return (
+        f"{event_type} is a type of no CDEvents release of {releases}; this service takes {takes}"
+    )
 
 
 def _errors(validator: Draft202012Validator, event: Mapping[str, Any]) -> list[FieldError]:
