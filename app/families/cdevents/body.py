@@ -13,13 +13,15 @@ __all__ = ["CDEventBody", "CloudEventBody"]
 
 class CDEventBody(BaseModel):
     """A CDEvent: its `context` and `subject` are checked against its type's schema of CDEvents
-    0.5.1 (every problem named by its path); `dev.cdeventsx.*` types keep any content."""
+    0.5.1, or of 0.4.1 or 0.3.0 for those releases' types (every problem named by its path);
+    `dev.cdeventsx.*` types keep any content."""
 
     model_config = ConfigDict(**CHECKED, title="CDEvent")
 
     context: JsonObject = Field(
-        description="`specversion`, `id`, `source`, `type` (`dev.cdevents.<subject>."
-        "<predicate>.<version>`), `timestamp`; optional `schemaUri`, `chainId`, `links`."
+        description="`specversion` (`version` in 0.4.1's and 0.3.0's types), `id`, `source`, "
+        "`type` (`dev.cdevents.<subject>.<predicate>.<version>`), `timestamp`; optional "
+        "`schemaUri`, `chainId`, `links`."
     )
     subject: JsonObject = Field(description="`id`, optional `source`, and the type's `content`.")
     customData: Any = None
