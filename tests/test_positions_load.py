@@ -23,8 +23,8 @@ def test_under_load_and_a_database_kill_no_position_goes_back(tmp_path: Path) ->
     out = tmp_path / "positions.json"
     run = subprocess.run(
         [
-            sys.executable, str(SCRIPT), "--minutes", "0.08", "--batch-size", "200",
-            "--kill-database", "2", "--json", str(out),
+            sys.executable, str(SCRIPT), "--minutes", "0.1", "--batch-size", "200",
+            "--kill-database", "4", "--json", str(out),
         ],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
