@@ -181,7 +181,7 @@ async def scratch(mongodb_uri: str) -> AsyncIterator[Scratch]:
 
 
 @settings(
-    max_examples=tries(quick=120, full=1000),
+    max_examples=tries(quick=250, full=1000),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -247,7 +247,7 @@ indexed_conditions = st.builds(
 feed_filters = st.one_of(filters, st.tuples(indexed_conditions, filters).map(all_of))
 
 
-@settings(max_examples=tries(quick=120, full=1000), deadline=None)
+@settings(max_examples=tries(quick=250, full=1000), deadline=None)
 @given(
     lifecycle=st.lists(lifecycle_bodies(), min_size=1, max_size=5),
     flexdeploy=st.lists(flexdeploy_messages(), max_size=3),

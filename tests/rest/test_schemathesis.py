@@ -25,10 +25,10 @@ SCHEMATHESIS = Path(sys.executable).parent / "st"
 HOOKS = Path(__file__).parent / "schemathesis_hooks.py"
 SEED = 1
 # Cases generated in all, at the least (the two runs' --max-examples make them).
-AT_LEAST = tries(quick=200, full=1000)
+AT_LEAST = tries(quick=240, full=1000)
 # Per operation: a family brings operations of its own (its webhook, its query and
 # subscription), so these shrink as families come, keeping the run's time.
-REST_EXAMPLES, GRAPHQL_EXAMPLES = (260, 115) if FULL else (40, 16)
+REST_EXAMPLES, GRAPHQL_EXAMPLES = (260, 115) if FULL else (55, 22)
 
 
 async def schemathesis(location: str, folder: Path, *options: str) -> dict[str, Any]:

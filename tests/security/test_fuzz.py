@@ -25,7 +25,7 @@ from tests.utils.service import RunningService
 # Minutes of processes, kills or generated cases: `scripts/test --fast` leaves it out.
 pytestmark = pytest.mark.slow
 
-EXAMPLES = tries(quick=150, full=1000)
+EXAMPLES = tries(quick=250, full=1000)
 
 # Text that has broken parsers here or elsewhere, beside whatever hypothesis makes up.
 AWKWARD = [
