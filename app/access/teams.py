@@ -12,7 +12,7 @@ from app.errors import FieldError, InvalidInput
 from app.events import NewEvent, StoredEvent
 from app.families import family_of
 from app.filters import AllOf, AnyOf, Condition, EventFilter, Not, Op, all_of
-from app.intake.bodies import MAX_KEY_LENGTH
+from app.intake.bodies import MAX_KEY_LENGTH, is_blank
 from app.intake.json_checks import is_unicode_text
 
 __all__ = ["owned", "scoped", "scoped_key", "visible"]
@@ -49,7 +49,7 @@ def scoped_key(caller: Caller, key: str | None, *, field: str = "idempotencyKey"
     """
     if key is None:
         return None
-    if not key.strip():
+    if is_blank(key):
         raise InvalidInput([FieldError((field,), "must not be blank; leave it out for none")])
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInput([FieldError((field,), f"is longer than {MAX_KEY_LENGTH} characters")])

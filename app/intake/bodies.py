@@ -35,18 +35,27 @@ __all__ = [
     "KeyText",
     "NamedText",
     "field_problems",
+    "is_blank",
 ]
 
 # Where the published document keeps each schema; `{model}` is the schema's name.
 SCHEMA_REF = "#/components/schemas/{model}"
 JSON_VALUE_REF = SCHEMA_REF.format(model="JsonValue")
-# Holds something besides whitespace (Python's `\s`, as `str.strip` counts it).
-NOT_BLANK = r"\S"
+# Holds something besides whitespace, as Python's `\s` and ECMA-262's (which JSON Schema's
+# patterns follow, and so every client that checks them) both count it: they differ on
+# U+001C-U+001F and U+0085 (whitespace to Python only) and U+FEFF (to ECMA-262 only), so the
+# class names those too, and a value is blank by the one rule or by neither.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
 _NOT_BLANK = re.compile(NOT_BLANK)
 
 
+def is_blank(text: str) -> bool:
+    """Whether `text` holds nothing besides whitespace, by `NOT_BLANK`'s rule."""
+    return _NOT_BLANK.search(text) is None
+
+
 def _not_blank(value: str) -> str:
-    if _NOT_BLANK.search(value) is None:
+    if is_blank(value):
         raise PydanticCustomError("blank", "must not be empty")
     return value
 
@@ -69,7 +78,9 @@ KeyText = Annotated[
     AfterValidator(_not_blank),
     Field(
         max_length=MAX_KEY_LENGTH,
-        json_schema_extra={"pattern": r"^[^\u0000-\u001f]*[^\s\u0000-\u001f][^\u0000-\u001f]*$"},
+        json_schema_extra={
+            "pattern": r"^[^\u0000-\u001f]*[^\s\u0000-\u001f\u0085\ufeff][^\u0000-\u001f]*$"
+        },
     ),
 ]
 
