@@ -16,8 +16,10 @@ from typing import ClassVar
 __all__ = [
     "DatabaseUnavailable",
     "FieldError",
+    "FieldErrors",
     "FieldPath",
     "InvalidInput",
+    "KeyInUse",
     "QueryTimeout",
     "ServiceBusy",
     "ServiceError",
@@ -63,14 +65,18 @@ class ServiceError(Exception):
     code: ClassVar[str] = "SERVICE_ERROR"
 
 
-class InvalidInput(ServiceError):
-    """The input was rejected; nothing of it was stored."""
-
-    code = "BAD_USER_INPUT"
+class FieldErrors(ServiceError):
+    """An error about given fields, each named with its problem; the message says them all."""
 
     def __init__(self, errors: Sequence[FieldError]) -> None:
         self.errors = tuple(errors)
         super().__init__("; ".join(error.describe() for error in self.errors))
+
+
+class InvalidInput(FieldErrors):
+    """The input was rejected; nothing of it was stored."""
+
+    code = "BAD_USER_INPUT"
 
     def under(
         self, *prefix: str | int, locate: Callable[[FieldPath], FieldPath] = lambda path: path
@@ -90,15 +96,11 @@ class MalformedJson(InvalidInput):
     a well-formed body with bad fields is a 422)."""
 
 
-class KeyInUse(ServiceError):
+class KeyInUse(FieldErrors):
     """An idempotency key that already names a stored event of another family: it was sent for
     something else, and nothing was stored under it now (a REST 409)."""
 
     code = "IDEMPOTENCY_KEY_IN_USE"
-
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        self.errors = tuple(errors)
-        super().__init__("; ".join(error.describe() for error in self.errors))
 
 
 class DatabaseUnavailable(ServiceError):

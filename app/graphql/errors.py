@@ -11,7 +11,7 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 
-from app.errors import InvalidInput, ServiceError, render_path
+from app.errors import FieldErrors, ServiceError, render_path
 from app.upstream.strawberry import CannotGetOperationTypeError, InvalidOperationTypeError
 
 __all__ = ["shape_error"]
@@ -22,12 +22,12 @@ log = logging.getLogger(__name__)
 def shape_error(error: GraphQLError) -> GraphQLError:
     """The error as clients see it: coded, and masked when it was not raised on purpose."""
     original = error.original_error
-    if isinstance(original, InvalidInput):
+    if isinstance(original, FieldErrors):
         return _with(
             error,
             str(original),
             {
-                "code": "BAD_USER_INPUT",
+                "code": original.code,
                 "fields": [
                     {"path": render_path(item.path), "message": item.message}
                     for item in original.errors
