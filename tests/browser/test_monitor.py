@@ -163,7 +163,9 @@ async def test_stream_pause_filter_and_health(service: RunningService, browser_p
     await row(page, held[-1])
     resumed = await shown_ids(page)
 
-    everyone = await tiles(page) | {"arguments": await health_loaded(page, 1)}
+    # The panel drawn first, then its tiles read: read first, a tile may not hold a value yet.
+    first_arguments = await health_loaded(page, 1)
+    everyone = await tiles(page) | {"arguments": first_arguments}
     await page.fill("input[name=team]", "team-a")
     await page.press("input[name=team]", "Enter")
     await page.wait_for_url(re.compile(r"\?team=team-a$"))
