@@ -12,30 +12,42 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from app.families.pushes import Pushed
 from app.families.registry import FAMILIES
 from app.families.roles import DEPLOYED, INCIDENT_OPENED, ROLE_NAMES, Role
 
 __all__ = [
+    "DELIVERY_PATHS",
     "DELIVERY_TYPES",
     "DEPLOYMENT_OR_INCIDENT_TYPES",
     "delivery_role",
     "incident_identities",
+    "pushed",
     "stored_types",
 ]
 
 _PARTS = {family.source: family.delivery for family in FAMILIES}
 
+# The paths of a stored event beyond its named fields that some family's part reads: the
+# delivery reads keep them beside the named fields.
+DELIVERY_PATHS = frozenset(path for part in _PARTS.values() for path in part.reads)
+
 
 def delivery_role(event: Mapping[str, Any]) -> Role | None:
     """The role (name, action) a stored event plays in the metrics; None: no part.
 
-    Reads only `source`, `type` and `action`, which every delivery read keeps.
+    Reads only the fields every delivery read keeps (`DELIVERY_PATHS` among them).
     """
-    part, name = _PARTS.get(str(event.get("source"))), event.get("type")
-    if part is None or not isinstance(name, str):
+    part = _PARTS.get(str(event.get("source")))
+    if part is None or not isinstance(event.get("type"), str):
         return None
-    action = event.get("action")
-    return part.plays(name, action if isinstance(action, str) else None)
+    return part.plays(event)
+
+
+def pushed(event: Mapping[str, Any]) -> Pushed | None:
+    """What a stored push brought to its branch, when its family says (`DeliveryPart.pushed`)."""
+    part = _PARTS.get(str(event.get("source")))
+    return None if part is None else part.pushed(event)
 
 
 def incident_identities(event: Mapping[str, Any]) -> tuple[tuple[str | None, ...], ...]:
@@ -52,7 +64,8 @@ def incident_identities(event: Mapping[str, Any]) -> tuple[tuple[str | None, ...
     names: list[tuple[str | None, ...]] = []
     subject, part = event.get("object"), _PARTS.get(str(event.get("source")))
     if part is not None and part.subject_names_incident and isinstance(subject, str):
-        names.append(("subject", team, subject))
+        # With its repository: a GitHub issue's number is one only within its repository.
+        names.append(("subject", team, event.get("repo"), subject))
     commit = event.get("commit")
     if isinstance(commit, str):
         names.append(("commit", team, event.get("repo"), commit))

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from app.config import Settings
 from app.errors import FieldPath
 from app.events import NewEvent, StoredEvent
+from app.families.pushes import Pushed
 from app.families.roles import Role
 from app.intake import IntakeLimits
 
@@ -28,6 +29,7 @@ __all__ = [
     "BodyInput",
     "CloudEventsIn",
     "CloudEventsOut",
+    "DeliveryFields",
     "DeliveryPart",
     "EventKind",
     "Family",
@@ -39,8 +41,10 @@ __all__ = [
     "Lookup",
     "MemberField",
     "Parser",
+    "Pushed",
     "Refused",
     "Webhook",
+    "kind_and_action",
     "typed_kinds",
 ]
 
@@ -154,19 +158,35 @@ class CloudEventsOut:
     attributes: Callable[[StoredEvent], dict[str, Any]] | None = None
 
 
+# A stored event as the delivery reads keep it: its named fields (`type`, `action`, `commit`,
+# …) and the paths of its body its family's `DeliveryPart.reads` names.
+DeliveryFields = Mapping[str, Any]
+
+
 @dataclass(frozen=True)
 class DeliveryPart:
     """The part the family's events play in the delivery metrics.
 
-    `plays` maps a stored (type, action) to the role it plays (None: no part). `types` says,
-    for each role name, which stored types may play it: what a read asks the store for before
-    it asks `plays`. `subject_names_incident`: an event's `object` is the same on every event
-    about one incident.
+    `plays` says which role a stored event plays (None: no part), from its delivery fields.
+    `types` says, for each role name, which stored types may play it: what a read asks the
+    store for before it asks `plays`. `reads`: the paths of a stored event, beyond the named
+    fields, that `plays` and `pushed` read (the delivery reads keep them).
+    `subject_names_incident`: an event's `object` is the same on every event about one
+    incident. `pushed`: what an event playing a pushed change brought (None: it says nothing
+    beyond its own commit).
     """
 
-    plays: Callable[[str, str | None], Role | None] = lambda type_, action: None
+    plays: Callable[[DeliveryFields], Role | None] = lambda event: None
     types: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     subject_names_incident: bool = False
+    reads: tuple[str, ...] = ()
+    pushed: Callable[[DeliveryFields], Pushed | None] = lambda event: None
+
+
+def kind_and_action(event: DeliveryFields) -> tuple[str, str | None]:
+    """A stored event's type and action, as most families' `plays` decide by."""
+    action = event.get("action")
+    return str(event.get("type")), action if isinstance(action, str) else None
 
 
 class BodyInput(Protocol):

@@ -5,8 +5,11 @@ each family play each role is `delivery_role`'s, so events of every family count
 together:
 
 - deployment frequency: `deployment` `succeeded` in the range.
-- lead time for changes: per commit, from its first `commit` or `change` (any time) to
-  its first `deployment` `succeeded` in the range. Non-positive spans are ignored and counted.
+- lead time for changes: per commit a deployment brought (its own, and those pushed before
+  it that it includes: `app/insights/changes.py`), from the commit's first `commit` or
+  `change` (any time), or the time a push listed it with, whichever is earlier, to the
+  deployment's commit's first `deployment` `succeeded` in the range. Non-positive spans are
+  ignored and counted.
 - change failure rate: (`deployment` `failed` + `incident` `initiated` whose commit was
   deployed successfully in the range) / (`deployment` `succeeded` + `failed`).
 - time to restore: `incident` `initiated` in the range → its resolution (`incident`
@@ -32,6 +35,7 @@ from typing import Any
 
 from app.families.roles import CHANGE_STARTS, DEPLOYED, DEPLOYMENT_FAILED
 from app.filters import Condition, EventFilter, Op, all_of
+from app.insights.changes import Brought, brought_by
 from app.insights.counts import TimeRange, periods
 from app.insights.durations import Durations
 from app.insights.incidents import TimeToRestore, incidents_in, time_to_restore
@@ -117,9 +121,12 @@ async def delivery_metrics(
     deployments = await playing(reads, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
     deploys, days = _per_commit(deployments)
     successes = {row["commit"]: row for row in deploys if row["first_success"] is not None}
-    deployed = [c for c in successes if c is not None]
-    first_changes = await _first_changes(reads, scope, deployed, start, end)
-    lead_spans, ignored, without_event = _lead_times(successes, first_changes)
+    brought = await brought_by(
+        reads, scope, {c: row["first_success"] for c, row in successes.items() if c is not None}
+    )
+    commits = sorted({commit for each in brought for commit in each.commits})
+    first_changes = await _first_changes(reads, scope, commits, start, end)
+    lead_spans, ignored, without_event = _lead_times(brought, first_changes)
     succeeded = sum(row["succeeded"] for row in deploys)
     failed = sum(row["failed"] for row in deploys)
     incidents, closings = await incidents_in(reads, scope, in_range)
@@ -199,22 +206,23 @@ async def _first_changes(
 
 
 def _lead_times(
-    successes: dict[Any, dict[str, Any]], first_changes: dict[str, datetime]
+    brought: list[Brought], first_changes: dict[str, datetime]
 ) -> tuple[list[float], int, int]:
+    """Per commit a deployment brought, from its first change (the earliest of its stored
+    change events and the time a push listed it with) to the deployment."""
     spans: list[float] = []
     ignored = without_event = 0
-    for commit, row in successes.items():
-        if commit is None:
-            continue
-        started = first_changes.get(commit)
-        if started is None:
-            without_event += 1
-            continue
-        seconds = (row["first_success"] - started).total_seconds()
-        if seconds <= 0:
-            ignored += 1
-        else:
-            spans.append(seconds)
+    for deployment in brought:
+        for commit, listed in deployment.commits.items():
+            known = [t for t in (first_changes.get(commit), listed) if t is not None]
+            if not known:
+                without_event += 1
+                continue
+            seconds = (deployment.deployed - min(known)).total_seconds()
+            if seconds <= 0:
+                ignored += 1
+            else:
+                spans.append(seconds)
     return spans, ignored, without_event
 
 

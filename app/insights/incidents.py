@@ -15,7 +15,14 @@ from app.insights.durations import Durations
 from app.insights.levels import DoraLevel, recovery_level
 from app.insights.played import DeliveryReads, Row, playing
 
-__all__ = ["IncidentWindow", "TimeToRestore", "incidents_in", "place", "time_to_restore"]
+__all__ = [
+    "IncidentWindow",
+    "TimeToRestore",
+    "incidents_in",
+    "place",
+    "time_to_restore",
+    "within",
+]
 
 
 @dataclass(frozen=True)
@@ -45,12 +52,40 @@ async def incidents_in(
     read = await playing(reads, since, {name for name, _ in closing_roles})
     closings = [row for row in read if row["role"] in closing_roles]
     closings.sort(key=lambda row: row["timestamp"])
-    return incidents, closings
+    return _distinct(incidents, closings), closings
+
+
+def _distinct(incidents: list[Row], closings: list[Row]) -> list[Row]:
+    """The incidents, an incident opened again while it is still open left out: one incident
+    told twice (a GitHub issue opened with its label is also said to be labelled; a CDEvents
+    incident detected, then reported) is one. Opened again after it was closed, it is
+    another (PagerDuty's reopened)."""
+    opening = {id(row) for row in incidents}
+    # At one time an opening comes first: told at once, it is still one incident.
+    told = sorted(incidents + closings, key=lambda row: (row["timestamp"], id(row) not in opening))
+    open_now: set[tuple[str | None, ...]] = set()
+    kept: list[Row] = []
+    for row in told:
+        identities = set(incident_identities(row))
+        if id(row) not in opening:
+            open_now -= identities
+        elif not identities & open_now:
+            open_now |= identities
+            kept.append(row)
+    return kept
 
 
 def place(row: Row) -> tuple[Any, Any]:
     """Where a delivery event happened: its team and repository."""
     return row.get("teamId"), row.get("repo")
+
+
+def within(incident_place: tuple[Any, Any], row: Row) -> bool:
+    """Whether an incident of `incident_place` concerns what `row` did: one of its repository,
+    or of its team when the incident names no repository (a PagerDuty incident names a
+    service, not a repository: it concerns all of its team's)."""
+    team, repo = incident_place
+    return row.get("teamId") == team and (repo is None or row.get("repo") == repo)
 
 
 @dataclass(frozen=True)
@@ -101,7 +136,8 @@ async def time_to_restore(
             match, way = _take_after(by_place[place(incident)], moment, taken), "order"
         # Not taken: one deployment may restore several incidents.
         next_deployment = next(
-            (row for row in deployed[place(incident)] if row["timestamp"] > moment), None
+            (row for row in deployed if row["timestamp"] > moment and within(place(incident), row)),
+            None,
         )
         if match is None and incident.get("teamId") not in closing_teams:
             match, way = next_deployment, "deployment"
@@ -131,16 +167,14 @@ async def time_to_restore(
 
 async def _deployed_after(
     reads: DeliveryReads, scope: EventFilter, incidents: list[Row]
-) -> dict[Any, list[Row]]:
-    """Successful deployments from the first of `incidents` on, by team and repository, oldest
-    first: what recovers the incidents of a team that sends no resolutions, and ends the
-    window of one nothing resolved."""
-    places: dict[Any, list[Row]] = defaultdict(list)
+) -> list[Row]:
+    """Successful deployments from the first of `incidents` on, oldest first: what recovers
+    the incidents of a team that sends no resolutions, and ends the window of one nothing
+    resolved."""
     if not incidents:
-        return places
+        return []
     since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
     rows = await playing(reads, since, {DEPLOYED[0]})
-    for row in sorted(rows, key=lambda row: row["timestamp"]):
-        if row["role"] == DEPLOYED:
-            places[place(row)].append(row)
-    return places
+    return sorted(
+        (row for row in rows if row["role"] == DEPLOYED), key=lambda row: row["timestamp"]
+    )

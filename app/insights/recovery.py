@@ -4,9 +4,9 @@
   range (the first of a run of failures) to the next successful deployment, in the range or
   after it; a run nothing has recovered yet is counted as unrecovered.
 - deployment rework rate: the deployments in the range (succeeded or failed) made while an
-  incident of the same team and repository was open (after it opened, up to what ended it:
-  `IncidentWindow`), over all deployments in the range. Incidents opened in the range are
-  the ones read.
+  incident of the same team and repository (or of the team, naming no repository) was open
+  (after it opened, up to what ended it, or still open: `IncidentWindow`), over all
+  deployments in the range. Incidents opened in the range are the ones read.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from app.families.roles import DEPLOYED, DEPLOYMENT_FAILED
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.durations import Durations
-from app.insights.incidents import IncidentWindow, place
+from app.insights.incidents import IncidentWindow, place, within
 from app.insights.levels import DoraLevel, recovery_level
 from app.insights.played import DeliveryReads, Row, playing
 
@@ -76,18 +76,18 @@ async def failed_deployment_recovery(
 
 
 def rework_rate(deployments: list[Row], windows: list[IncidentWindow]) -> DeploymentReworkRate:
-    by_place: dict[Any, list[IncidentWindow]] = defaultdict(list)
+    by_team: dict[Any, list[IncidentWindow]] = defaultdict(list)
     for window in windows:
-        if window.ended is not None:
-            by_place[window.place].append(window)
+        by_team[window.place[0]].append(window)
     made = [row for row in deployments if row["role"] in (DEPLOYED, DEPLOYMENT_FAILED)]
     rework = sum(
         1
         for row in made
         if any(
-            w.opened < row["timestamp"] <= w.ended
-            for w in by_place[place(row)]
-            if w.ended is not None
+            within(w.place, row)
+            and w.opened < row["timestamp"]
+            and (w.ended is None or row["timestamp"] <= w.ended)
+            for w in by_team[row.get("teamId")]
         )
     )
     return DeploymentReworkRate(

@@ -17,14 +17,15 @@ from typing import Any, ClassVar
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.families.delivery import DELIVERY_TYPES
+from app.families.delivery import DELIVERY_PATHS, DELIVERY_TYPES
 from app.store.write_turns import WriteTurns
 
 __all__ = ["DELIVERY_FIELDS", "DeliveryModel", "is_delivery_event"]
 
 Document = dict[str, Any]
 
-# What the model keeps of each event; a filter on anything else is answered from events.
+# What the model keeps of each event (the named fields, and the paths of a body a family's
+# part reads); a filter on anything else is answered from events.
 DELIVERY_FIELDS = frozenset(
     {
         "source",
@@ -38,7 +39,12 @@ DELIVERY_FIELDS = frozenset(
         "environment",
         "timestamp",
     }
+    | DELIVERY_PATHS
 )
+
+# The top-level fields holding them: an event is read with only its kept paths
+# (`projection.PROJECTED`), so a body's field holds only those.
+_KEPT = frozenset(path.split(".", 1)[0] for path in DELIVERY_FIELDS)
 
 
 def is_delivery_event(event: Mapping[str, Any]) -> bool:
@@ -71,7 +77,7 @@ class DeliveryModel:
 
     async def absorb(self, events: Sequence[Mapping[str, Any]], *, upto: int) -> None:
         rows = [
-            InsertOne({"_id": event["seq"]} | {f: event[f] for f in DELIVERY_FIELDS if f in event})
+            InsertOne({"_id": event["seq"]} | {f: event[f] for f in _KEPT if f in event})
             for event in events
             if is_delivery_event(event)
         ]

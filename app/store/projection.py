@@ -48,7 +48,9 @@ Document = dict[str, Any]
 # per commit.
 # 4: the delivery model keeps `object` (a subject, which may name an incident).
 # 5: and `environment`; pipeline stage completions are delivery events.
-FORMAT = 5
+# 6: and the paths of a body a family's part reads (`DELIVERY_PATHS`: a push's commits, an
+# issue's labels); GitHub issues are delivery events.
+FORMAT = 6
 _ID = "checkpoint"
 _REPORT_SECONDS = 5
 # The read models, each absorbing every batch in this order.

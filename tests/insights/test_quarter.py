@@ -73,6 +73,11 @@ def place(happened: Happened) -> tuple[str, str | None]:
     return happened.team, happened.repo
 
 
+def concerns(incident: Happened, happened: Happened) -> bool:
+    """An incident concerns its repository's deployments, or its team's when it names none."""
+    return incident.team == happened.team and incident.repo in (None, happened.repo)
+
+
 def band(days: set[Any]) -> str:
     weeks = [START + timedelta(weeks=n) for n in range(13)]
     per_week = [sum(1 for d in days if w <= d < w + timedelta(weeks=1)) for w in weeks]
@@ -141,15 +146,14 @@ def worked_out(
         )
         way = "identity"
         next_success = next(
-            (s for s in every_success if place(s) == place(incident) and s.at > incident.at), None
+            (s for s in every_success if concerns(incident, s) and s.at > incident.at), None
         )
         if end is not None:
             taken.add(id(end))
         elif incident.team not in closing_teams:
             end, way = next_success, "deployment"
         over = end or next_success
-        if over is not None:
-            windows.append((place(incident), incident.at, over.at))
+        windows.append((incident, incident.at, None if over is None else over.at))
         if end is None:
             counts["unresolved"] += 1
         elif end.role == "abandoned":
@@ -175,7 +179,10 @@ def worked_out(
     rework = [
         h
         for h in made
-        if any(w == place(h) and opened < h.at <= over for w, opened, over in windows)
+        if any(
+            concerns(w, h) and opened < h.at and (over is None or h.at <= over)
+            for w, opened, over in windows
+        )
     ]
     total = len(made)
     return {

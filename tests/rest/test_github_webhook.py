@@ -272,5 +272,6 @@ async def test_deployment_statuses_and_pushes_feed_the_delivery_metrics(
     metrics = answer.data["deliveryMetrics"]
     assert metrics["deploymentFrequency"]["deployments"] == 1
     assert metrics["changeFailureRate"] == {"deployments": 3, "failedDeployments": 2}
-    # Pushed at 08:40:02Z (its head commit's time), deployed at 10:02:00Z.
-    assert metrics["leadTime"]["durations"] == {"count": 1, "medianSeconds": 4918.0}
+    # Each commit the push brought counts from its own time (08:12:40Z, and the head's
+    # 08:40:02Z) to the deployment at 10:02:00Z: 6,560 s and 4,918 s.
+    assert metrics["leadTime"]["durations"] == {"count": 2, "medianSeconds": 5739.0}

@@ -29,6 +29,7 @@ from app.families.family import (
     GraphQLShape,
     JsonIngest,
     MemberField,
+    kind_and_action,
 )
 from app.families.roles import DEPLOYED, DEPLOYMENT_FAILED, INCIDENT_OPENED, RESTORED, Role
 
@@ -167,7 +168,7 @@ FAMILY = Family(
     ),
     cloudevents=CloudEventsOut(attributes=_attributes),
     delivery=DeliveryPart(
-        plays=lambda name, action: _TYPE_ROLES.get(name),
+        plays=lambda event: _TYPE_ROLES.get(kind_and_action(event)[0]),
         types=_types_playing(),
         subject_names_incident=True,
     ),

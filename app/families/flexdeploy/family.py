@@ -10,12 +10,14 @@ from strawberry.scalars import JSON
 from app.events import StoredEvent
 from app.families.family import (
     CloudEventsOut,
+    DeliveryFields,
     DeliveryPart,
     EventKind,
     Family,
     GraphQLShape,
     InputIngest,
     MemberField,
+    kind_and_action,
 )
 from app.families.flexdeploy.graphql_input import FlexDeployEventInput
 from app.families.flexdeploy.intake import SOURCE, flexdeploy_event
@@ -52,7 +54,8 @@ _STAGE_COMPLETED = "Pipeline Stage Completed"
 _STAGE_ROLES = MappingProxyType({"succeeded": DEPLOYED, "failed": DEPLOYMENT_FAILED})
 
 
-def _plays(name: str, action: str | None) -> Role | None:
+def _plays(event: DeliveryFields) -> Role | None:
+    name, action = kind_and_action(event)
     return _STAGE_ROLES.get(action or "") if name == _STAGE_COMPLETED else None
 
 

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from strawberry.scalars import JSON
 
 from app.families.family import (
     CloudEventsOut,
+    DeliveryFields,
     DeliveryPart,
     EventKind,
     Family,
     GraphQLShape,
     MemberField,
+    kind_and_action,
     typed_kinds,
 )
 from app.families.github.intake import SOURCE, github_event
 from app.families.github.payloads import GITHUB_PAYLOADS
 from app.families.github.webhook import WEBHOOK
-from app.families.roles import CHANGE_PUSHED, DEPLOYED, DEPLOYMENT_FAILED, Role
+from app.families.pushes import Pushed, read_push
+from app.families.roles import (
+    CHANGE_PUSHED,
+    DEPLOYED,
+    DEPLOYMENT_FAILED,
+    INCIDENT_ABANDONED,
+    INCIDENT_OPENED,
+    RESTORED,
+    Role,
+)
+from app.timestamps import parse_event_time
 
 __all__ = ["FAMILY"]
 
@@ -41,13 +55,54 @@ def _kinds() -> tuple[EventKind, ...]:
 _STATUS_ROLES = MappingProxyType(
     {"success": DEPLOYED, "failure": DEPLOYMENT_FAILED, "error": DEPLOYMENT_FAILED}
 )
+# Teams that track incidents as GitHub issues mark them with this label (any case).
+_INCIDENT_LABEL = "incident"
 
 
-def _plays(kind: str, action: str | None) -> Role | None:
+def _plays(event: DeliveryFields) -> Role | None:
+    kind, action = kind_and_action(event)
     if kind == "deployment_status":
         return _STATUS_ROLES.get(action or "")
+    if kind == "issues":
+        return _issue_plays(event.get("payload"), action)
     # A push starts the life of the commit it leaves its branch at (`after`).
     return CHANGE_PUSHED if kind == "push" else None
+
+
+def _is_incident_label(label: Any) -> bool:
+    name = label.get("name") if isinstance(label, Mapping) else None
+    return isinstance(name, str) and name.casefold() == _INCIDENT_LABEL
+
+
+def _issue_plays(payload: Any, action: str | None) -> Role | None:
+    """An issue labelled `incident` is an incident: opened (or labelled so) it opens, closed
+    it is restored; the label taken off abandons it (it was not one, so it has no time to
+    restore). Opened with the label, GitHub also says it was labelled: the second opening of
+    one open incident is not another (`app/insights/incidents.py`)."""
+    if not isinstance(payload, Mapping):
+        return None
+    if action in ("labeled", "unlabeled"):
+        if not _is_incident_label(payload.get("label")):
+            return None
+        return INCIDENT_OPENED if action == "labeled" else INCIDENT_ABANDONED
+    issue = payload.get("issue")
+    labels = issue.get("labels") if isinstance(issue, Mapping) else None
+    if not isinstance(labels, list) or not any(_is_incident_label(label) for label in labels):
+        return None
+    return _ISSUE_ROLES.get(action or "")
+
+
+_ISSUE_ROLES = MappingProxyType(
+    {"opened": INCIDENT_OPENED, "reopened": INCIDENT_OPENED, "closed": RESTORED[0]}
+)
+
+
+def _pushed(event: DeliveryFields) -> Pushed | None:
+    if event.get("type") != "push":
+        return None
+    payload = event.get("payload")
+    forced = isinstance(payload, Mapping) and payload.get("forced") is True
+    return read_push(payload, event.get("commit"), parse_event_time, forced=forced)
 
 
 FAMILY = Family(
@@ -89,7 +144,19 @@ FAMILY = Family(
         types={
             DEPLOYED[0]: frozenset({"deployment_status"}),
             CHANGE_PUSHED[0]: frozenset({"push"}),
+            INCIDENT_OPENED[0]: frozenset({"issues"}),
         },
+        # An issue's number names it (with its team and repository).
+        subject_names_incident=True,
+        reads=(
+            "payload.issue.labels.name",
+            "payload.label.name",
+            "payload.before",
+            "payload.forced",
+            "payload.commits.id",
+            "payload.commits.timestamp",
+        ),
+        pushed=_pushed,
     ),
     webhooks=(WEBHOOK,),
 )

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.families.github.payloads import GITHUB_PAYLOADS
+from app.families.pushes import NO_COMMIT
 from app.intake.deliveries import HeaderTypedDeliveries
 from app.intake.paths import Reading, at, text_at
 
@@ -17,7 +18,6 @@ __all__ = ["EVENT_HEADER", "SOURCE", "github_event"]
 
 SOURCE = "GITHUB"
 EVENT_HEADER = "X-GitHub-Event"
-_NO_COMMIT = "0" * 40  # `after` of a push that deleted its branch
 
 
 def _state_or_action(body: Mapping[str, Any]) -> str | None:
@@ -32,7 +32,7 @@ def _conclusion_or_action(body: Mapping[str, Any]) -> str | None:
 
 def _pushed_commit(body: Mapping[str, Any]) -> str | None:
     after = text_at(body, ("after",))
-    return None if after == _NO_COMMIT else after
+    return None if after == NO_COMMIT else after
 
 
 def _pull_request_commit(body: Mapping[str, Any]) -> str | None:

@@ -8,16 +8,19 @@ from strawberry.scalars import JSON
 
 from app.families.family import (
     CloudEventsOut,
+    DeliveryFields,
     DeliveryPart,
     EventKind,
     Family,
     GraphQLShape,
     MemberField,
+    kind_and_action,
     typed_kinds,
 )
-from app.families.gitlab.intake import SOURCE, gitlab_event
+from app.families.gitlab.intake import SOURCE, gitlab_event, gitlab_time
 from app.families.gitlab.payloads import GITLAB_PAYLOADS
 from app.families.gitlab.webhook import WEBHOOK
+from app.families.pushes import Pushed, read_push
 from app.families.roles import CHANGE_PUSHED, DEPLOYED, DEPLOYMENT_FAILED, Role
 
 __all__ = ["FAMILY"]
@@ -44,11 +47,18 @@ def _kinds() -> tuple[EventKind, ...]:
 _STATUS_ROLES = MappingProxyType({"success": DEPLOYED, "failed": DEPLOYMENT_FAILED})
 
 
-def _plays(kind: str, action: str | None) -> Role | None:
+def _plays(event: DeliveryFields) -> Role | None:
+    kind, action = kind_and_action(event)
     if kind == _DEPLOYMENT:
         return _STATUS_ROLES.get(action or "")
     # A push starts the life of the commit it leaves its branch at (`checkout_sha`).
     return CHANGE_PUSHED if kind == _PUSH else None
+
+
+def _pushed(event: DeliveryFields) -> Pushed | None:
+    if event.get("type") != _PUSH:
+        return None
+    return read_push(event.get("payload"), event.get("commit"), gitlab_time)
 
 
 FAMILY = Family(
@@ -88,6 +98,8 @@ FAMILY = Family(
     delivery=DeliveryPart(
         plays=_plays,
         types={DEPLOYED[0]: frozenset({_DEPLOYMENT}), CHANGE_PUSHED[0]: frozenset({_PUSH})},
+        reads=("payload.before", "payload.commits.id", "payload.commits.timestamp"),
+        pushed=_pushed,
     ),
     webhooks=(WEBHOOK,),
 )

@@ -16,7 +16,7 @@ from app.intake.deliveries import HeaderTypedDeliveries
 from app.intake.paths import Path, Reading, text_at
 from app.timestamps import parse_event_time
 
-__all__ = ["EVENT_HEADER", "SOURCE", "gitlab_event"]
+__all__ = ["EVENT_HEADER", "SOURCE", "gitlab_event", "gitlab_time"]
 
 SOURCE = "GITLAB"
 EVENT_HEADER = "X-Gitlab-Event"

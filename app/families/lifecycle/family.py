@@ -6,12 +6,14 @@ from strawberry.scalars import JSON
 
 from app.families.family import (
     CloudEventsOut,
+    DeliveryFields,
     DeliveryPart,
     EventKind,
     Family,
     GraphQLShape,
     InputIngest,
     MemberField,
+    kind_and_action,
 )
 from app.families.lifecycle.actions import LIFECYCLE_ACTIONS
 from app.families.lifecycle.graphql_input import LifecycleEventInput
@@ -41,8 +43,9 @@ def _kinds() -> tuple[EventKind, ...]:
     return (*documented, custom)
 
 
-def _plays(name: str, action: str | None) -> Role | None:
+def _plays(event: DeliveryFields) -> Role | None:
     # The metrics' roles are lifecycle events: each such name plays itself.
+    name, action = kind_and_action(event)
     return (name, action or "") if name in ROLE_NAMES else None
 
 

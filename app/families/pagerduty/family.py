@@ -13,6 +13,7 @@ from app.families.family import (
     Family,
     GraphQLShape,
     MemberField,
+    kind_and_action,
     typed_kinds,
 )
 from app.families.pagerduty.intake import SOURCE, pagerduty_event
@@ -75,7 +76,7 @@ FAMILY = Family(
     ),
     cloudevents=CloudEventsOut(type_prefix="com.pagerduty", subject=lambda event: event.object),
     delivery=DeliveryPart(
-        plays=lambda kind, action: _ROLES.get(kind),
+        plays=lambda event: _ROLES.get(kind_and_action(event)[0]),
         types={INCIDENT_OPENED[0]: frozenset(_ROLES)},
         subject_names_incident=True,
     ),
