@@ -15,7 +15,7 @@ what the deployments brought, not what the history holds.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,15 +43,19 @@ class Brought:
 
 
 async def brought_by(
-    reads: DeliveryReads, scope: EventFilter, deployed: Mapping[str, datetime]
+    reads: DeliveryReads,
+    scope: EventFilter,
+    deployed: Mapping[str, datetime],
+    pushed_heads: Collection[str],
 ) -> list[Brought]:
     """What each deployed commit (with its first success) brought, oldest deployment first;
-    a commit two deployments reach is brought by the first."""
+    a commit two deployments reach is brought by the first. Only from a commit a push left a
+    branch at (`pushed_heads`) is there a walk: a history told by no pushes costs no read."""
     pushes: dict[str, list[Pushed]] = {}
     first_deployed: dict[str, datetime] = {}
     asked: set[str] = set()
     walks = {commit: _Walk(commit, moment) for commit, moment in deployed.items()}
-    walking = list(walks.values())
+    walking = [walk for walk in walks.values() if walk.commit in pushed_heads]
     while walking:
         heads = {head for walk in walking for head in walk.frontier}
         await _read_pushes(reads, scope, heads - pushes.keys(), pushes)

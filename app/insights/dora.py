@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from app.families.delivery import pushed
 from app.families.roles import CHANGE_STARTS, DEPLOYED, DEPLOYMENT_FAILED
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.changes import Brought, brought_by
@@ -53,7 +54,7 @@ from app.insights.recovery import (
     rework_rate,
 )
 from app.periods import Bucket, Unit, following, truncate
-from app.store import EventStore
+from app.store import EventStore, FirstChanges
 
 __all__ = ["DeliveryMetrics", "DoraBand", "delivery_metrics"]
 
@@ -121,12 +122,12 @@ async def delivery_metrics(
     deployments = await playing(reads, in_range, {DEPLOYED[0], DEPLOYMENT_FAILED[0]})
     deploys, days = _per_commit(deployments)
     successes = {row["commit"]: row for row in deploys if row["first_success"] is not None}
-    brought = await brought_by(
-        reads, scope, {c: row["first_success"] for c, row in successes.items() if c is not None}
-    )
-    commits = sorted({commit for each in brought for commit in each.commits})
-    first_changes = await _first_changes(reads, scope, commits, start, end)
-    lead_spans, ignored, without_event = _lead_times(brought, first_changes)
+    deployed = {c: row["first_success"] for c, row in successes.items() if c is not None}
+    of_deployed = await _first_changes(reads, scope, sorted(deployed), start, end)
+    brought = await brought_by(reads, scope, deployed, of_deployed.pushed)
+    behind = sorted({c for each in brought for c in each.commits} - deployed.keys())
+    of_behind = await _first_changes(reads, scope, behind, start, end)
+    lead_spans, ignored, without_event = _lead_times(brought, of_deployed.times | of_behind.times)
     succeeded = sum(row["succeeded"] for row in deploys)
     failed = sum(row["failed"] for row in deploys)
     incidents, closings = await incidents_in(reads, scope, in_range)
@@ -189,20 +190,23 @@ def _per_commit(rows: list[Row]) -> tuple[list[dict[str, Any]], list[datetime]]:
 
 async def _first_changes(
     reads: DeliveryReads, scope: EventFilter, commits: list[str], start: datetime, end: datetime
-) -> dict[str, datetime]:
+) -> FirstChanges:
     if not commits:
-        return {}
+        return FirstChanges({}, frozenset())
     known = await reads.store.first_changes(scope, commits, (start, end))
     if known is not None:
         return known
     first: dict[str, datetime] = {}
+    heads: set[str] = set()
     for index in range(0, len(commits), _COMMITS_PER_READ):
         chunk = tuple(commits[index : index + _COMMITS_PER_READ])
         of_chunk = all_of([scope, Condition("commit", Op.IN, chunk)])
         for row in await playing(reads, of_chunk, CHANGE_STARTS):
             commit, moment = row["commit"], row["timestamp"]
             first[commit] = min(first.get(commit, moment), moment)
-    return first
+            if pushed(row) is not None:
+                heads.add(commit)
+    return FirstChanges(first, frozenset(heads))
 
 
 def _lead_times(

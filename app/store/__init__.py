@@ -1,6 +1,7 @@
 """MongoDB storage: layout, indexes, paging, and the embedded server."""
 
 from app.store.batch_appends import AppendedBatch, AppendedEach
+from app.store.change_starts import FirstChanges
 from app.store.event_store import (
     DEFAULT_SORT,
     Appended,
@@ -19,6 +20,7 @@ __all__ = [
     "EventPage",
     "EventQuery",
     "EventStore",
+    "FirstChanges",
     "PagedEvent",
     "SortKey",
 ]

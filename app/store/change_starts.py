@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -29,16 +30,26 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from app.documents.keys import escape_key
-from app.families.delivery import delivery_role
+from app.families.delivery import delivery_role, pushed
 from app.families.roles import CHANGE_STARTS, DEPLOYED
 from app.store.conditions import time_bounds_exclusive
 from app.store.write_turns import WriteTurns
 
-__all__ = ["ChangeStarts", "scope_key"]
+__all__ = ["ChangeStarts", "FirstChanges", "scope_key"]
 
 Document = dict[str, Any]
 # The embedded server's `$in` slows with the square of its list: short lists, more of them.
 _IDS_PER_READ = 25
+
+
+@dataclass(frozen=True)
+class FirstChanges:
+    """Each commit's first change (of those that have one), and which of the commits a push
+    left a branch at: only from those does a deployment's walk back through pushes start
+    (`app/insights/changes.py`)."""
+
+    times: dict[str, datetime]
+    pushed: frozenset[str]
 
 
 def scope_key(team: str | None, repo: str | None, *, any_team: bool, any_repo: bool) -> str:
@@ -61,10 +72,13 @@ class ChangeStarts:
     async def absorb(self, events: Sequence[Mapping[str, Any]], *, upto: int) -> None:
         earliest: dict[str, dict[str, datetime]] = defaultdict(dict)
         deployed: dict[str, set[tuple[str, datetime]]] = defaultdict(set)
+        heads: set[str] = set()
         for event in events:
             commit, role = event.get("commit"), delivery_role(event)
             if role is None or not isinstance(commit, str):
                 continue
+            if role[0] in CHANGE_STARTS and pushed(event) is not None:
+                heads.add(commit)
             moment = event["timestamp"]
             for scope in _scopes(event.get("teamId"), event.get("repo")):
                 if role[0] in CHANGE_STARTS:
@@ -75,7 +89,7 @@ class ChangeStarts:
         updates = [
             UpdateOne(
                 {"_id": commit},
-                _update(earliest.get(commit, {}), deployed.get(commit, set())),
+                _update(earliest.get(commit, {}), deployed.get(commit, set()), commit in heads),
                 upsert=True,
             )
             for commit in earliest.keys() | deployed.keys()
@@ -90,30 +104,30 @@ class ChangeStarts:
         commits: Iterable[str],
         deployed: tuple[datetime, datetime],
         max_time_ms: int,
-    ) -> dict[str, datetime]:
-        """The first change of each of `commits` in `scope`, for those that have one.
+    ) -> FirstChanges:
+        """The first change of each of `commits` in `scope`, for those that have one, and
+        which of them a push left a branch at (in any scope: a commit is the same everywhere).
 
         Commits deployed in `deployed` come from one range; the others one by one.
         """
         wanted = set(commits)
-        field = f"first.{escape_key(scope)}"
+        field = {f"first.{escape_key(scope)}": 1, "pushed": 1}
         # The two conditions may hold on different deployments (of other scopes, at other
         # times): a commit found that is not wanted is left out, and a wanted one was deployed
         # in this scope and range, so its first change is the one asked for either way.
         window = {"deploys.s": scope, "deploys.t": {"$gte": deployed[0], "$lt": deployed[1]}}
         read = await self._collection.find(
-            time_bounds_exclusive(window), {field: 1}, max_time_ms=max_time_ms
+            time_bounds_exclusive(window), field, max_time_ms=max_time_ms
         ).to_list()
         seen = {document["_id"] for document in read}
-        found = _firsts(read, scope, wanted)
         others = sorted(wanted - seen)
         for start in range(0, len(others), _IDS_PER_READ):
             ids = others[start : start + _IDS_PER_READ]
-            read = await self._collection.find(
-                {"_id": {"$in": ids}}, {field: 1}, max_time_ms=max_time_ms
+            read += await self._collection.find(
+                {"_id": {"$in": ids}}, field, max_time_ms=max_time_ms
             ).to_list()
-            found |= _firsts(read, scope, wanted)
-        return found
+        heads = frozenset(d["_id"] for d in read if d["_id"] in wanted and d.get("pushed"))
+        return FirstChanges(_firsts(read, scope, wanted), heads)
 
 
 def _firsts(documents: Iterable[Document], scope: str, wanted: set[str]) -> dict[str, datetime]:
@@ -127,8 +141,10 @@ def _firsts(documents: Iterable[Document], scope: str, wanted: set[str]) -> dict
     }
 
 
-def _update(firsts: Mapping[str, datetime], deploys: set[tuple[str, datetime]]) -> Document:
-    update: Document = {}
+def _update(
+    firsts: Mapping[str, datetime], deploys: set[tuple[str, datetime]], pushed_head: bool
+) -> Document:
+    update: Document = {"$set": {"pushed": True}} if pushed_head else {}
     if firsts:
         update["$min"] = {f"first.{escape_key(scope)}": moment for scope, moment in firsts.items()}
     if deploys:

@@ -10,11 +10,11 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.families.delivery import DELIVERY_TYPES, delivery_role
+from app.families.delivery import DELIVERY_TYPES, delivery_role, pushed
 from app.families.roles import CHANGE_STARTS
 from app.filters import Condition, EventFilter, Op, conjuncts, matches, paths_of, to_mongo
 from app.filters.mongo import split_conjunction
-from app.store.change_starts import scope_key
+from app.store.change_starts import FirstChanges, scope_key
 from app.store.conditions import index_friendly, time_bounds_exclusive, untested_by
 from app.store.counting import TAIL_LIMIT
 from app.store.delivery_model import DELIVERY_FIELDS
@@ -101,22 +101,27 @@ async def read_first_changes(
     events: AsyncCollection[Document],
     allocated: int,
     max_time_ms: int,
-) -> dict[str, datetime] | None:
-    """Each commit's first event playing a `commit`/`change` in `scope`; None when the model
-    cannot say (a scope other than a team and a repo, or a long unabsorbed tail)."""
+) -> FirstChanges | None:
+    """Each commit's first event playing a `commit`/`change` in `scope`, and which of them a
+    push left a branch at; None when the model cannot say (a scope other than a team and a
+    repo, or a long unabsorbed tail)."""
     key = _scope_key(scope)
     checkpoint = await projection.checkpoint()
     if key is None or allocated - checkpoint.seq > TAIL_LIMIT:
         return None
-    found = await projection.starts.first_changes(key, commits, deployed, max_time_ms)
+    absorbed = await projection.starts.first_changes(key, commits, deployed, max_time_ms)
+    found, heads = absorbed.times, set(absorbed.pushed)
     wanted = set(commits)
     tail = events.find({"seq": {"$gt": checkpoint.seq}}, _FIELDS, max_time_ms=max_time_ms)
     for row in await tail.to_list():
         commit, role = row.get("commit"), delivery_role(row)
-        starts = role is not None and role[0] in CHANGE_STARTS
-        if starts and commit in wanted and matches(scope, row):
+        if role is None or role[0] not in CHANGE_STARTS or commit not in wanted:
+            continue
+        if pushed(row) is not None:
+            heads.add(commit)
+        if matches(scope, row):
             found[commit] = min(found.get(commit, row["timestamp"]), row["timestamp"])
-    return found
+    return FirstChanges(found, frozenset(heads))
 
 
 def _scope_key(scope: EventFilter) -> str | None:

@@ -29,6 +29,7 @@ from app.filters import EventFilter
 from app.periods import Bucket
 from app.store.batch_appends import AppendedBatch, AppendedEach, BatchAppends
 from app.store.call_bounds import CallBounds
+from app.store.change_starts import FirstChanges
 from app.store.cursors import CursorCodec, stored_cursor_key
 from app.store.group_commit import GroupCommit
 from app.store.indexes import ensure_indexes
@@ -338,10 +339,11 @@ class EventStore:
     @_translates_driver_errors
     async def first_changes(
         self, scope: EventFilter, commits: Sequence[str], deployed: tuple[datetime, datetime]
-    ) -> dict[str, datetime] | None:
+    ) -> FirstChanges | None:
         """Each commit's first `commit`/`change` event in a scope of a team and a repo (either
-        may be left out), from the change-starts read model; None for another scope. Commits
-        deployed successfully in `deployed` cost one range read together, others a lookup."""
+        may be left out), and which of them a push left a branch at, from the change-starts
+        read model; None for another scope. Commits deployed successfully in `deployed` cost
+        one range read together, others a lookup."""
         return await self._reads.first_changes(scope, commits, deployed)
 
     @_translates_driver_errors

@@ -12,6 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from app.filters import EventFilter, matches, paths_of, to_mongo
 from app.filters.mongo import split_conjunction
 from app.periods import Bucket
+from app.store.change_starts import FirstChanges
 from app.store.conditions import index_friendly, time_bounds_exclusive
 from app.store.counting import count_from_model, count_plan
 from app.store.delivery_reads import read_deliveries, read_first_changes
@@ -96,7 +97,7 @@ class ModelReads:
 
     async def first_changes(
         self, scope: EventFilter, commits: Sequence[str], deployed: tuple[datetime, datetime]
-    ) -> dict[str, datetime] | None:
+    ) -> FirstChanges | None:
         return await read_first_changes(
             scope,
             commits,

@@ -11,34 +11,15 @@ their subject.
 
 from __future__ import annotations
 
-import statistics
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.utils.metrics import close_enough, durations
-from tests.utils.quarter import END, START, Happened, quarter, send
+from tests.utils.quarter import END, START, Happened, band, figures, quarter, send
 from tests.utils.service import RunningService
 from tests.utils.tokens import ADMIN, TEAM_B
 
 PRODUCTION = {"production", "prod"}
-
-
-def figures(*, band: bool = True) -> str:
-    """Every figure of the five metrics and time to restore; the band only over a quarter."""
-    frequency = "deployments band" if band else "deployments"
-    return f"""
-    deploymentFrequency {{ {frequency} }}
-    leadTime {{ durations {{ count meanSeconds medianSeconds }} ignoredNonPositive }}
-    changeFailureRate {{ rate deployments failedDeployments linkedIncidents }}
-    timeToRestore {{
-      durations {{ count meanSeconds medianSeconds }}
-      unresolvedIncidents pairedByIdentity recoveredByDeployment abandonedIncidents
-    }}
-    failedDeploymentRecoveryTime {{
-      durations {{ count meanSeconds medianSeconds }} unrecoveredFailures
-    }}
-    deploymentReworkRate {{ rate deployments reworkDeployments }}
-    """
 
 
 METRICS = f"""
@@ -76,20 +57,6 @@ def place(happened: Happened) -> tuple[str, str | None]:
 def concerns(incident: Happened, happened: Happened) -> bool:
     """An incident concerns its repository's deployments, or its team's when it names none."""
     return incident.team == happened.team and incident.repo in (None, happened.repo)
-
-
-def band(days: set[Any]) -> str:
-    weeks = [START + timedelta(weeks=n) for n in range(13)]
-    per_week = [sum(1 for d in days if w <= d < w + timedelta(weeks=1)) for w in weeks]
-    months = [datetime(2026, m, 1, tzinfo=UTC) for m in (2, 3)]  # the whole months in range
-    per_month = [sum(1 for d in days if d.month == m.month) for m in months]
-    if statistics.median(per_week) >= 3:
-        return "DAILY"
-    if statistics.median([1 if n else 0 for n in per_week]) >= 1:
-        return "WEEKLY"
-    if statistics.median([1 if n else 0 for n in per_month]) >= 1:
-        return "MONTHLY"
-    return "YEARLY"
 
 
 def worked_out(
@@ -239,8 +206,8 @@ async def _measured_as_a_whole(guarded: RunningService, history: list[Happened])
         assert answer.errors == []
         expected = worked_out(history, team, repo)
         got = answer.data["deliveryMetrics"]
-        for metric, figures in expected.items():
-            assert close_enough(got[metric], figures), (team, repo, metric, got[metric], figures)
+        for metric, wanted in expected.items():
+            assert close_enough(got[metric], wanted), (team, repo, metric, got[metric], wanted)
     # Not a quiet quarter: every awkward case is in it.
     everyone = worked_out(history, None, None)
     restore = everyone["timeToRestore"]
@@ -272,9 +239,9 @@ async def _measured_week_by_week(guarded: RunningService, history: list[Happened
     assert bounds == list(zip([start, *mondays], [*mondays, end], strict=True))
     for (first, last), period in zip(bounds, trend, strict=True):
         expected = _without_band(worked_out(history, "team-a", None, first, last))
-        for metric, figures in expected.items():
+        for metric, wanted in expected.items():
             got = period["metrics"][metric]
-            assert close_enough(got, figures), (first, metric, got, figures)
+            assert close_enough(got, wanted), (first, metric, got, wanted)
     assert sum(p["metrics"]["deploymentFrequency"]["deployments"] for p in trend) > 0
 
 
@@ -297,9 +264,9 @@ async def _measured_team_by_team(guarded: RunningService, history: list[Happened
         ),
     ]
     for (team, repo), group in groups:
-        for metric, figures in worked_out(history, team, repo).items():
+        for metric, wanted in worked_out(history, team, repo).items():
             got = group["metrics"][metric]
-            assert close_enough(got, figures), (team, repo, metric, got, figures)
+            assert close_enough(got, wanted), (team, repo, metric, got, wanted)
     assert [g["teamId"] for g in seen_by_b.data["deliveryBreakdown"]] == ["team-b"]
 
 

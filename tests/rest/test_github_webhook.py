@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,7 +13,7 @@ from app.config import Settings
 from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.service import DATA, RunningService, bearer, running_service
 from tests.utils.tokens import ADMIN, TEAM_A, TOKENS
-from tests.utils.webhooks import stored, with_webhook_secrets
+from tests.utils.webhooks import github_signature, stored, with_webhook_secrets
 from tests.utils.websocket import graphql_websocket
 
 SECRETS = "github:team-a-s3cret=team-a,github:team-b-s3cret=team-b"
@@ -45,8 +44,7 @@ async def deliver(
         **headers,
     }
     if secret is not None:
-        digest = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-        sent["X-Hub-Signature-256"] = f"sha256={digest}"
+        sent["X-Hub-Signature-256"] = github_signature(secret, raw)
     return await service.http.post("/webhooks/github", content=raw, headers=sent)
 
 
@@ -153,8 +151,7 @@ async def test_a_delivery_that_does_not_verify_stores_nothing(github: RunningSer
         headers={
             "X-GitHub-Event": "push",
             "X-GitHub-Delivery": "d-1",
-            "X-Hub-Signature-256": "sha256="
-            + hmac.new(b"team-a-s3cret", json.dumps(body).encode(), hashlib.sha256).hexdigest(),
+            "X-Hub-Signature-256": github_signature("team-a-s3cret", json.dumps(body).encode()),
         },
     )
 
@@ -187,8 +184,7 @@ async def test_bad_deliveries_are_refused_naming_the_field(github: RunningServic
         content=b"{}",
         headers={
             "X-GitHub-Delivery": "d-2",
-            "X-Hub-Signature-256": "sha256="
-            + hmac.new(b"team-a-s3cret", b"{}", hashlib.sha256).hexdigest(),
+            "X-Hub-Signature-256": github_signature("team-a-s3cret", b"{}"),
         },
     )
 

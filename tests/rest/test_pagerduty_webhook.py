@@ -3,8 +3,6 @@ rotated); the secret says the team."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
@@ -16,7 +14,7 @@ from app.config import Settings
 from tests.utils.live import SUBSCRIBE, wait_until
 from tests.utils.service import DATA, RunningService, bearer, running_service
 from tests.utils.tokens import ADMIN, TEAM_A, TOKENS
-from tests.utils.webhooks import stored, with_webhook_secrets
+from tests.utils.webhooks import pagerduty_signature, stored, with_webhook_secrets
 from tests.utils.websocket import graphql_websocket
 
 SECRETS = "pagerduty:team-a-s3cret=team-a,pagerduty:team-b-s3cret=team-b"
@@ -33,10 +31,6 @@ def occurred(name: str) -> datetime:
     return datetime.fromisoformat(webhook(name)["event"]["occurred_at"])
 
 
-def signature(secret: str, raw: bytes) -> str:
-    return "v1=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-
-
 async def deliver(
     service: RunningService,
     name: str,
@@ -49,7 +43,7 @@ async def deliver(
     raw = json.dumps(webhook(name) if body is None else body).encode()
     sent = {**HEADERS[f"{name}.json"], **(headers or {})}
     if secrets:
-        sent["X-PagerDuty-Signature"] = ",".join(signature(s, raw) for s in secrets)
+        sent["X-PagerDuty-Signature"] = pagerduty_signature(secrets, raw)
     return await service.http.post("/webhooks/pagerduty", content=raw, headers=sent)
 
 
@@ -153,7 +147,7 @@ async def test_a_webhook_that_does_not_verify_stores_nothing(pagerduty: RunningS
     tampered = await pagerduty.http.post(
         "/webhooks/pagerduty",
         content=json.dumps({**body, "forged": True}).encode(),
-        headers={"X-PagerDuty-Signature": signature("team-a-s3cret", raw)},
+        headers={"X-PagerDuty-Signature": pagerduty_signature(["team-a-s3cret"], raw)},
     )
 
     assert [a.status_code for a in (unsigned, stranger, with_token, tampered)] == [401] * 4

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from tests.graphql.queries import INGEST_BATCH
 from tests.utils.service import RunningService, reference
 from tests.utils.tokens import TEAM_A, TEAM_B
 
-__all__ = ["END", "START", "Happened", "quarter", "send"]
+__all__ = ["END", "START", "Happened", "band", "figures", "quarter", "send"]
 
 START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 END = START + timedelta(weeks=13)
@@ -27,6 +28,39 @@ STAGE = next(
     if m["eventType"] == "Pipeline Stage Completed"
 )
 INGEST_CDEVENTS = "mutation($events: [JSON!]!) { ingestCDEvents(events: $events) { created } }"
+
+
+def figures(*, band: bool = True) -> str:
+    """Every figure of the five metrics and time to restore; the band only over a quarter."""
+    frequency = "deployments band" if band else "deployments"
+    return f"""
+    deploymentFrequency {{ {frequency} }}
+    leadTime {{ durations {{ count meanSeconds medianSeconds }} ignoredNonPositive }}
+    changeFailureRate {{ rate deployments failedDeployments linkedIncidents }}
+    timeToRestore {{
+      durations {{ count meanSeconds medianSeconds }}
+      unresolvedIncidents pairedByIdentity recoveredByDeployment abandonedIncidents
+    }}
+    failedDeploymentRecoveryTime {{
+      durations {{ count meanSeconds medianSeconds }} unrecoveredFailures
+    }}
+    deploymentReworkRate {{ rate deployments reworkDeployments }}
+    """
+
+
+def band(days: set[Any]) -> str:
+    """Four Keys' band (docs/insights.md) of the deploy days of the quarter from START."""
+    weeks = [START + timedelta(weeks=n) for n in range(13)]
+    per_week = [sum(1 for d in days if w <= d < w + timedelta(weeks=1)) for w in weeks]
+    months = [datetime(2026, m, 1, tzinfo=UTC) for m in (2, 3)]  # the whole months in range
+    per_month = [sum(1 for d in days if d.month == m.month) for m in months]
+    if statistics.median(per_week) >= 3:
+        return "DAILY"
+    if statistics.median([1 if n else 0 for n in per_week]) >= 1:
+        return "WEEKLY"
+    if statistics.median([1 if n else 0 for n in per_month]) >= 1:
+        return "MONTHLY"
+    return "YEARLY"
 
 
 @dataclass
