@@ -1,5 +1,5 @@
-"""What a push says of the commits it brought to its branch, read alike for the tools that
-send pushes with their commits listed (GitHub's and GitLab's push webhooks).
+"""What a push says of the commits it brought to its branch, read alike for the tools whose
+push webhooks list them (`before`, and each commit's `id` and `timestamp`).
 
 Lead time counts each commit a deployment brings from that commit's own time: a push lists
 the commits it brought, and the commit its branch was at before, through which the pushes

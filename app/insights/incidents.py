@@ -57,9 +57,8 @@ async def incidents_in(
 
 def _distinct(incidents: list[Row], closings: list[Row]) -> list[Row]:
     """The incidents, an incident opened again while it is still open left out: one incident
-    told twice (a GitHub issue opened with its label is also said to be labelled; a CDEvents
-    incident detected, then reported) is one. Opened again after it was closed, it is
-    another (PagerDuty's reopened)."""
+    told twice (an issue opened with its label, then said to be labelled; an incident
+    detected, then reported) is one. Opened again after it was closed, it is another."""
     opening = {id(row) for row in incidents}
     # At one time an opening comes first: told at once, it is still one incident.
     told = sorted(incidents + closings, key=lambda row: (row["timestamp"], id(row) not in opening))
@@ -82,8 +81,8 @@ def place(row: Row) -> tuple[Any, Any]:
 
 def within(incident_place: tuple[Any, Any], row: Row) -> bool:
     """Whether an incident of `incident_place` concerns what `row` did: one of its repository,
-    or of its team when the incident names no repository (a PagerDuty incident names a
-    service, not a repository: it concerns all of its team's)."""
+    or of its team when the incident names no repository (a pager's incident names a service,
+    not a repository: it concerns all of its team's)."""
     team, repo = incident_place
     return row.get("teamId") == team and (repo is None or row.get("repo") == repo)
 

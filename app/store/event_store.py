@@ -341,9 +341,8 @@ class EventStore:
         self, scope: EventFilter, commits: Sequence[str], deployed: tuple[datetime, datetime]
     ) -> FirstChanges | None:
         """Each commit's first `commit`/`change` event in a scope of a team and a repo (either
-        may be left out), and which of them a push left a branch at, from the change-starts
-        read model; None for another scope. Commits deployed successfully in `deployed` cost
-        one range read together, others a lookup."""
+        may be left out), and which a push left a branch at, from the change-starts model;
+        None for another scope. Commits deployed in `deployed` cost one read, others a lookup."""
         return await self._reads.first_changes(scope, commits, deployed)
 
     @_translates_driver_errors
