@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.utils.metrics import close_enough, durations
+from tests.utils.metrics import Worked, close_enough
 from tests.utils.quarter import END, START, Happened, band, figures, quarter, send
 from tests.utils.service import RunningService
 from tests.utils.tokens import ADMIN, TEAM_B
@@ -151,41 +151,19 @@ def worked_out(
             for w, opened, over in windows
         )
     ]
-    total = len(made)
-    return {
-        "deploymentFrequency": {
-            "deployments": len(succeeded),
-            "band": band(
-                {datetime(h.at.year, h.at.month, h.at.day, tzinfo=UTC) for h in succeeded}
-            ),
-        },
-        "leadTime": {
-            "durations": durations([s for s in spans if s > 0]),
-            "ignoredNonPositive": sum(1 for s in spans if s <= 0),
-        },
-        "changeFailureRate": {
-            "rate": (len(failed) + len(linked)) / total if total else None,
-            "deployments": total,
-            "failedDeployments": len(failed),
-            "linkedIncidents": len(linked),
-        },
-        "timeToRestore": {
-            "durations": durations(restores),
-            "unresolvedIncidents": counts["unresolved"],
-            "pairedByIdentity": counts["identity"],
-            "recoveredByDeployment": counts["deployment"],
-            "abandonedIncidents": counts["abandoned"],
-        },
-        "failedDeploymentRecoveryTime": {
-            "durations": durations(recoveries),
-            "unrecoveredFailures": unrecovered,
-        },
-        "deploymentReworkRate": {
-            "rate": len(rework) / total if total else None,
-            "deployments": total,
-            "reworkDeployments": len(rework),
-        },
-    }
+    return Worked(
+        succeeded=len(succeeded),
+        band=band({datetime(h.at.year, h.at.month, h.at.day, tzinfo=UTC) for h in succeeded}),
+        spans=spans,
+        failed=len(failed),
+        linked=len(linked),
+        total=len(made),
+        restores=restores,
+        paired=counts,
+        recoveries=recoveries,
+        unrecovered=unrecovered,
+        rework=len(rework),
+    ).figures()
 
 
 async def test_a_quarter_of_every_family_measures_as_worked_out(guarded: RunningService) -> None:
