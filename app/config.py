@@ -118,6 +118,34 @@ class Settings(BaseSettings):
         default=None,
         description="A file of `source:secret=team` lines (# comments), read at start-up.",
     )
+    webhook_retry_schedule: str = Field(
+        default="5,300,1800,7200,18000,36000,36000",
+        description="Outbound webhooks: seconds between attempts of one delivery, separated "
+        "by commas (the first attempt is at once); after the last, the delivery has failed.",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Outbound webhooks may send to loopback, private and link-local "
+        "addresses, and over plain http.",
+    )
+    webhook_timeout_seconds: float = Field(default=15, gt=0, description="Per attempt.")
+    webhook_max_retry_after_seconds: float = Field(
+        default=3600, ge=0, description="The longest `Retry-After` a receiver is obeyed for."
+    )
+    webhook_disable_after_days: float = Field(
+        default=5, gt=0, description="A webhook whose every attempt failed this long is disabled."
+    )
+    webhook_log_days: float = Field(
+        default=30, gt=0, description="How long finished deliveries are kept in the log."
+    )
+    webhook_lease_seconds: float = Field(
+        default=30, gt=0, description="How long a process delivers a webhook without renewing."
+    )
+    webhook_queue_events: int = Field(
+        default=256,
+        gt=0,
+        description="Live events held for one webhook before it catches up from the store instead.",
+    )
     tokens: str | None = Field(
         default=None,
         description="API tokens, `token=team` pairs separated by commas; `token=*` is an admin.",
@@ -229,6 +257,17 @@ class Settings(BaseSettings):
             if not _HEADER_NAME.fullmatch(name):
                 raise ValueError(f"{name!r} is not an HTTP header name")
         return ",".join(name.lower() for name in _listed(headers))
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, text: str) -> str:
+        try:
+            delays = [float(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise ValueError("must be seconds separated by commas") from None
+        if any(delay < 0 for delay in delays):
+            raise ValueError("a delay cannot be negative")
+        return text
 
     @field_validator("broadcast_url")
     @classmethod

@@ -26,6 +26,7 @@ from app.intake import IntakeLimits
 from app.live.bus import EventBus
 from app.live.collector import CollectorPolicy
 from app.live.dispatcher import LiveDispatcher
+from app.outbound.runner import OutboundWebhooks
 from app.rest import REST_ROUTES
 from app.services import Services
 from app.store import EventStore
@@ -71,6 +72,9 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         bus.listen(dispatcher)
         await bus.connect()
         stack.push_async_callback(bus.disconnect)
+        outbound = OutboundWebhooks(store, dispatcher, settings)
+        await outbound.start()
+        stack.push_async_callback(outbound.stop)
         yield Services(
             settings=settings,
             store=store,
@@ -86,6 +90,7 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             ),
             dispatcher=dispatcher,
             tokens=TokenRegistry.from_settings(settings),
+            outbound=outbound,
         )
 
 

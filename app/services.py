@@ -10,6 +10,7 @@ from app.ingest.ingestor import Ingestor
 from app.intake import IntakeLimits
 from app.live.bus import EventBus
 from app.live.dispatcher import LiveDispatcher
+from app.outbound.runner import OutboundWebhooks
 from app.store import EventStore
 
 __all__ = ["Services"]
@@ -23,6 +24,7 @@ class Services:
     ingestor: Ingestor
     dispatcher: LiveDispatcher
     tokens: TokenRegistry
+    outbound: OutboundWebhooks
 
     @property
     def intake_limits(self) -> IntakeLimits:

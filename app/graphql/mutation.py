@@ -18,6 +18,7 @@ from app.families import FAMILIES, Family
 from app.families.family import BodyInput, InputIngest, JsonIngest
 from app.graphql.context import Info
 from app.graphql.types import AnyEvent, event_node
+from app.graphql.webhooks import WebhookMutations
 from app.ingest.ingestor import Parser, Submission
 
 __all__ = ["Mutation"]
@@ -215,7 +216,9 @@ def _mutation() -> Any:
         "is reported by its index).",
         resolver=_ingest_events,
     )
-    cls = types.new_class("Mutation", (), {}, lambda namespace: namespace.update(fields))
+    cls = types.new_class(
+        "Mutation", (WebhookMutations,), {}, lambda namespace: namespace.update(fields)
+    )
     return strawberry.type(cls)
 
 

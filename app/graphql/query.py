@@ -27,6 +27,7 @@ from app.graphql.insights import (
     event_counts,
 )
 from app.graphql.types import AnyEvent, EventSourceInfo, event_node, event_sources
+from app.graphql.webhooks import WebhookQueries
 from app.store import EventPage, EventQuery
 from app.upstream.strawberry import SelectedField, Selection
 
@@ -124,7 +125,7 @@ def _event_pages() -> type:
 
 
 @strawberry.type
-class Query(_event_pages()):  # type: ignore[misc]
+class Query(_event_pages(), WebhookQueries):  # type: ignore[misc]
     event_sources: list[EventSourceInfo] = strawberry.field(
         resolver=event_sources,
         description="The families of events this service stores, each `source` a filter can "

@@ -13,7 +13,7 @@ from app.live.feed import Feed
 from app.store import EventStore
 from app.store.arrival import streaming
 
-__all__ = ["follow"]
+__all__ = ["follow", "follow_from"]
 
 
 async def follow(
@@ -45,12 +45,22 @@ async def follow(
                 )
             ]
         )
-    feed = Feed(
-        event_filter,
-        after_seq=after_seq,
-        capacity=capacity,
-        unread=unread,
+    return follow_from(
+        store, dispatcher, event_filter, after_seq=after_seq, capacity=capacity, unread=unread
     )
+
+
+def follow_from(
+    store: EventStore,
+    dispatcher: LiveDispatcher,
+    event_filter: EventFilter,
+    *,
+    after_seq: int | None,
+    capacity: int,
+    unread: Callable[[], int] = lambda: 0,
+) -> AsyncIterator[StoredEvent]:
+    """`follow` from a sequence number the caller holds itself (a webhook's position)."""
+    feed = Feed(event_filter, after_seq=after_seq, capacity=capacity, unread=unread)
     return _stream(store, dispatcher, feed, to_mongo(event_filter))
 
 

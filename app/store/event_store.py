@@ -53,11 +53,8 @@ _DURABLE = WriteConcern(w="majority", j=True)
 @dataclass(frozen=True)
 class Appended:
     """The outcome of `append`: the stored event, its document as the store holds it, and
-    whether this call stored it.
-
-    `skipped_seq` is a sequence number this call reserved and will never be used (the key
-    turned out to be taken): live delivery need not wait for it.
-    """
+    whether this call stored it. `skipped_seq` is a sequence number this call reserved and
+    will never use (the key turned out to be taken): live delivery need not wait for it."""
 
     event: StoredEvent
     document: Document
@@ -205,6 +202,10 @@ class EventStore:
     def stopping(self, within: float) -> None:
         """The service is stopping: every call ends within `within` seconds (`CallBounds`)."""
         self._bounds.stopping(within)
+
+    def collection(self, name: str) -> AsyncCollection[Document]:
+        """Another collection of the store's database, written durably (webhooks' state)."""
+        return self._events.database.get_collection(name, write_concern=_DURABLE)
 
     async def ping(self) -> bool:
         try:
@@ -357,10 +358,8 @@ class EventStore:
 
     async def arrivals_cursor(self) -> str:
         """A cursor at the newest arrival with nothing still being written below it: what a
-        subscription resumes after to get what arrives from now on, whatever its time, and
-        every event of a batch still being written. Its time is the end of time, so as a page
-        cursor it starts at the newest event, and it says nothing about the event it stands
-        after."""
+        subscription resumes after to get what arrives from now on, whatever its time. Its
+        time is the end of time: as a page cursor it starts at the newest event."""
         seq = await self.settled_seq()
         return self._codec.encode(DEFAULT_SORT, (_END_OF_TIME,), seq)
 
@@ -391,10 +390,9 @@ class EventStore:
         return settled.settled_through(await self._log.last_seq())
 
     async def _prepare_counter(self) -> None:
-        """Make the counter, ahead of every stored event even after a restore or a crash."""
+        """Make the counter, ahead of every stored event even after a restore or a crash
+        (normally nothing lies past it; after a restore of an older one, what it missed does)."""
         counter = await self._sequencer.allocated()
-        # Normally nothing lies past the counter; after a restore of an older counter, the
-        # events it missed do (and without any counter, all of them, once).
         beyond = await self._events.find({"seq": {"$gt": counter}}, {"seq": 1}).to_list()
         top = max([counter, *(int(document["seq"]) for document in beyond)])
         await self._sequencer.prepare(top)
