@@ -84,6 +84,9 @@ async def receiving(path: str = "/hook") -> AsyncIterator[Receiver]:
     serving = asyncio.create_task(server.serve(sockets=[listener]))
     try:
         while not server.started:
+            if serving.done():
+                serving.result()
+                raise RuntimeError("the receiver stopped while starting")
             await asyncio.sleep(0.01)
         yield receiver
     finally:
