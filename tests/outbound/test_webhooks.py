@@ -14,6 +14,7 @@ from standardwebhooks.webhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from app.config import Settings
+from app.outbound.sender import Sender
 from tests.utils.receiver import Answer, Received, receiving
 from tests.utils.service import RunningService, running_service
 from tests.utils.tokens import ADMIN, TEAM_A, TEAM_B, TOKENS
@@ -328,3 +329,18 @@ async def test_private_destinations_are_refused(settings: Settings, url: str, sa
     assert error["message"].startswith("input.url: ")
     assert says in error["message"]
     assert listed.data == {"webhooks": []}
+
+
+async def test_the_address_is_checked_again_on_connecting() -> None:
+    """A name that resolves to a private address by the time of sending is not connected to,
+    whatever it resolved to when the webhook was made."""
+    sender = Sender(allow_private=False, timeout_seconds=5)
+    async with receiving() as receiver:
+        port = receiver.url.split(":")[2].split("/")[0]
+        tried = await sender.send(f"https://localhost:{port}/hook", {}, b"{}")
+    await sender.close()
+
+    assert not tried.succeeded
+    assert tried.error is not None
+    assert "a private address: not connected" in tried.error
+    assert receiver.received == []
