@@ -3,7 +3,9 @@ attempt (time, status code, duration, error), its status (`PENDING` until it suc
 given up, then `SUCCEEDED` or `FAILED`) and when it is tried next.
 
 It is also where a delivery's retries survive a restart: the process that takes a webhook on
-continues the schedule of its pending delivery from the attempts made (`tries`). A delivery
+continues the schedule of its pending delivery from the attempts made (`tries`). A delivery is
+stored at its first attempt's outcome, not before (one write, group-committed with the
+others: `Recorder`). A delivery
 sent again by hand (`redeliverWebhookEvent`, `recoverWebhook`) is marked `resend` and starts a
 new round of the schedule; those are sent beside the webhook's queue, not in it. Finished
 deliveries are kept for `EVENTSTORE_WEBHOOK_LOG_DAYS`.
@@ -11,13 +13,14 @@ deliveries are kept for `EVENTSTORE_WEBHOOK_LOG_DAYS`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
+from app.outbound.recorder import Recorder
 from app.outbound.sender import Attempt
 
 __all__ = ["Delivery", "DeliveryLog"]
@@ -28,6 +31,8 @@ PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
 
 @dataclass(frozen=True)
 class Delivery:
+    """One event's delivery by one webhook; `new` for one not tried yet (nothing stored)."""
+
     webhook_id: str
     seq: int
     event_id: str
@@ -36,6 +41,10 @@ class Delivery:
     tries: int
     next_attempt_at: datetime | None
     resend: bool
+
+    @classmethod
+    def new(cls, webhook_id: str, seq: int, event_id: str) -> Delivery:
+        return cls(webhook_id, seq, event_id, PENDING, (), 0, None, False)
 
     @classmethod
     def of(cls, document: Document) -> Delivery:
@@ -68,8 +77,9 @@ def _attempt(attempt: Attempt) -> Document:
 
 
 class DeliveryLog:
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(self, collection: AsyncCollection[Document], recorder: Recorder) -> None:
         self._collection = collection
+        self._recorder = recorder
 
     async def prepare(self) -> None:
         await self._collection.create_indexes(
@@ -85,53 +95,54 @@ class DeliveryLog:
             ]
         )
 
-    async def open(self, webhook_id: str, seq: int, event_id: str, now: datetime) -> Delivery:
-        """The delivery of this event by this webhook, made `PENDING` if it is new."""
-        found = await self._collection.find_one_and_update(
-            {"_id": _key(webhook_id, seq)},
-            {
-                "$setOnInsert": {
-                    "webhookId": webhook_id,
-                    "seq": seq,
-                    "eventId": event_id,
-                    "status": PENDING,
-                    "createdAt": now,
-                    "tries": 0,
-                    "nextAttemptAt": now,
-                }
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+    async def beyond(self, webhook_id: str, position: int) -> dict[int, Delivery]:
+        """The webhook's queue deliveries past its position: the one a stopped process was
+        trying (its attempts so far, so the schedule goes on), or done but not yet passed."""
+        found = self._collection.find(
+            {"webhookId": webhook_id, "seq": {"$gt": position}, "resend": {"$ne": True}}
         )
-        assert found is not None  # upserted
-        return Delivery.of(found)
+        return {d["seq"]: Delivery.of(d) async for d in found}
 
-    async def attempted(
-        self, delivery: Delivery, attempt: Attempt, next_at: datetime | None
-    ) -> Delivery:
-        """A failed attempt, and when the next one is due (None: none is, for now)."""
-        update: Document = {
-            "$push": {"attempts": _attempt(attempt)},
-            "$inc": {"tries": 1},
-        }
-        update["$set" if next_at else "$unset"] = {"nextAttemptAt": next_at or ""}
-        found = await self._collection.find_one_and_update(
-            {"_id": _key(delivery.webhook_id, delivery.seq)},
-            update,
-            return_document=ReturnDocument.AFTER,
+    async def attempted(self, delivery: Delivery, attempt: Attempt, next_at: datetime) -> Delivery:
+        """A failed attempt, and when the next one is due."""
+        await self._record(delivery, attempt, {"status": PENDING, "nextAttemptAt": next_at})
+        return replace(
+            delivery,
+            attempts=(*delivery.attempts, attempt),
+            tries=delivery.tries + 1,
+            next_attempt_at=next_at,
         )
-        return delivery if found is None else Delivery.of(found)
+
+    async def stopped(self, delivery: Delivery, attempt: Attempt) -> None:
+        """A failed attempt after which nothing is due: its webhook was disabled."""
+        await self._record(delivery, attempt, {"status": PENDING}, unset=("nextAttemptAt",))
 
     async def finish(self, delivery: Delivery, attempt: Attempt, status: str) -> None:
-        await self._collection.update_one(
-            {"_id": _key(delivery.webhook_id, delivery.seq)},
-            {
-                "$push": {"attempts": _attempt(attempt)},
-                "$inc": {"tries": 1},
-                "$set": {"status": status, "finishedAt": attempt.at, "resend": False},
-                "$unset": {"nextAttemptAt": ""},
-            },
+        await self._record(
+            delivery,
+            attempt,
+            {"status": status, "finishedAt": attempt.at, "resend": False},
+            unset=("nextAttemptAt",),
         )
+
+    async def _record(
+        self, delivery: Delivery, attempt: Attempt, fields: Document, unset: tuple[str, ...] = ()
+    ) -> None:
+        update: Document = {
+            "$setOnInsert": {
+                "webhookId": delivery.webhook_id,
+                "seq": delivery.seq,
+                "eventId": delivery.event_id,
+                "createdAt": attempt.at,
+            },
+            "$push": {"attempts": _attempt(attempt)},
+            "$inc": {"tries": 1},
+            "$set": fields,
+        }
+        if unset:
+            update["$unset"] = dict.fromkeys(unset, "")
+        key = {"_id": _key(delivery.webhook_id, delivery.seq)}
+        await self._recorder.write(self._collection, UpdateOne(key, update, upsert=True))
 
     async def resend(self, webhook_id: str, seq: int, event_id: str, now: datetime) -> Delivery:
         """Send this event again, outside the webhook's queue, with a new round of retries."""

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from app.filters import Condition, EventFilter, Op, all_of
 from app.filters.stored import filter_from_stored, stored_filter
+from app.outbound.recorder import Recorder
 from app.outbound.secrets import new_secret
 
 __all__ = ["ROTATION_OVERLAP", "Webhook", "Webhooks"]
@@ -85,8 +86,9 @@ class Webhook:
 
 
 class Webhooks:
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(self, collection: AsyncCollection[Document], recorder: Recorder) -> None:
         self._collection = collection
+        self._recorder = recorder
 
     async def prepare(self) -> None:
         await self._collection.create_index([("teamId", ASCENDING)], name="team")
@@ -188,13 +190,12 @@ class Webhooks:
             {"$set": {"lease.until": now}},
         )
 
-    async def advance(self, webhook_id: str, owner: str, seq: int) -> bool:
-        """Move the position on to `seq`; False when this process no longer holds the lease."""
-        moved = await self._collection.update_one(
-            {"_id": webhook_id, "lease.owner": owner},
-            {"$max": {"position": seq}},
+    async def advance(self, webhook_id: str, owner: str, seq: int) -> None:
+        """Move the position on to `seq`, unless another process holds the lease now."""
+        await self._recorder.write(
+            self._collection,
+            UpdateOne({"_id": webhook_id, "lease.owner": owner}, {"$max": {"position": seq}}),
         )
-        return moved.matched_count == 1
 
     async def failing(self, webhook_id: str, owner: str, since: datetime) -> None:
         await self._collection.update_one(

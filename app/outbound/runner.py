@@ -25,6 +25,7 @@ from app.errors import ServiceError
 from app.live.dispatcher import LiveDispatcher
 from app.outbound.delivery_log import FAILED, SUCCEEDED, DeliveryLog
 from app.outbound.endpoints import Webhook, Webhooks
+from app.outbound.recorder import Recorder
 from app.outbound.schedule import RetrySchedule, parse_schedule
 from app.outbound.sender import Attempt, Sender
 from app.outbound.worker import Delivering, WebhookWorker, attempt
@@ -40,9 +41,13 @@ _PURGE_EVERY = timedelta(hours=1)
 class OutboundWebhooks:
     def __init__(self, store: EventStore, dispatcher: LiveDispatcher, settings: Settings) -> None:
         codec = DOCUMENT_CODEC
-        self.webhooks = Webhooks(store.collection("webhooks").with_options(codec_options=codec))
+        self._recorder = Recorder()
+        self.webhooks = Webhooks(
+            store.collection("webhooks").with_options(codec_options=codec), self._recorder
+        )
         self.log = DeliveryLog(
-            store.collection("webhook_deliveries").with_options(codec_options=codec)
+            store.collection("webhook_deliveries").with_options(codec_options=codec),
+            self._recorder,
         )
         self.settings = settings
         self._lease_seconds = settings.webhook_lease_seconds
@@ -93,6 +98,7 @@ class OutboundWebhooks:
                 await task
         with contextlib.suppress(PyMongoError):
             await self.webhooks.release(list(self._held), self._role.owner, datetime.now(UTC))
+        await self._recorder.close()
         await self._role.sender.close()
 
     def changed(self) -> None:

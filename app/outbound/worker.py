@@ -76,6 +76,7 @@ class WebhookWorker:
     def __init__(self, role: Delivering, hook: Webhook) -> None:
         self._role = role
         self._hook = hook
+        self._known: dict[int, Delivery] = {}
         self._position = hook.position
         self._failing_since = hook.failing_since
 
@@ -95,6 +96,7 @@ class WebhookWorker:
 
     async def _deliver_queue(self) -> bool:
         role = self._role
+        self._known = await role.log.beyond(self._hook.id, self._position)
         events = follow_from(
             role.store,
             role.dispatcher,
@@ -112,9 +114,11 @@ class WebhookWorker:
 
     async def _deliver(self, event: StoredEvent) -> bool:
         """Send `event` until it succeeds or is given up, then move the position past it.
-        False: the webhook stopped (disabled, or this process lost its lease)."""
+        False: the webhook was disabled. (A lease lost meanwhile is seen by the process's
+        round, which stops this worker; the position no longer moves for it.)"""
         role, hook = self._role, self._hook
-        delivery = await role.log.open(hook.id, event.seq, event.id, datetime.now(UTC))
+        known = self._known.pop(event.seq, None)
+        delivery = known or Delivery.new(hook.id, event.seq, event.id)
         while delivery.status == PENDING:
             await _until(delivery.next_attempt_at)
             tried = await attempt(role, hook, event)
@@ -134,7 +138,8 @@ class WebhookWorker:
             delivery = await role.log.attempted(
                 delivery, tried, tried.at + timedelta(seconds=delay)
             )
-        return await role.webhooks.advance(hook.id, role.owner, event.seq)
+        await role.webhooks.advance(hook.id, role.owner, event.seq)
+        return True
 
     async def _failed(self, delivery: Delivery, tried: Attempt) -> bool:
         """Note a failed attempt against the webhook; True when it is now disabled."""
@@ -150,7 +155,7 @@ class WebhookWorker:
                 reason = f"every attempt failed since {self._failing_since.isoformat()}"
         if reason is None:
             return False
-        await role.log.attempted(delivery, tried, None)
+        await role.log.stopped(delivery, tried)
         await role.webhooks.disable(hook.id, role.owner, reason)
         return True
 
