@@ -281,3 +281,16 @@ async def test_replay_deliveries_loads_each_source_signed_and_stores_nothing_twi
     assert "HTTP 401" in wrong[2]
     assert "EVENTSTORE_REPLAY_SECRET" in wrong[2]
     assert (stored, teams) == (8, {"team-a"})
+
+
+async def test_the_webhook_benchmark_runs_in_its_small_form() -> None:
+    """The benchmark's full form is for scripts/ (docs/performance.md); this keeps it working."""
+    code, out, err = await run_script(
+        str(SCRIPTS / "bench_webhooks.py"), "--webhooks", "3", "--rate", "20", "--seconds", "1"
+    )
+
+    assert code == 0, err
+    figures = json.loads(out)
+    assert figures["service"]["delivered"] == figures["service"]["of"] == 20
+    assert figures["plain_client"]["delivered"] == 20
+    assert figures["webhooks_failing"] == 0
