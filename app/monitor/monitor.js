@@ -8,6 +8,7 @@ import { readView, streamFilter, viewSearch, FIELDS } from "./filters.js";
 import { ARRIVALS, DELIVERIES, PAGE, STREAM, query, session, socketUrl } from "./graphql.js";
 import { GraphQLSocket, UNAUTHORIZED } from "./socket.js";
 import { SOURCE_TITLES, eventRow } from "./rows.js";
+import { loadWebhooks } from "./webhooks.js";
 
 // Rows kept on the page; older ones leave the page (never the store) so long streams stay fast.
 const MAX_ROWS = 2000;
@@ -279,6 +280,7 @@ async function start() {
   connect(thisRun);
   healthAt = Date.now();
   loadHealth(view, showPeriod).catch(failed);
+  loadWebhooks();
 }
 
 // The families the service stores, as the source filter's choices (once: they do not change

@@ -169,6 +169,7 @@ class OutboundWebhooks:
             tried = await attempt(role, hook, event)
             if tried.succeeded:
                 await self.log.finish(delivery, tried, SUCCEEDED)
+                await self.webhooks.recovered(hook.id, role.owner)  # its receiver is up
                 continue
             delay = role.schedule.delay_after(delivery.tries + 1, tried, role.rng)
             if delay is None or tried.gone:

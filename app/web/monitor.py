@@ -27,6 +27,7 @@ ASSETS: dict[str, str] = {
     "filters.js": "text/javascript",
     "health.js": "text/javascript",
     "rows.js": "text/javascript",
+    "webhooks.js": "text/javascript",
     "style.css": "text/css",
 }
 
