@@ -6,8 +6,9 @@ service, 169.254.169.254, is link-local), or any address not globally routable w
 caller reach what only the service can. So a destination is https, on a name or address that
 is globally routable, unless `EVENTSTORE_WEBHOOK_ALLOW_PRIVATE` says otherwise (a service that
 delivers inside its own network, and the tests' receivers on loopback). The rule is checked
-when a webhook is made or changed, and again on every connection (`GuardedBackend`): a name
-can resolve elsewhere by then, so the address connected to is the one checked.
+when a webhook is made or changed (a name that does not resolve yet is taken), and again on
+every connection (`GuardedBackend`): a name can resolve elsewhere by then, so the address
+connected to is the one checked.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ async def refusal(url: str, *, allow_private: bool) -> str | None:
     try:
         addresses = await _addresses(host, port)
     except OSError:
-        return f"names a host that does not resolve ({host})"
+        # Not yet, perhaps: each connection checks where the name leads by then.
+        return None
     private = [address for address in addresses if _not_public(address)]
     if private:
         return (
