@@ -28,7 +28,7 @@ from app.outbound.endpoints import Webhook, Webhooks
 from app.outbound.recorder import Recorder
 from app.outbound.schedule import RetrySchedule, parse_schedule
 from app.outbound.sender import Attempt, Sender
-from app.outbound.worker import Delivering, WebhookWorker, attempt
+from app.outbound.worker import GONE, Delivering, WebhookWorker, attempt
 from app.store import EventStore
 
 __all__ = ["OutboundWebhooks"]
@@ -172,7 +172,10 @@ class OutboundWebhooks:
                 await self.webhooks.recovered(hook.id, role.owner)  # its receiver is up
                 continue
             delay = role.schedule.delay_after(delivery.tries + 1, tried, role.rng)
-            if delay is None or tried.gone:
+            if tried.gone:
+                await self.log.finish(delivery, tried, FAILED)
+                await self.webhooks.disable(hook.id, role.owner, GONE)
+            elif delay is None:
                 await self.log.finish(delivery, tried, FAILED)
             else:
                 await self.log.attempted(delivery, tried, tried.at + timedelta(seconds=delay))

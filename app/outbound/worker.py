@@ -31,10 +31,11 @@ from app.outbound.sender import Attempt, Sender
 from app.outbound.signing import signature_header
 from app.store import EventStore
 
-__all__ = ["Delivering", "WebhookWorker", "attempt"]
+__all__ = ["GONE", "Delivering", "WebhookWorker", "attempt"]
 
 log = logging.getLogger(__name__)
 _USER_AGENT = "eventstore-webhooks/1"
+GONE = "the receiver answered 410 Gone"
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class WebhookWorker:
         role, hook = self._role, self._hook
         reason = None
         if tried.gone:
-            reason = "the receiver answered 410 Gone"
+            reason = GONE
         else:
             if self._failing_since is None:
                 self._failing_since = tried.at

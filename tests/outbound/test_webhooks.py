@@ -347,3 +347,48 @@ async def test_the_address_is_checked_again_on_connecting() -> None:
     assert tried.error is not None
     assert "a private address: not connected" in tried.error
     assert receiver.received == []
+
+
+async def test_a_redirect_is_not_followed(outbound: RunningService) -> None:
+    async with receiving("/moved") as moved, receiving() as receiver:
+        receiver.answer = lambda request, before: Answer(301, {"Location": moved.url})
+        hook, _ = await create(outbound, TEAM_A, url=receiver.url)
+        await ingest(outbound, TEAM_A, lifecycle("deployment"))
+        await receiver.wait_for(3)
+        failed = await polled(
+            lambda: outbound.graphql(WEBHOOK, token=TEAM_A, id=hook, status="FAILED"),
+            lambda answer: answer.data["webhook"]["deliveries"]["nodes"],
+        )
+
+    [delivery] = failed.data["webhook"]["deliveries"]["nodes"]
+    assert [a["error"] for a in delivery["attempts"]] == ["HTTP 301: a redirect, not followed"] * 3
+    assert moved.received == []
+
+
+async def test_failing_every_attempt_for_long_enough_disables(settings: Settings) -> None:
+    # Days are seconds here: a webhook failing for 0.6 s is disabled.
+    configured = settings.model_copy(
+        update={
+            "tokens": TOKENS,
+            "webhook_allow_private": True,
+            "webhook_retry_schedule": "0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2",
+            "webhook_disable_after_days": 0.6 / 86400,
+        }
+    )
+    async with running_service(configured) as service, receiving() as receiver:
+        receiver.answer = lambda request, before: Answer(503)
+        hook, _ = await create(service, TEAM_A, url=receiver.url)
+        await ingest(service, TEAM_A, lifecycle("deployment"))
+        disabled = await polled(
+            lambda: service.graphql(WEBHOOK, token=TEAM_A, id=hook),
+            lambda answer: answer.data["webhook"]["status"] == "DISABLED",
+        )
+        tries = len(receiver.received)
+        await asyncio.sleep(0.6)  # nothing more is sent
+
+    assert disabled.data["webhook"]["disabledReason"].startswith("every attempt failed since ")
+    assert 3 <= tries <= 5
+    assert len(receiver.received) == tries
+    [pending] = disabled.data["webhook"]["deliveries"]["nodes"]
+    assert pending["status"] == "PENDING"  # sent again, from here, once it is enabled
+    assert pending["nextAttemptAt"] is None
