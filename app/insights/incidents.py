@@ -21,7 +21,6 @@ __all__ = [
     "incidents_in",
     "place",
     "time_to_restore",
-    "within",
 ]
 
 
@@ -79,14 +78,6 @@ def place(row: Row) -> tuple[Any, Any]:
     return row.get("teamId"), row.get("repo")
 
 
-def within(incident_place: tuple[Any, Any], row: Row) -> bool:
-    """Whether an incident of `incident_place` concerns what `row` did: one of its repository,
-    or of its team when the incident names no repository (a pager's incident names a service,
-    not a repository: it concerns all of its team's)."""
-    team, repo = incident_place
-    return row.get("teamId") == team and (repo is None or row.get("repo") == repo)
-
-
 @dataclass(frozen=True)
 class IncidentWindow:
     """While an incident was open: from its opening to what ended it (its resolution, its
@@ -135,8 +126,7 @@ async def time_to_restore(
             match, way = _take_after(by_place[place(incident)], moment, taken), "order"
         # Not taken: one deployment may restore several incidents.
         next_deployment = next(
-            (row for row in deployed if row["timestamp"] > moment and within(place(incident), row)),
-            None,
+            (row for row in deployed[place(incident)] if row["timestamp"] > moment), None
         )
         if match is None and incident.get("teamId") not in closing_teams:
             match, way = next_deployment, "deployment"
@@ -166,14 +156,19 @@ async def time_to_restore(
 
 async def _deployed_after(
     reads: DeliveryReads, scope: EventFilter, incidents: list[Row]
-) -> list[Row]:
-    """Successful deployments from the first of `incidents` on, oldest first: what recovers
-    the incidents of a team that sends no resolutions, and ends the window of one nothing
-    resolved."""
+) -> dict[Any, list[Row]]:
+    """Successful deployments from the first of `incidents` on, oldest first, by what they
+    concern: their team and repository, and (under the team and no repository) their team:
+    what recovers the incidents of a team that sends no resolutions, and ends the window of
+    one nothing resolved."""
+    concerned: dict[Any, list[Row]] = defaultdict(list)
     if not incidents:
-        return []
+        return concerned
     since = all_of([scope, Condition("timestamp", Op.GTE, incidents[0]["timestamp"])])
     rows = await playing(reads, since, {DEPLOYED[0]})
-    return sorted(
-        (row for row in rows if row["role"] == DEPLOYED), key=lambda row: row["timestamp"]
-    )
+    for row in sorted(rows, key=lambda row: row["timestamp"]):
+        if row["role"] == DEPLOYED:
+            concerned[place(row)].append(row)
+            if row.get("repo") is not None:
+                concerned[(row.get("teamId"), None)].append(row)
+    return concerned

@@ -19,7 +19,7 @@ from typing import Any
 from app.families.roles import DEPLOYED, DEPLOYMENT_FAILED
 from app.filters import Condition, EventFilter, Op, all_of
 from app.insights.durations import Durations
-from app.insights.incidents import IncidentWindow, place, within
+from app.insights.incidents import IncidentWindow, place
 from app.insights.levels import DoraLevel, recovery_level
 from app.insights.played import DeliveryReads, Row, playing
 
@@ -76,18 +76,19 @@ async def failed_deployment_recovery(
 
 
 def rework_rate(deployments: list[Row], windows: list[IncidentWindow]) -> DeploymentReworkRate:
-    by_team: dict[Any, list[IncidentWindow]] = defaultdict(list)
+    # By place: a deployment looks only at its repository's windows and its team's that name
+    # no repository, not at every window of its team.
+    by_place: dict[Any, list[IncidentWindow]] = defaultdict(list)
     for window in windows:
-        by_team[window.place[0]].append(window)
+        by_place[window.place].append(window)
     made = [row for row in deployments if row["role"] in (DEPLOYED, DEPLOYMENT_FAILED)]
     rework = sum(
         1
         for row in made
         if any(
-            within(w.place, row)
-            and w.opened < row["timestamp"]
-            and (w.ended is None or row["timestamp"] <= w.ended)
-            for w in by_team[row.get("teamId")]
+            w.opened < row["timestamp"] and (w.ended is None or row["timestamp"] <= w.ended)
+            for where in {place(row), (row.get("teamId"), None)}
+            for w in by_place[where]
         )
     )
     return DeploymentReworkRate(
