@@ -109,8 +109,9 @@ class Lag:
         return time.monotonic() - started
 
 
-def medians(results: dict[str, Any]) -> dict[str, float | None]:
-    return {name: result["median_ms"] for name, result in results.items()}
+def medians(results: dict[str, Any]) -> dict[str, float | str | None]:
+    """Each read's median, or the error it met (a read past the query timeout, say)."""
+    return {name: result["error"] or result["median_ms"] for name, result in results.items()}
 
 
 async def measure(args: argparse.Namespace, url: str, database: Any) -> dict[str, Any]:
@@ -146,8 +147,10 @@ async def measure(args: argparse.Namespace, url: str, database: Any) -> dict[str
     return report
 
 
-def _growth(small: float | None, large: float | None) -> float | None:
-    return round(large / small, 1) if small and large else None
+def _growth(small: float | str | None, large: float | str | None) -> float | None:
+    if isinstance(small, float) and isinstance(large, float) and small:
+        return round(large / small, 1)
+    return None
 
 
 def table(report: dict[str, Any]) -> str:
@@ -158,7 +161,10 @@ def table(report: dict[str, Any]) -> str:
     ]
     for name, row in report["reads_ms"].items():
         cells = [row["after_first"], row["after_all"], row["growth"], row["caught_up"]]
-        shown = ["-" if cell is None else f"{cell:.1f}" for cell in cells]
+        shown = [
+            "-" if cell is None else cell if isinstance(cell, str) else f"{cell:.1f}"
+            for cell in cells
+        ]
         lines.append(f"| {name} | " + " | ".join(shown) + " |")
     lines.append("")
     lines.append(
