@@ -245,6 +245,10 @@ class Settings(BaseSettings):
     def production_environment_names(self) -> list[str]:
         return _listed(self.production_environments)
 
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        """`EVENTSTORE_WEBHOOK_RETRY_SCHEDULE`: the seconds before each attempt after the first."""
+        return _delays(self.webhook_retry_schedule)
+
     @field_validator("cors_origins")
     @classmethod
     def _origins(cls, origins: str) -> str:
@@ -261,12 +265,7 @@ class Settings(BaseSettings):
     @field_validator("webhook_retry_schedule")
     @classmethod
     def _schedule(cls, text: str) -> str:
-        try:
-            delays = [float(part) for part in text.split(",") if part.strip()]
-        except ValueError:
-            raise ValueError("must be seconds separated by commas") from None
-        if any(delay < 0 for delay in delays):
-            raise ValueError("a delay cannot be negative")
+        _delays(text)
         return text
 
     @field_validator("broadcast_url")
@@ -387,3 +386,13 @@ def configuration_problems(error: ValidationError) -> list[str]:
             name = environment_name(name)
         problems.append(f"{name}: {item['msg']}" if name else item["msg"])
     return problems
+
+
+def _delays(text: str) -> tuple[float, ...]:
+    try:
+        delays = tuple(float(part) for part in _listed(text))
+    except ValueError:
+        raise ValueError("must be seconds separated by commas") from None
+    if any(delay < 0 for delay in delays):
+        raise ValueError("a delay cannot be negative")
+    return delays

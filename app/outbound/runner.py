@@ -26,7 +26,7 @@ from app.live.dispatcher import LiveDispatcher
 from app.outbound.delivery_log import FAILED, SUCCEEDED, DeliveryLog
 from app.outbound.endpoints import Webhook, Webhooks
 from app.outbound.recorder import Recorder
-from app.outbound.schedule import RetrySchedule, parse_schedule
+from app.outbound.schedule import RetrySchedule
 from app.outbound.sender import Attempt, Sender
 from app.outbound.worker import GONE, Delivering, WebhookWorker, attempt
 from app.store import EventStore
@@ -62,7 +62,7 @@ class OutboundWebhooks:
                 timeout_seconds=settings.webhook_timeout_seconds,
             ),
             schedule=RetrySchedule(
-                parse_schedule(settings.webhook_retry_schedule),
+                settings.webhook_retry_delays(),
                 max_retry_after=settings.webhook_max_retry_after_seconds,
             ),
             owner=uuid.uuid4().hex,

@@ -9,15 +9,7 @@ from dataclasses import dataclass
 
 from app.outbound.sender import Attempt
 
-__all__ = ["RetrySchedule", "parse_schedule"]
-
-
-def parse_schedule(text: str) -> tuple[float, ...]:
-    """`EVENTSTORE_WEBHOOK_RETRY_SCHEDULE`: seconds between attempts, separated by commas."""
-    delays = tuple(float(part) for part in text.split(",") if part.strip())
-    if any(delay < 0 for delay in delays):
-        raise ValueError("a delay cannot be negative")
-    return delays
+__all__ = ["RetrySchedule"]
 
 
 @dataclass(frozen=True)
