@@ -23,12 +23,12 @@ from app.config import Settings
 from app.documents.layout import DOCUMENT_CODEC
 from app.errors import ServiceError
 from app.live.dispatcher import LiveDispatcher
-from app.outbound.delivery_log import FAILED, SUCCEEDED, DeliveryLog
+from app.outbound.delivery_log import FAILED, DeliveryLog
 from app.outbound.endpoints import Webhook, Webhooks
 from app.outbound.recorder import Recorder
 from app.outbound.schedule import RetrySchedule
 from app.outbound.sender import Attempt, Sender
-from app.outbound.worker import GONE, Delivering, WebhookWorker, attempt
+from app.outbound.worker import Delivering, WebhookWorker, attempt, settled
 from app.store import EventStore
 
 __all__ = ["OutboundWebhooks"]
@@ -167,15 +167,6 @@ class OutboundWebhooks:
                 await self.log.finish(delivery, gone, FAILED)
                 continue
             tried = await attempt(role, hook, event)
+            await settled(role, hook, delivery, tried)
             if tried.succeeded:
-                await self.log.finish(delivery, tried, SUCCEEDED)
                 await self.webhooks.recovered(hook.id, role.owner)  # its receiver is up
-                continue
-            delay = role.schedule.delay_after(delivery.tries + 1, tried, role.rng)
-            if tried.gone:
-                await self.log.finish(delivery, tried, FAILED)
-                await self.webhooks.disable(hook.id, role.owner, GONE)
-            elif delay is None:
-                await self.log.finish(delivery, tried, FAILED)
-            else:
-                await self.log.attempted(delivery, tried, tried.at + timedelta(seconds=delay))

@@ -31,7 +31,7 @@ from app.outbound.sender import Attempt, Sender
 from app.outbound.signing import signature_header
 from app.store import EventStore
 
-__all__ = ["GONE", "Delivering", "WebhookWorker", "attempt"]
+__all__ = ["Delivering", "WebhookWorker", "attempt", "settled"]
 
 log = logging.getLogger(__name__)
 _USER_AGENT = "eventstore-webhooks/1"
@@ -123,42 +123,59 @@ class WebhookWorker:
         while delivery.status == PENDING:
             await _until(delivery.next_attempt_at)
             tried = await attempt(role, hook, event)
-            if tried.succeeded:
-                await role.log.finish(delivery, tried, SUCCEEDED)
-                if self._failing_since is not None:
-                    await role.webhooks.recovered(hook.id, role.owner)
-                    self._failing_since = None
+            reason = await self._failing(tried)
+            following = await settled(role, hook, delivery, tried, disable=reason)
+            if following is None:
+                if not tried.succeeded and (tried.gone or reason is not None):
+                    return False  # disabled: its position stays on this event
                 break
-            stop = await self._failed(delivery, tried)
-            if stop:
-                return False
-            delay = role.schedule.delay_after(delivery.tries + 1, tried, role.rng)
-            if delay is None:
-                await role.log.finish(delivery, tried, FAILED)
-                break
-            delivery = await role.log.attempted(
-                delivery, tried, tried.at + timedelta(seconds=delay)
-            )
+            delivery = following
         await role.webhooks.advance(hook.id, role.owner, event.seq)
         return True
 
-    async def _failed(self, delivery: Delivery, tried: Attempt) -> bool:
-        """Note a failed attempt against the webhook; True when it is now disabled."""
+    async def _failing(self, tried: Attempt) -> str | None:
+        """Keep the webhook's failing since time; why it must be disabled now, if it must."""
         role, hook = self._role, self._hook
-        reason = None
+        if tried.succeeded:
+            if self._failing_since is not None:
+                await role.webhooks.recovered(hook.id, role.owner)
+                self._failing_since = None
+            return None
         if tried.gone:
-            reason = GONE
-        else:
-            if self._failing_since is None:
-                self._failing_since = tried.at
-                await role.webhooks.failing(hook.id, role.owner, tried.at)
-            if tried.at - self._failing_since >= role.disable_after:
-                reason = f"every attempt failed since {self._failing_since.isoformat()}"
-        if reason is None:
-            return False
+            return None  # `settled` disables it for that
+        if self._failing_since is None:
+            self._failing_since = tried.at
+            await role.webhooks.failing(hook.id, role.owner, tried.at)
+        if tried.at - self._failing_since >= role.disable_after:
+            return f"every attempt failed since {self._failing_since.isoformat()}"
+        return None
+
+
+async def settled(
+    role: Delivering,
+    hook: Webhook,
+    delivery: Delivery,
+    tried: Attempt,
+    *,
+    disable: str | None = None,
+) -> Delivery | None:
+    """Record an attempt: the delivery to try again (when is in it), or None once it is done
+    with (succeeded, failed for good on the schedule) or its webhook is disabled, by the
+    receiver's 410 or for `disable`. A disabled webhook's delivery stays pending, due again
+    when the webhook is enabled."""
+    if tried.succeeded:
+        await role.log.finish(delivery, tried, SUCCEEDED)
+        return None
+    reason = GONE if tried.gone else disable
+    if reason is not None:
         await role.log.stopped(delivery, tried)
         await role.webhooks.disable(hook.id, role.owner, reason)
-        return True
+        return None
+    delay = role.schedule.delay_after(delivery.tries + 1, tried, role.rng)
+    if delay is None:
+        await role.log.finish(delivery, tried, FAILED)
+        return None
+    return await role.log.attempted(delivery, tried, tried.at + timedelta(seconds=delay))
 
 
 async def _until(moment: datetime | None) -> None:
