@@ -59,11 +59,12 @@ async def brought_by(
     while walking:
         heads = {head for walk in walking for head in walk.frontier}
         await _read_pushes(reads, scope, heads - pushes.keys(), pushes)
-        befores = {before for walk in walking for before in walk.befores(pushes)}
+        taken = [(walk, walk.take(pushes)) for walk in walking]
+        befores = {before for _, following in taken for before in following}
         await _read_deployed(reads, scope, befores - asked, first_deployed)
         asked |= befores
-        for walk in walking:
-            walk.step(pushes, first_deployed)
+        for walk, following in taken:
+            walk.move_on(following, first_deployed)
         walking = [walk for walk in walking if walk.frontier]
     claimed: set[str] = set()
     answer: list[Brought] = []
@@ -83,23 +84,20 @@ class _Walk:
         self.frontier: set[str] = {commit}
         self._seen: set[str] = {commit}
 
-    def befores(self, pushes: Mapping[str, list[Pushed]]) -> set[str]:
-        return {
-            push.before
-            for head in self.frontier
-            for push in pushes.get(head, ())
-            if push.before is not None and push.before not in self._seen
-        }
-
-    def step(
-        self, pushes: Mapping[str, list[Pushed]], first_deployed: Mapping[str, datetime]
-    ) -> None:
-        following = self.befores(pushes)
+    def take(self, pushes: Mapping[str, list[Pushed]]) -> set[str]:
+        """Take in the commits the pushes to the frontier brought; the commits their branches
+        were at before, not yet seen: where the walk may go next."""
+        following: set[str] = set()
         for head in self.frontier:
             for push in pushes.get(head, ()):
                 for commit, moment in push.commits:
                     listed = self.commits.get(commit)
                     self.commits[commit] = moment if listed is None else min(listed, moment)
+                if push.before is not None and push.before not in self._seen:
+                    following.add(push.before)
+        return following
+
+    def move_on(self, following: set[str], first_deployed: Mapping[str, datetime]) -> None:
         self._seen |= following
         # A commit deployed before this deployment brought what lies behind it then.
         self.frontier = {
