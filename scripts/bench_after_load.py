@@ -19,23 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import shutil
-import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_scale import History, free_port, time_reads
+from bench_scale import History, time_reads
+from bench_service import fresh_service
 from pymongo import AsyncMongoClient
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from app.store.embedded import EmbeddedMongo  # noqa: E402
 
 BATCH = """mutation($lifecycle: [LifecycleEventInput!], $flexDeploy: [FlexDeployEventInput!]) {
   ingestEvents(lifecycle: $lifecycle, flexDeploy: $flexDeploy) { count }
@@ -177,40 +168,12 @@ def table(report: dict[str, Any]) -> str:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="eventstore-after-load-"))
-    embedded, uri = None, os.environ.get("MONGODB_URI")
-    if uri is None:
-        embedded = EmbeddedMongo(workdir / "mongo")
-        uri = await embedded.start()
-    port, name = free_port(), f"bench_{uuid.uuid4().hex[:8]}"
-    environment = os.environ | {
-        "MONGODB_URI": uri,
-        "EVENTSTORE_DATABASE": name,
-        "EVENTSTORE_PORT": str(port),
-        "EVENTSTORE_LOG_LEVEL": "WARNING",
-    }
-    service = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app", cwd=ROOT, env=environment
-    )
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url) as http:
-            for _ in range(600):
-                try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-        return await measure(args, url, mongo[name])
-    finally:
-        service.terminate()
-        await service.wait()
-        await mongo.close()
-        if embedded is not None:
-            await embedded.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    async with fresh_service() as service:
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(service.mongodb_uri)
+        try:
+            return await measure(args, service.url, mongo[service.database])
+        finally:
+            await mongo.close()
 
 
 def main() -> None:

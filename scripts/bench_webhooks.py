@@ -20,25 +20,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import shutil
 import socket
 import statistics
-import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
 from bench_proc import resident_kib
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from app.store.embedded import EmbeddedMongo  # noqa: E402
+from bench_service import fresh_service
 
 CREATE = """mutation($input: WebhookInput!) { createWebhook(input: $input) { webhook { id } } }"""
 INGEST = (
@@ -183,38 +174,11 @@ async def measure(args: argparse.Namespace, http: httpx.AsyncClient, pid: int) -
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="eventstore-webhooks-"))
-    embedded, uri = None, os.environ.get("MONGODB_URI")
-    if uri is None:
-        embedded = EmbeddedMongo(workdir / "mongo")
-        uri = await embedded.start()
-    port = free_port()
-    environment = os.environ | {
-        "MONGODB_URI": uri,
-        "EVENTSTORE_DATABASE": f"bench_{uuid.uuid4().hex[:8]}",
-        "EVENTSTORE_PORT": str(port),
-        "EVENTSTORE_LOG_LEVEL": "WARNING",
-        "EVENTSTORE_WEBHOOK_ALLOW_PRIVATE": "true",
-    }
-    service = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app", cwd=ROOT, env=environment
-    )
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-            for _ in range(600):
-                try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            return await measure(args, http, service.pid)
-    finally:
-        service.terminate()
-        await service.wait()
-        if embedded is not None:
-            await embedded.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    async with (
+        fresh_service({"EVENTSTORE_WEBHOOK_ALLOW_PRIVATE": "true"}) as service,
+        httpx.AsyncClient(base_url=service.url, timeout=60) as http,
+    ):
+        return await measure(args, http, service.pid)
 
 
 def main() -> None:
