@@ -125,7 +125,7 @@ class Webhook:
     )
     async def pending(self, info: Info) -> int:
         ahead = all_of([self.stored.selection, Condition("seq", Op.GT, self.stored.position)])
-        return min(await info.context.services.store.count(ahead), _MOST_PENDING)
+        return min(await info.context.services.store.count(ahead, _MOST_PENDING), _MOST_PENDING)
 
     @strawberry.field(description="Its deliveries, newest event first, of one status or all.")
     async def deliveries(

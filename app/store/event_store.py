@@ -291,9 +291,10 @@ class EventStore:
         return None if found is None else from_document(found)
 
     @_translates_driver_errors
-    async def count(self, event_filter: EventFilter) -> int:
-        """How many events `event_filter` selects: from the count read model when it can."""
-        return await self._reads.count(event_filter)
+    async def count(self, event_filter: EventFilter, at_most: int | None = None) -> int:
+        """How many events `event_filter` selects (the log counted up to `at_most`, when
+        given): from the count read model when it can."""
+        return await self._reads.count(event_filter, at_most)
 
     @_translates_driver_errors
     async def page(self, query: EventQuery) -> EventPage:

@@ -38,16 +38,17 @@ class ModelReads:
         self._allocated = allocated
         self._max_time_ms = max_time_ms
 
-    async def count(self, event_filter: EventFilter) -> int:
+    async def count(self, event_filter: EventFilter, at_most: int | None = None) -> int:
         counts = await self._from_model(event_filter, (), None)
         if counts is not None:
             return sum(count for _, _, count in counts)
         flat, _ = split_conjunction(event_filter)
         if isinstance(flat.get("timestamp"), dict):
             return await self._count_in_range(event_filter, flat)
-        return await self._events.count_documents(
-            to_mongo(event_filter), maxTimeMS=self._max_time_ms
-        )
+        bound: dict[str, Any] = {"maxTimeMS": self._max_time_ms}
+        if at_most is not None:
+            bound["limit"] = at_most
+        return await self._events.count_documents(to_mongo(event_filter), **bound)
 
     async def _count_in_range(self, event_filter: EventFilter, flat: Document) -> int:
         """Count a filter held to a time range by reading that range of the index it fits
